@@ -1,0 +1,273 @@
+//! Partners, actions, venues.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use diesel::AggregateExpressionMethods;
+
+use crate::db::models::*;
+use crate::db::schema::{action_partners, actions, event_partners, events, partners, venues};
+use crate::db::DbConn;
+use crate::domain::catalog::{ActionDraft, PartnerDraft, VenueDraft};
+use crate::domain::Errors;
+use crate::error::AppError;
+
+use super::now;
+
+pub fn create_partner(conn: &mut DbConn, d: &PartnerDraft) -> Result<Partner, AppError> {
+    crate::db::write_tx(conn, |conn| {
+        let exists: i64 = partners::table
+            .filter(partners::slug.eq(&d.slug))
+            .count()
+            .get_result(conn)?;
+        if exists > 0 {
+            return Err(AppError::Conflict(format!(
+                "a partner with slug {:?} exists",
+                d.slug
+            )));
+        }
+        let t = now();
+        Ok(diesel::insert_into(partners::table)
+            .values(NewPartner {
+                slug: &d.slug,
+                name: &d.name,
+                website: d.website.as_deref(),
+                description: &d.description,
+                created_at: t,
+                updated_at: t,
+            })
+            .returning(Partner::as_returning())
+            .get_result(conn)?)
+    })
+}
+
+pub fn list_partners(conn: &mut DbConn) -> QueryResult<Vec<Partner>> {
+    partners::table
+        .order(partners::name.asc())
+        .select(Partner::as_select())
+        .load(conn)
+}
+
+pub fn partner_by_slug(conn: &mut DbConn, slug: &str) -> Result<Partner, AppError> {
+    partners::table
+        .filter(partners::slug.eq(slug))
+        .select(Partner::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound(format!("there is no partner {slug:?}")))
+}
+
+/// Resolves partner slugs, reporting each unknown one against `field_of(index)`.
+pub fn partner_ids(
+    conn: &mut DbConn,
+    slugs: &[&str],
+    field_of: impl Fn(usize) -> String,
+) -> Result<Vec<i32>, AppError> {
+    let found: HashMap<String, i32> = partners::table
+        .filter(partners::slug.eq_any(slugs))
+        .select((partners::slug, partners::id))
+        .load::<(String, i32)>(conn)?
+        .into_iter()
+        .collect();
+    let mut e = Errors::default();
+    let ids = slugs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let id = found.get(*s).copied();
+            if id.is_none() {
+                e.push(field_of(i), format!("there is no partner {s:?}"));
+            }
+            id
+        })
+        .collect();
+    e.finish(ids)
+}
+
+pub fn create_action(conn: &mut DbConn, d: &ActionDraft) -> Result<Action, AppError> {
+    crate::db::write_tx(conn, |conn| {
+        let exists: i64 = actions::table
+            .filter(actions::slug.eq(&d.slug))
+            .count()
+            .get_result(conn)?;
+        if exists > 0 {
+            return Err(AppError::Conflict(format!(
+                "an action with slug {:?} exists",
+                d.slug
+            )));
+        }
+        let slugs: Vec<&str> = d.partners.iter().map(String::as_str).collect();
+        let partner_ids = partner_ids(conn, &slugs, |i| format!("partners[{i}]"))?;
+        let t = now();
+        let action = diesel::insert_into(actions::table)
+            .values(NewAction {
+                slug: &d.slug,
+                title: &d.title,
+                description: &d.description,
+                hashtags: serde_json::to_string(&d.hashtags)?,
+                first_day: d.first_day,
+                last_day: d.last_day,
+                created_at: t,
+                updated_at: t,
+            })
+            .returning(Action::as_returning())
+            .get_result(conn)?;
+        for (pos, pid) in partner_ids.iter().enumerate() {
+            diesel::insert_into(action_partners::table)
+                .values((
+                    action_partners::action_id.eq(action.id),
+                    action_partners::partner_id.eq(pid),
+                    action_partners::position.eq(pos as i32),
+                ))
+                .on_conflict_do_nothing()
+                .execute(conn)?;
+        }
+        Ok(action)
+    })
+}
+
+/// An action with what its public page and JSON show.
+pub struct ActionView {
+    pub action: Action,
+    pub partners: Vec<(String, String)>,
+    pub event_count: i64,
+    pub city_count: i64,
+}
+
+fn action_views(conn: &mut DbConn, list: Vec<Action>) -> QueryResult<Vec<ActionView>> {
+    let ids: Vec<i32> = list.iter().map(|a| a.id).collect();
+    let mut leads: HashMap<i32, Vec<(String, String)>> = HashMap::new();
+    for (aid, slug, name) in action_partners::table
+        .inner_join(partners::table)
+        .filter(action_partners::action_id.eq_any(&ids))
+        .order((action_partners::action_id, action_partners::position))
+        .select((action_partners::action_id, partners::slug, partners::name))
+        .load::<(i32, String, String)>(conn)?
+    {
+        leads.entry(aid).or_default().push((slug, name));
+    }
+    let public = events::review
+        .eq("approved")
+        .and(events::deleted_at.is_null());
+    let counts: HashMap<i32, i64> = events::table
+        .filter(public)
+        .filter(events::action_id.eq_any(&ids))
+        .group_by(events::action_id)
+        .select((
+            events::action_id.assume_not_null(),
+            diesel::dsl::count_star(),
+        ))
+        .load::<(i32, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let cities: HashMap<i32, i64> = events::table
+        .inner_join(venues::table)
+        .filter(public)
+        .filter(events::action_id.eq_any(&ids))
+        .filter(venues::city.is_not_null())
+        .group_by(events::action_id)
+        .select((
+            events::action_id.assume_not_null(),
+            diesel::dsl::count(venues::city).aggregate_distinct(),
+        ))
+        .load::<(i32, i64)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(list
+        .into_iter()
+        .map(|action| ActionView {
+            partners: leads.remove(&action.id).unwrap_or_default(),
+            event_count: counts.get(&action.id).copied().unwrap_or(0),
+            city_count: cities.get(&action.id).copied().unwrap_or(0),
+            action,
+        })
+        .collect())
+}
+
+pub fn list_actions(conn: &mut DbConn) -> QueryResult<Vec<ActionView>> {
+    let list = actions::table
+        .order((actions::first_day.desc(), actions::title.asc()))
+        .select(Action::as_select())
+        .load(conn)?;
+    action_views(conn, list)
+}
+
+pub fn action_by_slug(conn: &mut DbConn, slug: &str) -> Result<Action, AppError> {
+    actions::table
+        .filter(actions::slug.eq(slug))
+        .select(Action::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound(format!("there is no action {slug:?}")))
+}
+
+pub fn action_view(conn: &mut DbConn, action: Action) -> Result<ActionView, AppError> {
+    action_views(conn, vec![action])?
+        .pop()
+        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("action view vanished")))
+}
+
+/// Finds a venue with the same name, address and city (case-insensitive), or creates it.
+pub fn find_or_create_venue(conn: &mut DbConn, d: &VenueDraft) -> Result<Venue, AppError> {
+    let found = venues::table
+        .filter(venues::name.eq(&d.name))
+        .filter(venues::address.is(d.address.as_deref()))
+        .filter(venues::city.is(d.city.as_deref()))
+        .select(Venue::as_select())
+        .first(conn)
+        .optional()?;
+    if let Some(v) = found {
+        return Ok(v);
+    }
+    create_venue(conn, d)
+}
+
+pub fn create_venue(conn: &mut DbConn, d: &VenueDraft) -> Result<Venue, AppError> {
+    let t = now();
+    Ok(diesel::insert_into(venues::table)
+        .values(NewVenue {
+            name: &d.name,
+            address: d.address.as_deref(),
+            city: d.city.as_deref(),
+            region: d.region.as_deref(),
+            postal_code: d.postal_code.as_deref(),
+            country: d.country.as_deref(),
+            lat: d.lat,
+            lon: d.lon,
+            timezone: d.timezone.map(|z| z.name()),
+            created_at: t,
+            updated_at: t,
+        })
+        .returning(Venue::as_returning())
+        .get_result(conn)?)
+}
+
+pub fn venue_by_id(conn: &mut DbConn, id: i32) -> QueryResult<Option<Venue>> {
+    venues::table
+        .find(id)
+        .select(Venue::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Venues of at least one public event (a venue of a pending submission stays private).
+pub fn list_public_venues(conn: &mut DbConn) -> QueryResult<Vec<Venue>> {
+    let used = events::table
+        .filter(events::review.eq("approved"))
+        .filter(events::deleted_at.is_null())
+        .filter(events::venue_id.is_not_null())
+        .select(events::venue_id.assume_not_null());
+    venues::table
+        .filter(venues::id.eq_any(used))
+        .order((venues::country, venues::region, venues::city, venues::name))
+        .select(Venue::as_select())
+        .load(conn)
+}
+
+/// Partners an event lists, with their roles (for permission checks).
+pub fn event_partner_roles(conn: &mut DbConn, event_id: i32) -> QueryResult<Vec<(i32, String)>> {
+    event_partners::table
+        .filter(event_partners::event_id.eq(event_id))
+        .select((event_partners::partner_id, event_partners::role))
+        .load(conn)
+}

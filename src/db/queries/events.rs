@@ -1,0 +1,885 @@
+//! Events: write paths (each in one IMMEDIATE transaction with its revision row), the listing
+//! with its filters and keyset cursor, and batch loading of what an event shows.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::catalog::{event_partner_roles, find_or_create_venue, partner_ids};
+use super::now;
+use crate::auth::Principal;
+use crate::db::models::*;
+use crate::db::schema::{
+    actions, event_partners, event_revisions, event_tags, events, partners, tags, venues,
+};
+use crate::db::DbConn;
+use crate::domain::catalog::VenueInput;
+use crate::domain::event::{
+    EventDraft, EventInput, PartnerRef, Role, Status, VenueChoice, VenueLookup,
+};
+use crate::domain::time::{self, Bound};
+use crate::error::AppError;
+
+/// An event with everything its JSON, feed entry and page show.
+#[derive(Debug, Clone)]
+pub struct EventView {
+    pub event: Event,
+    pub venue: Option<Venue>,
+    /// (slug, title)
+    pub action: Option<(String, String)>,
+    pub partners: Vec<PartnerOnEvent>,
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerOnEvent {
+    pub id: i32,
+    pub slug: String,
+    pub name: String,
+    pub role: String,
+}
+
+impl EventView {
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.event.timezone.parse().unwrap_or(chrono_tz::Tz::UTC)
+    }
+
+    /// The event in input form: what an editor or `turnout export` gives back.
+    /// `inline_venue` writes the venue's fields instead of its id (portable across databases).
+    pub fn to_input(&self, inline_venue: bool) -> EventInput {
+        let e = &self.event;
+        let tz = self.tz();
+        let (start, end) = if e.all_day {
+            let last = e.end_local.date().pred_opt().unwrap_or(e.end_local.date());
+            (e.start_local.date().to_string(), last.to_string())
+        } else {
+            (
+                time::local_input_string(tz, e.start_local, e.start_utc),
+                time::local_input_string(tz, e.end_local, e.end_utc),
+            )
+        };
+        let (venue, venue_id) = match (&self.venue, inline_venue) {
+            (Some(v), true) => (
+                Some(VenueInput {
+                    name: Some(v.name.clone()),
+                    address: v.address.clone(),
+                    city: v.city.clone(),
+                    region: v.region.clone(),
+                    postal_code: v.postal_code.clone(),
+                    country: v.country.clone(),
+                    lat: v.lat,
+                    lon: v.lon,
+                    timezone: v.timezone.clone(),
+                }),
+                None,
+            ),
+            (Some(v), false) => (None, Some(v.id)),
+            (None, _) => (None, None),
+        };
+        EventInput {
+            uid: Some(e.uid.clone()),
+            title: Some(e.title.clone()),
+            description: Some(e.description.clone()),
+            start: Some(start),
+            end: Some(end),
+            timezone: Some(e.timezone.clone()),
+            all_day: Some(e.all_day),
+            venue,
+            venue_id,
+            online_url: e.online_url.clone(),
+            info_url: e.info_url.clone(),
+            action: self.action.as_ref().map(|(slug, _)| slug.clone()),
+            partners: Some(
+                self.partners
+                    .iter()
+                    .map(|p| PartnerRef {
+                        slug: p.slug.clone(),
+                        role: Role::parse(&p.role).unwrap_or_default(),
+                    })
+                    .collect(),
+            ),
+            tags: Some(self.tags.clone()),
+            status: Status::parse(&e.status),
+        }
+    }
+}
+
+/// Loads venues, actions, partners and tags for `list` in a few batched queries, keeping order.
+pub fn load_views(conn: &mut DbConn, list: Vec<Event>) -> QueryResult<Vec<EventView>> {
+    let mut out = Vec::with_capacity(list.len());
+    // SQLite caps bound parameters; batch large lists.
+    let mut rest = list;
+    while !rest.is_empty() {
+        let tail = rest.split_off(rest.len().min(5000));
+        out.extend(load_batch(conn, rest)?);
+        rest = tail;
+    }
+    Ok(out)
+}
+
+fn load_batch(conn: &mut DbConn, list: Vec<Event>) -> QueryResult<Vec<EventView>> {
+    let ids: Vec<i32> = list.iter().map(|e| e.id).collect();
+    let mut venue_ids: Vec<i32> = list.iter().filter_map(|e| e.venue_id).collect();
+    venue_ids.sort_unstable();
+    venue_ids.dedup();
+    let mut action_ids: Vec<i32> = list.iter().filter_map(|e| e.action_id).collect();
+    action_ids.sort_unstable();
+    action_ids.dedup();
+
+    let venue_map: HashMap<i32, Venue> = venues::table
+        .filter(venues::id.eq_any(&venue_ids))
+        .select(Venue::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|v| (v.id, v))
+        .collect();
+    let action_map: HashMap<i32, (String, String)> = actions::table
+        .filter(actions::id.eq_any(&action_ids))
+        .select((actions::id, actions::slug, actions::title))
+        .load::<(i32, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, s, t)| (id, (s, t)))
+        .collect();
+    let mut partner_map: HashMap<i32, Vec<PartnerOnEvent>> = HashMap::new();
+    for (eid, id, slug, name, role) in event_partners::table
+        .inner_join(partners::table)
+        .filter(event_partners::event_id.eq_any(&ids))
+        .order((event_partners::event_id, event_partners::position))
+        .select((
+            event_partners::event_id,
+            partners::id,
+            partners::slug,
+            partners::name,
+            event_partners::role,
+        ))
+        .load::<(i32, i32, String, String, String)>(conn)?
+    {
+        partner_map.entry(eid).or_default().push(PartnerOnEvent {
+            id,
+            slug,
+            name,
+            role,
+        });
+    }
+    let mut tag_map: HashMap<i32, Vec<String>> = HashMap::new();
+    for (eid, name) in event_tags::table
+        .inner_join(tags::table)
+        .filter(event_tags::event_id.eq_any(&ids))
+        .order((event_tags::event_id, event_tags::position))
+        .select((event_tags::event_id, tags::name))
+        .load::<(i32, String)>(conn)?
+    {
+        tag_map.entry(eid).or_default().push(name);
+    }
+    Ok(list
+        .into_iter()
+        .map(|event| EventView {
+            venue: event.venue_id.and_then(|id| venue_map.get(&id).cloned()),
+            action: event.action_id.and_then(|id| action_map.get(&id).cloned()),
+            partners: partner_map.remove(&event.id).unwrap_or_default(),
+            tags: tag_map.remove(&event.id).unwrap_or_default(),
+            event,
+        })
+        .collect())
+}
+
+pub fn event_by_id(conn: &mut DbConn, id: i32) -> Result<Event, AppError> {
+    events::table
+        .find(id)
+        .select(Event::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound(format!("there is no event {id}")))
+}
+
+pub fn event_by_uid(conn: &mut DbConn, uid: &str) -> QueryResult<Option<Event>> {
+    events::table
+        .filter(events::uid.eq(uid))
+        .select(Event::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn view_by_id(conn: &mut DbConn, id: i32) -> Result<EventView, AppError> {
+    let event = event_by_id(conn, id)?;
+    single_view(conn, event)
+}
+
+fn single_view(conn: &mut DbConn, event: Event) -> Result<EventView, AppError> {
+    load_views(conn, vec![event])?
+        .pop()
+        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("event view vanished")))
+}
+
+/// The one public read of a single event: 404 unless approved, 410 once deleted.
+pub fn public_view(conn: &mut DbConn, id: i32) -> Result<EventView, AppError> {
+    let event = event_by_id(conn, id)?;
+    if event.review != "approved" {
+        return Err(AppError::NotFound(format!("there is no event {id}")));
+    }
+    if event.deleted_at.is_some() {
+        return Err(AppError::Gone(format!("event {id} was deleted")));
+    }
+    single_view(conn, event)
+}
+
+/// Validates `input` against the database (venue zone), then resolves slugs.
+pub fn validate(conn: &mut DbConn, input: EventInput) -> Result<EventDraft, AppError> {
+    let mut lookup_err = None;
+    let draft = input.validate(|id| match super::catalog::venue_by_id(conn, id) {
+        Ok(Some(v)) => VenueLookup::Found {
+            timezone: v.timezone,
+        },
+        Ok(None) => VenueLookup::Missing,
+        Err(e) => {
+            lookup_err = Some(e);
+            VenueLookup::Missing
+        }
+    });
+    if let Some(e) = lookup_err {
+        return Err(e.into());
+    }
+    draft
+}
+
+struct Resolved {
+    action_id: Option<i32>,
+    partner_ids: Vec<(i32, Role)>,
+    venue_id: Option<i32>,
+}
+
+fn resolve_refs(conn: &mut DbConn, d: &EventDraft) -> Result<Resolved, AppError> {
+    let mut errors = Vec::new();
+    let action_id = match &d.action {
+        None => None,
+        Some(slug) => {
+            let id = actions::table
+                .filter(actions::slug.eq(slug))
+                .select(actions::id)
+                .first::<i32>(conn)
+                .optional()?;
+            if id.is_none() {
+                errors.push(crate::error::FieldError::new(
+                    "action",
+                    format!("there is no action {slug:?}"),
+                ));
+            }
+            id
+        }
+    };
+    let slugs: Vec<&str> = d.partners.iter().map(|p| p.slug.as_str()).collect();
+    let partner_ids = match partner_ids(conn, &slugs, |i| format!("partners[{i}].slug")) {
+        Ok(ids) => ids
+            .into_iter()
+            .zip(d.partners.iter().map(|p| p.role))
+            .collect(),
+        Err(AppError::Validation(e)) => {
+            errors.extend(e);
+            Vec::new()
+        }
+        Err(other) => return Err(other),
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let venue_id = match &d.venue {
+        VenueChoice::None => None,
+        VenueChoice::Existing(id) => Some(*id),
+        VenueChoice::New(v) => Some(find_or_create_venue(conn, v)?.id),
+    };
+    Ok(Resolved {
+        action_id,
+        partner_ids,
+        venue_id,
+    })
+}
+
+fn fields<'a>(
+    d: &'a EventDraft,
+    r: &Resolved,
+    sequence: i32,
+    at: NaiveDateTime,
+) -> EventFields<'a> {
+    EventFields {
+        title: &d.title,
+        description: &d.description,
+        start_local: d.timing.start_local,
+        end_local: d.timing.end_local,
+        timezone: d.timing.timezone.name(),
+        start_utc: d.timing.start_utc,
+        end_utc: d.timing.end_utc,
+        all_day: d.timing.all_day,
+        venue_id: r.venue_id,
+        online_url: d.online_url.as_deref(),
+        info_url: d.info_url.as_deref(),
+        action_id: r.action_id,
+        status: d.status.as_str(),
+        sequence,
+        updated_at: at,
+    }
+}
+
+fn write_links(
+    conn: &mut DbConn,
+    event_id: i32,
+    r: &Resolved,
+    tag_names: &[String],
+) -> QueryResult<()> {
+    diesel::delete(event_partners::table.filter(event_partners::event_id.eq(event_id)))
+        .execute(conn)?;
+    for (pos, (pid, role)) in r.partner_ids.iter().enumerate() {
+        diesel::insert_into(event_partners::table)
+            .values((
+                event_partners::event_id.eq(event_id),
+                event_partners::partner_id.eq(pid),
+                event_partners::role.eq(role.as_str()),
+                event_partners::position.eq(pos as i32),
+            ))
+            .execute(conn)?;
+    }
+    diesel::delete(event_tags::table.filter(event_tags::event_id.eq(event_id))).execute(conn)?;
+    for (pos, name) in tag_names.iter().enumerate() {
+        diesel::insert_into(tags::table)
+            .values(tags::name.eq(name))
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+        let tag_id: i32 = tags::table
+            .filter(tags::name.eq(name))
+            .select(tags::id)
+            .first(conn)?;
+        diesel::insert_into(event_tags::table)
+            .values((
+                event_tags::event_id.eq(event_id),
+                event_tags::tag_id.eq(tag_id),
+                event_tags::position.eq(pos as i32),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// What a revision row keeps: the event as its editor would see it, plus its state.
+#[derive(Serialize)]
+struct Snapshot<'a> {
+    id: i32,
+    uid: &'a str,
+    sequence: i32,
+    review: &'a str,
+    deleted_at: Option<NaiveDateTime>,
+    event: EventInput,
+}
+
+fn record(
+    conn: &mut DbConn,
+    view: &EventView,
+    kind: &str,
+    actor: &str,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    let snapshot = serde_json::to_string(&Snapshot {
+        id: view.event.id,
+        uid: &view.event.uid,
+        sequence: view.event.sequence,
+        review: &view.event.review,
+        deleted_at: view.event.deleted_at,
+        event: view.to_input(true),
+    })?;
+    diesel::insert_into(event_revisions::table)
+        .values((
+            event_revisions::event_id.eq(view.event.id),
+            event_revisions::kind.eq(kind),
+            event_revisions::actor.eq(actor),
+            event_revisions::created_at.eq(at),
+            event_revisions::snapshot.eq(snapshot),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn new_uid(host: &str) -> String {
+    format!("{}@{host}", uuid::Uuid::new_v4())
+}
+
+/// Organizers must list their own partner as a host or co-host; an event an organizer creates
+/// without naming their partner gets it added as host.
+fn ensure_own_partner(
+    conn: &mut DbConn,
+    who: &Principal,
+    draft: &mut EventDraft,
+) -> Result<(), AppError> {
+    let Some(pid) = who.partner_id else {
+        return Ok(());
+    };
+    let slug: String = partners::table
+        .find(pid)
+        .select(partners::slug)
+        .first(conn)?;
+    match draft.partners.iter().find(|p| p.slug == slug) {
+        Some(p) if p.role.may_edit() => Ok(()),
+        Some(_) => Err(AppError::field(
+            "partners",
+            format!("your partner {slug:?} must be a host or co-host of events you post"),
+        )),
+        None => {
+            draft.partners.insert(
+                0,
+                PartnerRef {
+                    slug,
+                    role: Role::Host,
+                },
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Organizers may change only events their partner hosts or co-hosts.
+pub fn authorize(conn: &mut DbConn, who: &Principal, event_id: i32) -> Result<(), AppError> {
+    let Some(pid) = who.partner_id else {
+        return Ok(());
+    };
+    let roles = event_partner_roles(conn, event_id)?;
+    let allowed = roles
+        .iter()
+        .any(|(p, role)| *p == pid && Role::parse(role).is_some_and(Role::may_edit));
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "event {event_id} belongs to another partner; only its hosts and admins may change it"
+        )))
+    }
+}
+
+/// Creates an event. `review` is `approved` for trusted callers, `pending` for submissions.
+pub fn create(
+    conn: &mut DbConn,
+    who: &Principal,
+    input: EventInput,
+    review: &str,
+    uid_host: &str,
+) -> Result<EventView, AppError> {
+    crate::db::write_tx(conn, |conn| {
+        let mut draft = validate(conn, input)?;
+        ensure_own_partner(conn, who, &mut draft)?;
+        if let Some(uid) = &draft.uid {
+            if let Some(existing) = event_by_uid(conn, uid)? {
+                return Err(AppError::Conflict(format!(
+                    "an event with uid {uid:?} exists (id {}); PATCH it instead",
+                    existing.id
+                )));
+            }
+        }
+        let refs = resolve_refs(conn, &draft)?;
+        let at = now();
+        let uid = draft.uid.clone().unwrap_or_else(|| new_uid(uid_host));
+        let event = diesel::insert_into(events::table)
+            .values(NewEvent {
+                uid: &uid,
+                review,
+                created_at: at,
+                fields: fields(&draft, &refs, 0, at),
+            })
+            .returning(Event::as_returning())
+            .get_result(conn)?;
+        write_links(conn, event.id, &refs, &draft.tags)?;
+        let view = single_view(conn, event)?;
+        record(conn, &view, "create", &who.actor, at)?;
+        Ok(view)
+    })
+}
+
+/// Replaces an event's content with `input` (already merged for PATCH). Bumps `sequence` when
+/// time, place or status changes; writes nothing when nothing changed.
+pub fn update(
+    conn: &mut DbConn,
+    who: &Principal,
+    id: i32,
+    input: EventInput,
+) -> Result<EventView, AppError> {
+    crate::db::write_tx(conn, |conn| {
+        let before = view_by_id(conn, id)?;
+        if before.event.deleted_at.is_some() {
+            return Err(AppError::Gone(format!(
+                "event {id} was deleted; restore it first"
+            )));
+        }
+        authorize(conn, who, id)?;
+        let mut draft = validate(conn, input)?;
+        ensure_own_partner(conn, who, &mut draft)?;
+        let refs = resolve_refs(conn, &draft)?;
+        let old = &before.event;
+        let rescheduled = old.start_utc != draft.timing.start_utc
+            || old.end_utc != draft.timing.end_utc
+            || old.start_local != draft.timing.start_local
+            || old.end_local != draft.timing.end_local
+            || old.timezone != draft.timing.timezone.name()
+            || old.all_day != draft.timing.all_day
+            || old.venue_id != refs.venue_id
+            || old.online_url != draft.online_url
+            || old.status != draft.status.as_str();
+        let sequence = old.sequence + i32::from(rescheduled);
+        let at = now();
+        let mut candidate = fields(&draft, &refs, sequence, old.updated_at);
+        let unchanged = !rescheduled
+            && old.title == candidate.title
+            && old.description == candidate.description
+            && old.info_url.as_deref() == candidate.info_url
+            && old.action_id == candidate.action_id
+            && before.tags == draft.tags
+            && before
+                .partners
+                .iter()
+                .map(|p| (p.id, p.role.as_str()))
+                .eq(refs.partner_ids.iter().map(|(id, r)| (*id, r.as_str())));
+        if unchanged {
+            return Ok(before);
+        }
+        candidate.updated_at = at;
+        diesel::update(events::table.find(id))
+            .set(&candidate)
+            .execute(conn)?;
+        write_links(conn, id, &refs, &draft.tags)?;
+        let view = view_by_id(conn, id)?;
+        let kind = if draft.status == Status::Cancelled && old.status != "cancelled" {
+            "cancel"
+        } else {
+            "update"
+        };
+        record(conn, &view, kind, &who.actor, at)?;
+        Ok(view)
+    })
+}
+
+/// Marks an event cancelled (it stays listed, so subscribers see the cancellation).
+pub fn cancel(conn: &mut DbConn, who: &Principal, id: i32) -> Result<EventView, AppError> {
+    let current = view_by_id(conn, id)?;
+    let mut input = current.to_input(false);
+    input.status = Some(Status::Cancelled);
+    update(conn, who, id, input)
+}
+
+/// Soft delete: the row stays (restorable), leaves public listings, and shows as a tombstone in
+/// `updated_since` syncs.
+pub fn delete(conn: &mut DbConn, who: &Principal, id: i32) -> Result<(), AppError> {
+    crate::db::write_tx(conn, |conn| {
+        let event = event_by_id(conn, id)?;
+        authorize(conn, who, id)?;
+        if event.deleted_at.is_some() {
+            return Err(AppError::Gone(format!("event {id} was already deleted")));
+        }
+        let at = now();
+        diesel::update(events::table.find(id))
+            .set((
+                events::deleted_at.eq(Some(at)),
+                events::updated_at.eq(at),
+                events::sequence.eq(event.sequence + 1),
+            ))
+            .execute(conn)?;
+        let view = view_by_id(conn, id)?;
+        record(conn, &view, "delete", &who.actor, at)
+    })
+}
+
+pub fn restore(conn: &mut DbConn, who: &Principal, id: i32) -> Result<EventView, AppError> {
+    crate::db::write_tx(conn, |conn| {
+        let event = event_by_id(conn, id)?;
+        authorize(conn, who, id)?;
+        if event.deleted_at.is_none() {
+            return Err(AppError::Conflict(format!("event {id} is not deleted")));
+        }
+        let at = now();
+        diesel::update(events::table.find(id))
+            .set((
+                events::deleted_at.eq(None::<NaiveDateTime>),
+                events::updated_at.eq(at),
+                events::sequence.eq(event.sequence + 1),
+            ))
+            .execute(conn)?;
+        let view = view_by_id(conn, id)?;
+        record(conn, &view, "restore", &who.actor, at)?;
+        Ok(view)
+    })
+}
+
+pub fn revisions(conn: &mut DbConn, event_id: i32) -> QueryResult<Vec<Revision>> {
+    event_revisions::table
+        .filter(event_revisions::event_id.eq(event_id))
+        .order(event_revisions::id.asc())
+        .select(Revision::as_select())
+        .load(conn)
+}
+
+/// Upserts by uid, for `turnout import`: creates, updates when different, or leaves alone.
+pub enum Upserted {
+    Created,
+    Updated,
+    Unchanged,
+    /// The uid belongs to a deleted event; it stays deleted (restore it explicitly).
+    SkippedDeleted,
+}
+
+pub fn upsert(
+    conn: &mut DbConn,
+    who: &Principal,
+    input: EventInput,
+    uid_host: &str,
+) -> Result<Upserted, AppError> {
+    let existing = match input.uid.as_deref() {
+        Some(uid) => event_by_uid(conn, uid)?,
+        None => None,
+    };
+    match existing {
+        None => create(conn, who, input, "approved", uid_host).map(|_| Upserted::Created),
+        Some(e) if e.deleted_at.is_some() => Ok(Upserted::SkippedDeleted),
+        Some(e) => {
+            let before = e.updated_at;
+            let view = update(conn, who, e.id, input)?;
+            Ok(if view.event.updated_at == before {
+                Upserted::Unchanged
+            } else {
+                Upserted::Updated
+            })
+        }
+    }
+}
+
+/// Filters of the public listing (`GET /api/v1/events`, the feeds, the pages).
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub from: Option<Bound>,
+    pub to: Option<Bound>,
+    pub action_id: Option<i32>,
+    pub partner_id: Option<i32>,
+    pub tag: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub country: Option<String>,
+    pub q: Option<String>,
+    pub statuses: Vec<String>,
+    pub updated_since: Option<NaiveDateTime>,
+    /// Include soft-deleted events (feeds show them as cancelled).
+    pub include_deleted: bool,
+}
+
+/// Keyset position: the sort key and id of the last row of the previous page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub key: NaiveDateTime,
+    pub id: i32,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        use base64::Engine;
+        let raw = format!("{}|{}", self.key.format("%Y-%m-%dT%H:%M:%S%.6f"), self.id);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+    }
+
+    pub fn decode(s: &str) -> Option<Cursor> {
+        use base64::Engine;
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(s)
+            .ok()?;
+        let raw = String::from_utf8(raw).ok()?;
+        let (key, id) = raw.split_once('|')?;
+        Some(Cursor {
+            key: NaiveDateTime::parse_from_str(key, "%Y-%m-%dT%H:%M:%S%.f").ok()?,
+            id: id.parse().ok()?,
+        })
+    }
+}
+
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('%');
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// One page of public events matching `f`, ordered by start (or by last change when syncing),
+/// and the cursor of the next page.
+pub fn list(
+    conn: &mut DbConn,
+    f: &Filter,
+    cursor: Option<Cursor>,
+    limit: i64,
+) -> QueryResult<(Vec<EventView>, Option<Cursor>)> {
+    let mut q = events::table
+        .filter(events::review.eq("approved"))
+        .into_boxed();
+    if !f.include_deleted {
+        q = q.filter(events::deleted_at.is_null());
+    }
+    match f.from {
+        Some(Bound::Date(d)) => {
+            q = q.filter(events::end_local.gt(d.and_time(chrono::NaiveTime::MIN)))
+        }
+        Some(Bound::Instant(t)) => q = q.filter(events::end_utc.gt(t)),
+        None => {}
+    }
+    match f.to {
+        Some(Bound::Date(d)) => {
+            if let Some(next) = d.succ_opt() {
+                q = q.filter(events::start_local.lt(next.and_time(chrono::NaiveTime::MIN)));
+            }
+        }
+        Some(Bound::Instant(t)) => q = q.filter(events::start_utc.lt(t)),
+        None => {}
+    }
+    if let Some(id) = f.action_id {
+        q = q.filter(events::action_id.eq(id));
+    }
+    if let Some(pid) = f.partner_id {
+        q = q.filter(
+            events::id.eq_any(
+                event_partners::table
+                    .filter(event_partners::partner_id.eq(pid))
+                    .select(event_partners::event_id),
+            ),
+        );
+    }
+    if let Some(tag) = &f.tag {
+        q = q.filter(
+            events::id.eq_any(
+                event_tags::table
+                    .inner_join(tags::table)
+                    .filter(tags::name.eq(tag.trim_start_matches('#').to_string()))
+                    .select(event_tags::event_id),
+            ),
+        );
+    }
+    if let Some(city) = &f.city {
+        q = q.filter(
+            events::venue_id.eq_any(
+                venues::table
+                    .filter(venues::city.eq(city.clone()))
+                    .select(venues::id.nullable()),
+            ),
+        );
+    }
+    if let Some(region) = &f.region {
+        q = q.filter(
+            events::venue_id.eq_any(
+                venues::table
+                    .filter(venues::region.eq(region.clone()))
+                    .select(venues::id.nullable()),
+            ),
+        );
+    }
+    if let Some(country) = &f.country {
+        q = q.filter(
+            events::venue_id.eq_any(
+                venues::table
+                    .filter(venues::country.eq(country.clone()))
+                    .select(venues::id.nullable()),
+            ),
+        );
+    }
+    if let Some(text) = &f.q {
+        let pattern = escape_like(text);
+        q = q.filter(
+            events::title
+                .like(pattern.clone())
+                .escape('\\')
+                .or(events::description.like(pattern.clone()).escape('\\'))
+                .or(events::venue_id.eq_any(
+                    venues::table
+                        .filter(
+                            venues::name
+                                .like(pattern.clone())
+                                .escape('\\')
+                                .or(venues::city.like(pattern).escape('\\')),
+                        )
+                        .select(venues::id.nullable()),
+                )),
+        );
+    }
+    if !f.statuses.is_empty() {
+        q = q.filter(events::status.eq_any(f.statuses.clone()));
+    }
+    let rows: Vec<Event> = if let Some(since) = f.updated_since {
+        q = q.filter(events::updated_at.gt(since));
+        if let Some(c) = cursor {
+            q = q.filter(
+                events::updated_at
+                    .gt(c.key)
+                    .or(events::updated_at.eq(c.key).and(events::id.gt(c.id))),
+            );
+        }
+        q.order((events::updated_at.asc(), events::id.asc()))
+            .limit(limit + 1)
+            .select(Event::as_select())
+            .load(conn)?
+    } else {
+        if let Some(c) = cursor {
+            q = q.filter(
+                events::start_utc
+                    .gt(c.key)
+                    .or(events::start_utc.eq(c.key).and(events::id.gt(c.id))),
+            );
+        }
+        q.order((events::start_utc.asc(), events::id.asc()))
+            .limit(limit + 1)
+            .select(Event::as_select())
+            .load(conn)?
+    };
+    let mut rows = rows;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|e| Cursor {
+            key: if f.updated_since.is_some() {
+                e.updated_at
+            } else {
+                e.start_utc
+            },
+            id: e.id,
+        })
+    } else {
+        None
+    };
+    Ok((load_views(conn, rows)?, next))
+}
+
+/// Tombstones for a sync: events deleted after `since` that had been public.
+pub fn deleted_since(
+    conn: &mut DbConn,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<(i32, String, NaiveDateTime)>> {
+    events::table
+        .filter(events::review.eq("approved"))
+        .filter(events::deleted_at.gt(since))
+        .order((events::deleted_at.asc(), events::id.asc()))
+        .select((
+            events::id,
+            events::uid,
+            events::deleted_at.assume_not_null(),
+        ))
+        .load(conn)
+}
+
+/// Every event not deleted, in input form with inline venues (for `turnout export`).
+pub fn export_all(conn: &mut DbConn) -> QueryResult<Vec<EventInput>> {
+    let rows = events::table
+        .filter(events::deleted_at.is_null())
+        .order((events::start_utc.asc(), events::id.asc()))
+        .select(Event::as_select())
+        .load(conn)?;
+    Ok(load_views(conn, rows)?
+        .iter()
+        .map(|v| v.to_input(true))
+        .collect())
+}
+
+pub fn count_events(conn: &mut DbConn) -> QueryResult<i64> {
+    events::table.count().get_result(conn)
+}

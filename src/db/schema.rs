@@ -1,0 +1,164 @@
+// Mirrors migrations/sqlite. Keep in sync by hand or with `diesel print-schema`.
+
+diesel::table! {
+    action_partners (action_id, partner_id) {
+        action_id -> Integer,
+        partner_id -> Integer,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    actions (id) {
+        id -> Integer,
+        slug -> Text,
+        title -> Text,
+        description -> Text,
+        hashtags -> Text,
+        first_day -> Nullable<Date>,
+        last_day -> Nullable<Date>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Integer,
+        name -> Text,
+        token_hash -> Text,
+        partner_id -> Nullable<Integer>,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    event_partners (event_id, partner_id) {
+        event_id -> Integer,
+        partner_id -> Integer,
+        role -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    event_revisions (id) {
+        id -> Integer,
+        event_id -> Integer,
+        kind -> Text,
+        actor -> Text,
+        created_at -> Timestamp,
+        snapshot -> Text,
+    }
+}
+
+diesel::table! {
+    event_tags (event_id, tag_id) {
+        event_id -> Integer,
+        tag_id -> Integer,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Integer,
+        uid -> Text,
+        title -> Text,
+        description -> Text,
+        start_local -> Timestamp,
+        end_local -> Timestamp,
+        timezone -> Text,
+        start_utc -> Timestamp,
+        end_utc -> Timestamp,
+        all_day -> Bool,
+        venue_id -> Nullable<Integer>,
+        online_url -> Nullable<Text>,
+        info_url -> Nullable<Text>,
+        action_id -> Nullable<Integer>,
+        status -> Text,
+        review -> Text,
+        sequence -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    partners (id) {
+        id -> Integer,
+        slug -> Text,
+        name -> Text,
+        website -> Nullable<Text>,
+        description -> Text,
+        contact_email -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> Integer,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Integer,
+        email -> Text,
+        password_hash -> Text,
+        role -> Text,
+        partner_id -> Nullable<Integer>,
+        created_at -> Timestamp,
+        disabled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    venues (id) {
+        id -> Integer,
+        name -> Text,
+        address -> Nullable<Text>,
+        city -> Nullable<Text>,
+        region -> Nullable<Text>,
+        postal_code -> Nullable<Text>,
+        country -> Nullable<Text>,
+        lat -> Nullable<Double>,
+        lon -> Nullable<Double>,
+        timezone -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(action_partners -> actions (action_id));
+diesel::joinable!(action_partners -> partners (partner_id));
+diesel::joinable!(api_tokens -> partners (partner_id));
+diesel::joinable!(event_partners -> events (event_id));
+diesel::joinable!(event_partners -> partners (partner_id));
+diesel::joinable!(event_revisions -> events (event_id));
+diesel::joinable!(event_tags -> events (event_id));
+diesel::joinable!(event_tags -> tags (tag_id));
+diesel::joinable!(events -> actions (action_id));
+diesel::joinable!(events -> venues (venue_id));
+diesel::joinable!(users -> partners (partner_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    action_partners,
+    actions,
+    api_tokens,
+    event_partners,
+    event_revisions,
+    event_tags,
+    events,
+    partners,
+    tags,
+    users,
+    venues,
+);

@@ -1,0 +1,271 @@
+//! JSON API v1 output shapes (shared/API.md). Never carries private contact data: partner rows
+//! are read without their contact columns, and these structs have no place for them.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::db::models::{Partner, Venue};
+use crate::db::queries::catalog::ActionView;
+use crate::db::queries::events::EventView;
+use crate::domain::time;
+
+/// Builds absolute links from the configured base URL.
+#[derive(Debug, Clone)]
+pub struct Links {
+    base: String,
+}
+
+impl Links {
+    pub fn new(base_url: &str) -> Links {
+        Links {
+            base: base_url.trim_end_matches('/').to_string(),
+        }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn page(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// `webcal://` form of a feed URL, for one-click subscribe.
+    pub fn webcal(&self, path: &str) -> String {
+        let full = self.page(path);
+        match full.split_once("://") {
+            Some((_, rest)) => format!("webcal://{rest}"),
+            None => full,
+        }
+    }
+
+    /// Host part of the base URL, used as the right-hand side of generated UIDs.
+    pub fn host(&self) -> &str {
+        let rest = self
+            .base
+            .split_once("://")
+            .map_or(self.base.as_str(), |(_, r)| r);
+        let host = rest.split(['/', ':']).next().unwrap_or(rest);
+        if host.is_empty() {
+            "turnout.invalid"
+        } else {
+            host
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct VenueJson {
+    pub id: i32,
+    pub name: String,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub timezone: Option<String>,
+}
+
+impl From<&Venue> for VenueJson {
+    fn from(v: &Venue) -> Self {
+        VenueJson {
+            id: v.id,
+            name: v.name.clone(),
+            address: v.address.clone(),
+            city: v.city.clone(),
+            region: v.region.clone(),
+            postal_code: v.postal_code.clone(),
+            country: v.country.clone(),
+            lat: v.lat,
+            lon: v.lon,
+            timezone: v.timezone.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ActionRef {
+    pub slug: String,
+    pub title: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PartnerRole {
+    pub slug: String,
+    pub name: String,
+    pub role: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EventJson {
+    pub id: i32,
+    pub uid: String,
+    pub title: String,
+    pub description: String,
+    pub start: String,
+    pub end: String,
+    pub start_utc: String,
+    pub end_utc: String,
+    pub timezone: String,
+    pub all_day: bool,
+    pub status: String,
+    pub sequence: i32,
+    pub venue: Option<VenueJson>,
+    pub online_url: Option<String>,
+    pub info_url: Option<String>,
+    pub action: Option<ActionRef>,
+    pub partners: Vec<PartnerRole>,
+    pub tags: Vec<String>,
+    pub url: String,
+    pub html_url: String,
+    pub ics_url: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl EventJson {
+    pub fn new(v: &EventView, links: &Links) -> EventJson {
+        let e = &v.event;
+        let tz = v.tz();
+        let (start, end) = if e.all_day {
+            let last = e.end_local.date().pred_opt().unwrap_or(e.end_local.date());
+            (e.start_local.date().to_string(), last.to_string())
+        } else {
+            (
+                time::local_rfc3339(tz, e.start_utc),
+                time::local_rfc3339(tz, e.end_utc),
+            )
+        };
+        let page = links.page(&format!("/events/{}", e.id));
+        EventJson {
+            id: e.id,
+            uid: e.uid.clone(),
+            title: e.title.clone(),
+            description: e.description.clone(),
+            start,
+            end,
+            start_utc: time::utc_rfc3339(e.start_utc),
+            end_utc: time::utc_rfc3339(e.end_utc),
+            timezone: e.timezone.clone(),
+            all_day: e.all_day,
+            // A deleted event that still shows (feeds) reads as cancelled.
+            status: if e.deleted_at.is_some() {
+                "cancelled".into()
+            } else {
+                e.status.clone()
+            },
+            sequence: e.sequence,
+            venue: v.venue.as_ref().map(VenueJson::from),
+            online_url: e.online_url.clone(),
+            info_url: e.info_url.clone(),
+            action: v.action.as_ref().map(|(slug, title)| ActionRef {
+                slug: slug.clone(),
+                title: title.clone(),
+            }),
+            partners: v
+                .partners
+                .iter()
+                .map(|p| PartnerRole {
+                    slug: p.slug.clone(),
+                    name: p.name.clone(),
+                    role: p.role.clone(),
+                })
+                .collect(),
+            tags: v.tags.clone(),
+            url: page.clone(),
+            html_url: page,
+            ics_url: links.page(&format!("/events/{}.ics", e.id)),
+            created_at: time::utc_rfc3339(e.created_at),
+            updated_at: time::utc_rfc3339(e.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct PartnerJson {
+    pub slug: String,
+    pub name: String,
+    pub website: Option<String>,
+    pub description: String,
+    pub url: String,
+    pub ics_url: String,
+    pub webcal_url: String,
+}
+
+impl PartnerJson {
+    pub fn new(p: &Partner, links: &Links) -> PartnerJson {
+        PartnerJson {
+            slug: p.slug.clone(),
+            name: p.name.clone(),
+            website: p.website.clone(),
+            description: p.description.clone(),
+            url: links.page(&format!("/partners/{}", p.slug)),
+            ics_url: links.page(&format!("/partners/{}.ics", p.slug)),
+            webcal_url: links.webcal(&format!("/partners/{}.ics", p.slug)),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct LeadPartner {
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ActionJson {
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub hashtags: Vec<String>,
+    pub first_day: Option<NaiveDate>,
+    pub last_day: Option<NaiveDate>,
+    pub partners: Vec<LeadPartner>,
+    pub event_count: i64,
+    pub city_count: i64,
+    pub url: String,
+    pub ics_url: String,
+    pub webcal_url: String,
+}
+
+impl ActionJson {
+    pub fn new(v: &ActionView, links: &Links) -> ActionJson {
+        let a = &v.action;
+        ActionJson {
+            slug: a.slug.clone(),
+            title: a.title.clone(),
+            description: a.description.clone(),
+            hashtags: a.hashtag_list(),
+            first_day: a.first_day,
+            last_day: a.last_day,
+            partners: v
+                .partners
+                .iter()
+                .map(|(slug, name)| LeadPartner {
+                    slug: slug.clone(),
+                    name: name.clone(),
+                })
+                .collect(),
+            event_count: v.event_count,
+            city_count: v.city_count,
+            url: links.page(&format!("/actions/{}", a.slug)),
+            ics_url: links.page(&format!("/actions/{}.ics", a.slug)),
+            webcal_url: links.webcal(&format!("/actions/{}.ics", a.slug)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links() {
+        let l = Links::new("https://cal.example.org:8443/");
+        assert_eq!(l.page("/x.ics"), "https://cal.example.org:8443/x.ics");
+        assert_eq!(l.webcal("/x.ics"), "webcal://cal.example.org:8443/x.ics");
+        assert_eq!(l.host(), "cal.example.org");
+    }
+}

@@ -1,0 +1,13 @@
+//! Turnout: an event and day-of-action calendar. See README.md and docs/ARCHITECTURE.md.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod feeds;
+pub mod startup;
+pub mod telemetry;
+pub mod web;

@@ -1,0 +1,345 @@
+//! `/api/v1/events`: listing, sync, one event, and the writes.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use super::{created, ok};
+use crate::db::queries::events::{self as q, Cursor, Filter};
+use crate::db::{self, queries};
+use crate::domain::event::{merge_patch, EventInput, Status};
+use crate::domain::time::{self, Bound};
+use crate::domain::Errors;
+use crate::error::AppError;
+use crate::feeds::json::EventJson;
+use crate::startup::AppState;
+use crate::web::extract::{parse_json, Auth, Json};
+
+/// Query parameters of `GET /api/v1/events` (all optional, all strings so errors name them).
+#[derive(Debug, Default, Deserialize)]
+pub struct ListParams {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub action: Option<String>,
+    pub partner: Option<String>,
+    pub tag: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub country: Option<String>,
+    pub q: Option<String>,
+    pub status: Option<String>,
+    pub updated_since: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+fn nonempty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The parts of the listing filter that need no database: parsed and checked.
+pub struct ParsedFilter {
+    pub filter: Filter,
+    pub action: Option<String>,
+    pub partner: Option<String>,
+}
+
+impl ListParams {
+    pub fn parse(&self) -> Result<ParsedFilter, AppError> {
+        let mut e = Errors::default();
+        let bound = |e: &mut Errors, field: &str, v: Option<&str>| {
+            v.and_then(|s| match time::parse_bound(s) {
+                Ok(b) => Some(b),
+                Err(m) => {
+                    e.push(field, m);
+                    None
+                }
+            })
+        };
+        let from = bound(&mut e, "from", nonempty(&self.from));
+        let to = bound(&mut e, "to", nonempty(&self.to));
+        let updated_since =
+            nonempty(&self.updated_since).and_then(
+                |s| match chrono::DateTime::parse_from_rfc3339(s) {
+                    Ok(t) => Some(t.naive_utc()),
+                    Err(_) => {
+                        e.push(
+                            "updated_since",
+                            format!("{s:?} is not an RFC 3339 instant like 2027-09-01T00:00:00Z"),
+                        );
+                        None
+                    }
+                },
+            );
+        let mut statuses = Vec::new();
+        if let Some(s) = nonempty(&self.status) {
+            for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                match Status::parse(part) {
+                    Some(st) => statuses.push(st.as_str().to_string()),
+                    None => e.push(
+                        "status",
+                        format!("{part:?} is not one of confirmed, tentative, cancelled"),
+                    ),
+                }
+            }
+        }
+        let short = |e: &mut Errors, field: &str, v: &Option<String>| {
+            let v = nonempty(v)?;
+            if v.chars().count() > 200 {
+                e.push(field, "is longer than 200 characters");
+                None
+            } else {
+                Some(v.to_string())
+            }
+        };
+        let filter = Filter {
+            from: match (from, to, updated_since) {
+                (None, None, None) => Some(Bound::Instant(queries::now())),
+                _ => from,
+            },
+            to,
+            tag: short(&mut e, "tag", &self.tag),
+            city: short(&mut e, "city", &self.city),
+            region: short(&mut e, "region", &self.region),
+            country: short(&mut e, "country", &self.country),
+            q: short(&mut e, "q", &self.q),
+            statuses,
+            updated_since,
+            ..Filter::default()
+        };
+        let action = short(&mut e, "action", &self.action);
+        let partner = short(&mut e, "partner", &self.partner);
+        e.finish(ParsedFilter {
+            filter,
+            action,
+            partner,
+        })
+    }
+}
+
+/// Resolves `action` / `partner` slugs of a listing; an unknown one is a 422 naming it.
+pub fn resolve_slugs(conn: &mut db::DbConn, p: &mut ParsedFilter) -> Result<(), AppError> {
+    let mut e = Errors::default();
+    if let Some(slug) = &p.action {
+        match queries::catalog::action_by_slug(conn, slug) {
+            Ok(a) => p.filter.action_id = Some(a.id),
+            Err(AppError::NotFound(m)) => e.push("action", m),
+            Err(other) => return Err(other),
+        }
+    }
+    if let Some(slug) = &p.partner {
+        match queries::catalog::partner_by_slug(conn, slug) {
+            Ok(x) => p.filter.partner_id = Some(x.id),
+            Err(AppError::NotFound(m)) => e.push("partner", m),
+            Err(other) => return Err(other),
+        }
+    }
+    e.finish(())
+}
+
+#[derive(Serialize)]
+struct Tombstone {
+    id: i32,
+    uid: String,
+    deleted_at: String,
+}
+
+#[derive(Serialize)]
+struct ListBody {
+    events: Vec<EventJson>,
+    next_cursor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deleted: Option<Vec<Tombstone>>,
+    /// With `updated_since`: pass this as the next `updated_since` to get only later changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    synced_at: Option<String>,
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, AppError> {
+    let mut parsed = params.parse()?;
+    let api = &state.settings.api;
+    let limit = match nonempty(&params.limit) {
+        None => i64::from(api.default_limit),
+        Some(s) => match s.parse::<i64>() {
+            Ok(n) if (1..=i64::from(api.max_limit)).contains(&n) => n,
+            _ => {
+                return Err(AppError::field(
+                    "limit",
+                    format!("must be a whole number from 1 to {}", api.max_limit),
+                ))
+            }
+        },
+    };
+    let cursor = match nonempty(&params.cursor) {
+        None => None,
+        Some(s) => Some(Cursor::decode(s).ok_or_else(|| {
+            AppError::field(
+                "cursor",
+                "is not a cursor this server gave out; start again without it",
+            )
+        })?),
+    };
+    let synced_at = queries::now();
+    let (views, next, deleted) = db::run(&state.pool, move |conn| {
+        resolve_slugs(conn, &mut parsed)?;
+        let (views, next) = q::list(conn, &parsed.filter, cursor, limit)?;
+        // Tombstones come with the first page of a sync.
+        let deleted = match (parsed.filter.updated_since, cursor) {
+            (Some(since), None) => Some(q::deleted_since(conn, since)?),
+            (Some(_), Some(_)) => Some(Vec::new()),
+            _ => None,
+        };
+        Ok((views, next, deleted))
+    })
+    .await?;
+    let body = ListBody {
+        events: views
+            .iter()
+            .map(|v| EventJson::new(v, &state.links))
+            .collect(),
+        next_cursor: next.map(|c| c.encode()),
+        synced_at: deleted.as_ref().map(|_| time::utc_rfc3339(synced_at)),
+        deleted: deleted.map(|list| {
+            list.into_iter()
+                .map(|(id, uid, at)| Tombstone {
+                    id,
+                    uid,
+                    deleted_at: time::utc_rfc3339(at),
+                })
+                .collect()
+        }),
+    };
+    ok(&body)
+}
+
+fn event_id(raw: &str) -> Result<i32, AppError> {
+    raw.parse::<i32>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| AppError::NotFound(format!("there is no event {raw:?}")))
+}
+
+pub async fn get(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = event_id(&id)?;
+    let view = db::run(&state.pool, move |c| q::public_view(c, id)).await?;
+    ok(&EventJson::new(&view, &state.links))
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    Auth(who): Auth,
+    Json(input): Json<EventInput>,
+) -> Result<HttpResponse, AppError> {
+    let host = state.links.host().to_string();
+    let view = db::run(&state.pool, move |c| {
+        q::create(c, &who, input, "approved", &host)
+    })
+    .await?;
+    let body = EventJson::new(&view, &state.links);
+    let mut resp = created(&body)?;
+    if let Ok(v) = header::HeaderValue::from_str(&format!("/api/v1/events/{}", body.id)) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(resp)
+}
+
+pub async fn patch(
+    state: web::Data<AppState>,
+    Auth(who): Auth,
+    id: web::Path<String>,
+    Json(patch): Json<serde_json::Map<String, serde_json::Value>>,
+) -> Result<HttpResponse, AppError> {
+    let id = event_id(&id)?;
+    let view = db::run(&state.pool, move |c| {
+        let current = q::view_by_id(c, id)?;
+        if current.event.deleted_at.is_some() {
+            return Err(AppError::Gone(format!(
+                "event {id} was deleted; restore it first"
+            )));
+        }
+        q::authorize(c, &who, id)?;
+        let merged = merge_patch(&current.to_input(false), patch)?;
+        let bytes = serde_json::to_vec(&merged)?;
+        let input: EventInput = parse_json(&bytes)?;
+        q::update(c, &who, id, input)
+    })
+    .await?;
+    ok(&EventJson::new(&view, &state.links))
+}
+
+pub async fn delete(
+    state: web::Data<AppState>,
+    Auth(who): Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = event_id(&id)?;
+    db::run(&state.pool, move |c| q::delete(c, &who, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn cancel(
+    state: web::Data<AppState>,
+    Auth(who): Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = event_id(&id)?;
+    let view = db::run(&state.pool, move |c| {
+        let e = q::event_by_id(c, id)?;
+        if e.deleted_at.is_some() {
+            return Err(AppError::Gone(format!("event {id} was deleted")));
+        }
+        q::cancel(c, &who, id)
+    })
+    .await?;
+    ok(&EventJson::new(&view, &state.links))
+}
+
+pub async fn restore(
+    state: web::Data<AppState>,
+    Auth(who): Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = event_id(&id)?;
+    let view = db::run(&state.pool, move |c| q::restore(c, &who, id)).await?;
+    ok(&EventJson::new(&view, &state.links))
+}
+
+#[derive(Serialize)]
+struct RevisionJson {
+    id: i32,
+    kind: String,
+    actor: String,
+    created_at: String,
+    snapshot: serde_json::Value,
+}
+
+pub async fn revisions(
+    state: web::Data<AppState>,
+    Auth(who): Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = event_id(&id)?;
+    let list = db::run(&state.pool, move |c| {
+        q::event_by_id(c, id)?;
+        q::authorize(c, &who, id)?;
+        Ok(q::revisions(c, id)?)
+    })
+    .await?;
+    let revisions: Vec<RevisionJson> = list
+        .into_iter()
+        .map(|r| RevisionJson {
+            id: r.id,
+            kind: r.kind,
+            actor: r.actor,
+            created_at: time::utc_rfc3339(r.created_at),
+            snapshot: serde_json::from_str(&r.snapshot).unwrap_or(serde_json::Value::Null),
+        })
+        .collect();
+    ok(&serde_json::json!({ "revisions": revisions }))
+}

@@ -1,0 +1,62 @@
+//! JSON API v1.
+
+mod catalog;
+mod events;
+mod openapi;
+
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+
+use crate::error::AppError;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/events")
+            .route(web::get().to(events::list))
+            .route(web::post().to(events::create)),
+    )
+    .service(
+        web::resource("/events/{id}")
+            .route(web::get().to(events::get))
+            .route(web::patch().to(events::patch))
+            .route(web::delete().to(events::delete)),
+    )
+    .route("/events/{id}/cancel", web::post().to(events::cancel))
+    .route("/events/{id}/restore", web::post().to(events::restore))
+    .route("/events/{id}/revisions", web::get().to(events::revisions))
+    .service(
+        web::resource("/partners")
+            .route(web::get().to(catalog::list_partners))
+            .route(web::post().to(catalog::create_partner)),
+    )
+    .route("/partners/{slug}", web::get().to(catalog::get_partner))
+    .service(
+        web::resource("/actions")
+            .route(web::get().to(catalog::list_actions))
+            .route(web::post().to(catalog::create_action)),
+    )
+    .route("/actions/{slug}", web::get().to(catalog::get_action))
+    .service(
+        web::resource("/venues")
+            .route(web::get().to(catalog::list_venues))
+            .route(web::post().to(catalog::create_venue)),
+    )
+    .route("/openapi.json", web::get().to(openapi::document));
+}
+
+fn json<T: Serialize>(
+    status: actix_web::http::StatusCode,
+    body: &T,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::build(status)
+        .content_type("application/json")
+        .body(serde_json::to_vec(body)?))
+}
+
+fn ok<T: Serialize>(body: &T) -> Result<HttpResponse, AppError> {
+    json(actix_web::http::StatusCode::OK, body)
+}
+
+fn created<T: Serialize>(body: &T) -> Result<HttpResponse, AppError> {
+    json(actix_web::http::StatusCode::CREATED, body)
+}

@@ -1,0 +1,46 @@
+//! The one route table.
+
+pub mod api;
+pub mod extract;
+
+use actix_web::http::header;
+use actix_web::{middleware, web, HttpRequest, HttpResponse};
+
+use crate::error::AppError;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::PathConfig::default().error_handler(|err, req| {
+        AppError::NotFound(format!(
+            "{} does not name anything here ({err})",
+            req.path()
+        ))
+        .into()
+    }))
+    .app_data(web::QueryConfig::default().error_handler(|err, _| {
+        AppError::BadRequest(format!("the query string could not be read: {err}")).into()
+    }))
+    .service(
+        web::scope("/api/v1")
+            .wrap(
+                middleware::DefaultHeaders::new()
+                    .add((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")),
+            )
+            .configure(api::configure),
+    )
+    .route("/healthz", web::get().to(health))
+    .default_service(web::to(not_found));
+}
+
+async fn health() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body("ok\n")
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound(format!(
+        "there is nothing at {}",
+        req.path()
+    )))
+}
