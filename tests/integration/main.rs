@@ -1,1 +1,11 @@
+//! One integration binary: the real app over HTTP on a temporary SQLite file.
 
+mod auth;
+mod catalog;
+mod cli;
+mod errors;
+mod events_api;
+mod helpers;
+mod openapi;
+mod sync;
+mod time_semantics;

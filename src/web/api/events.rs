@@ -137,6 +137,9 @@ pub fn resolve_slugs(conn: &mut db::DbConn, p: &mut ParsedFilter) -> Result<(), 
     e.finish(())
 }
 
+/// How far `synced_at` trails the moment a sync read starts.
+const SYNC_MARGIN_SECS: i64 = 2;
+
 #[derive(Serialize)]
 struct Tombstone {
     id: i32,
@@ -182,7 +185,9 @@ pub async fn list(
             )
         })?),
     };
-    let synced_at = queries::now();
+    // Writes take their timestamp inside their transaction and may commit a moment after this
+    // read begins; stepping back a little means a client may see a change twice, never miss one.
+    let synced_at = queries::now() - chrono::Duration::seconds(SYNC_MARGIN_SECS);
     let (views, next, deleted) = db::run(&state.pool, move |conn| {
         resolve_slugs(conn, &mut parsed)?;
         let (views, next) = q::list(conn, &parsed.filter, cursor, limit)?;
@@ -201,7 +206,10 @@ pub async fn list(
             .map(|v| EventJson::new(v, &state.links))
             .collect(),
         next_cursor: next.map(|c| c.encode()),
-        synced_at: deleted.as_ref().map(|_| time::utc_rfc3339(synced_at)),
+        synced_at: deleted.as_ref().map(|_| {
+            chrono::TimeZone::from_utc_datetime(&chrono::Utc, &synced_at)
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        }),
         deleted: deleted.map(|list| {
             list.into_iter()
                 .map(|(id, uid, at)| Tombstone {
