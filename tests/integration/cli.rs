@@ -166,17 +166,14 @@ async fn import_is_idempotent_and_export_round_trips() {
         s
     })
     .unwrap();
-    for (slug, name) in [("mijente", "Mijente")] {
-        let d = turnout::domain::catalog::PartnerDraft::try_from(
-            turnout::domain::catalog::PartnerInput {
-                slug: Some(slug.into()),
-                name: Some(name.into()),
-                ..Default::default()
-            },
-        )
+    let d =
+        turnout::domain::catalog::PartnerDraft::try_from(turnout::domain::catalog::PartnerInput {
+            slug: Some("mijente".into()),
+            name: Some("Mijente".into()),
+            ..Default::default()
+        })
         .unwrap();
-        turnout::db::queries::catalog::create_partner(&mut conn, &d).unwrap();
-    }
+    turnout::db::queries::catalog::create_partner(&mut conn, &d).unwrap();
     let a =
         turnout::domain::catalog::ActionDraft::try_from(turnout::domain::catalog::ActionInput {
             slug: Some("never-again".into()),
