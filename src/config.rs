@@ -13,6 +13,8 @@ pub struct Settings {
     pub listen: String,
     pub base_url: String,
     pub database_url: String,
+    /// Shown in page titles and feed names.
+    pub site_name: String,
     pub database: DatabaseSettings,
     pub feeds: FeedSettings,
     pub api: ApiSettings,
@@ -95,6 +97,10 @@ impl Settings {
         self.base_url = base;
         if self.database_url.trim().is_empty() {
             bail!("database_url must not be empty");
+        }
+        self.site_name = self.site_name.trim().to_string();
+        if self.site_name.is_empty() || self.site_name.chars().any(char::is_control) {
+            bail!("site_name must be a non-empty single line");
         }
         if self.database.pool_size == 0 {
             bail!("database.pool_size must be at least 1");

@@ -4,11 +4,12 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::{web, App, HttpServer};
+use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
 
 use crate::config::Settings;
 use crate::db::{self, Pool};
+use crate::feeds::cache::FeedCache;
 use crate::feeds::json::Links;
 
 /// Shared by every handler.
@@ -16,6 +17,7 @@ pub struct AppState {
     pub pool: Pool,
     pub settings: Arc<Settings>,
     pub links: Links,
+    pub feeds: FeedCache,
 }
 
 pub struct Application {
@@ -38,9 +40,12 @@ impl Application {
             pool,
             links: Links::new(&settings.base_url),
             settings: Arc::new(settings),
+            feeds: FeedCache::default(),
         });
+        actix_web::rt::spawn(watch_for_changes(state.clone()));
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(middleware::from_fn(crate::web::invalidate_feeds_on_write))
                 .wrap(tracing_actix_web::TracingLogger::default())
                 .app_data(state.clone())
                 .configure(crate::web::configure)
@@ -56,5 +61,22 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// Notices writes made by other processes (`turnout import`, a second server) and drops cached
+/// feeds; writes made through this server invalidate at once (see `web::invalidate_feeds_on_write`).
+async fn watch_for_changes(state: web::Data<AppState>) {
+    let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(2));
+    loop {
+        tick.tick().await;
+        match db::run(&state.pool, |c| {
+            Ok(db::queries::catalog::change_fingerprint(c)?)
+        })
+        .await
+        {
+            Ok(fp) => state.feeds.observe(fp),
+            Err(e) => tracing::warn!(error = %e, "checking for database changes failed"),
+        }
     }
 }

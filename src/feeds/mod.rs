@@ -1,3 +1,7 @@
-//! Public output formats: the versioned JSON shapes (and, next, iCalendar).
+//! Public output formats: the versioned JSON shapes and iCalendar.
 
+pub mod cache;
+pub mod ical;
 pub mod json;
+pub mod text;
+pub mod vtimezone;

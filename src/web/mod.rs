@@ -2,11 +2,16 @@
 
 pub mod api;
 pub mod extract;
+pub mod feeds;
 
-use actix_web::http::header;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method};
+use actix_web::middleware::Next;
 use actix_web::{middleware, web, HttpRequest, HttpResponse};
 
 use crate::error::AppError;
+use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PathConfig::default().error_handler(|err, req| {
@@ -28,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .configure(api::configure),
     )
+    .configure(feeds::configure)
     .route("/healthz", web::get().to(health))
     .default_service(web::to(not_found));
 }
@@ -43,4 +49,20 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
         "there is nothing at {}",
         req.path()
     )))
+}
+
+/// Any successful write may change what a feed shows: drop the cached feeds.
+pub async fn invalidate_feeds_on_write(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let res = next.call(req).await?;
+    if write && res.status().is_success() {
+        if let Some(state) = state {
+            state.feeds.invalidate();
+        }
+    }
+    Ok(res)
 }

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::AggregateExpressionMethods;
 
 use crate::db::models::*;
-use crate::db::schema::{action_partners, actions, event_partners, events, partners, venues};
+use crate::db::schema::{action_partners, actions, event_partners, events, partners, tags, venues};
 use crate::db::DbConn;
 use crate::domain::catalog::{ActionDraft, PartnerDraft, VenueDraft};
 use crate::domain::Errors;
@@ -270,4 +270,32 @@ pub fn event_partner_roles(conn: &mut DbConn, event_id: i32) -> QueryResult<Vec<
         .filter(event_partners::event_id.eq(event_id))
         .select((event_partners::partner_id, event_partners::role))
         .load(conn)
+}
+
+/// A tag's stored spelling, matched case-insensitively.
+pub fn tag_name(conn: &mut DbConn, name: &str) -> QueryResult<Option<String>> {
+    tags::table
+        .filter(tags::name.eq(name))
+        .select(tags::name)
+        .first(conn)
+        .optional()
+}
+
+/// Changes whenever anything a feed shows changes (rows are never removed: deletes are soft).
+pub fn change_fingerprint(conn: &mut DbConn) -> QueryResult<String> {
+    #[derive(QueryableByName)]
+    struct Fp {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        fp: String,
+    }
+    let row: Fp = diesel::sql_query(
+        "SELECT COALESCE((SELECT MAX(updated_at) FROM events), '') || '|' || \
+                COALESCE((SELECT MAX(id) FROM events), 0) || '|' || \
+                COALESCE((SELECT MAX(updated_at) FROM partners), '') || '|' || \
+                COALESCE((SELECT MAX(updated_at) FROM actions), '') || '|' || \
+                COALESCE((SELECT MAX(updated_at) FROM venues), '') || '|' || \
+                COALESCE((SELECT MAX(id) FROM venues), 0) AS fp",
+    )
+    .get_result(conn)?;
+    Ok(row.fp)
 }

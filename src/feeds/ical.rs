@@ -1,0 +1,310 @@
+//! The iCalendar writer (RFC 5545, RFC 7986).
+//!
+//! We write the feed ourselves rather than through the `icalendar` crate's `Display`, which
+//! leaves `\r` unescaped in TEXT, does not escape X- properties, and adds a fresh `DTSTAMP` and
+//! random `UID` to VTIMEZONE sub-components, so the bytes (and the ETag) would change on every
+//! render. `icalendar` reads our output back in the tests. Every line goes through
+//! [`text::fold_line`]; every TEXT value through [`text::escape_text_into`].
+
+use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use super::json::Links;
+use super::text::{escape_text_into, fold_line};
+use super::vtimezone::{datetime_property, write_vtimezone};
+use crate::db::queries::events::EventView;
+
+pub const PRODID: &str = concat!("-//Turnout//Turnout ", env!("CARGO_PKG_VERSION"), "//EN");
+
+/// What the calendar as a whole says about itself.
+#[derive(Debug, Clone)]
+pub struct CalendarMeta {
+    /// `NAME` / `X-WR-CALNAME`: "Turnout — Never Again Is Now".
+    pub name: String,
+    /// `DESCRIPTION` / `X-WR-CALDESC`.
+    pub description: String,
+    /// The HTML page this feed belongs to (RFC 7986 `URL`).
+    pub page_url: String,
+    /// The feed's own URL (RFC 7986 `SOURCE`).
+    pub feed_url: String,
+    /// `REFRESH-INTERVAL` and `X-PUBLISHED-TTL`.
+    pub refresh_minutes: u32,
+}
+
+/// Appends `NAME:` + escaped `value` as one folded content line.
+fn text_line(out: &mut String, line: &mut String, name: &str, value: &str) {
+    line.clear();
+    line.push_str(name);
+    line.push(':');
+    escape_text_into(value, line);
+    fold_line(line, out);
+}
+
+/// Appends a line whose value needs no escaping (URIs we built, numbers, dates).
+fn raw_line(out: &mut String, name: &str, value: &str) {
+    let mut line = String::with_capacity(name.len() + value.len() + 1);
+    line.push_str(name);
+    line.push(':');
+    line.push_str(value);
+    fold_line(&line, out);
+}
+
+fn stamp(t: NaiveDateTime) -> String {
+    t.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+fn duration(minutes: u32) -> String {
+    match (minutes / 60, minutes % 60) {
+        (h, 0) => format!("PT{h}H"),
+        (0, m) => format!("PT{m}M"),
+        (h, m) => format!("PT{h}H{m}M"),
+    }
+}
+
+/// The venue as one line: "Palantir HQ, 100 Hamilton Ave, Palo Alto, CA 94301, US".
+pub fn location(v: &EventView) -> Option<String> {
+    match &v.venue {
+        Some(venue) => {
+            let region_postal = [venue.region.as_deref(), venue.postal_code.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let parts: Vec<&str> = [
+                Some(venue.name.as_str()),
+                venue.address.as_deref(),
+                venue.city.as_deref(),
+                Some(region_postal.as_str()).filter(|s| !s.is_empty()),
+                venue.country.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            Some(parts.join(", "))
+        }
+        None => v.event.online_url.clone(),
+    }
+}
+
+/// DESCRIPTION: the organizer's text, then who, which action, the links.
+fn description(v: &EventView, page: &str) -> String {
+    let e = &v.event;
+    let mut d = String::with_capacity(e.description.len() + 256);
+    if e.deleted_at.is_some() || e.status == "cancelled" {
+        d.push_str("This event is cancelled.\n\n");
+    }
+    d.push_str(&e.description);
+    let names = |roles: &[&str]| {
+        v.partners
+            .iter()
+            .filter(|p| roles.contains(&p.role.as_str()))
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut facts = Vec::new();
+    let hosts = names(&["host", "co-host"]);
+    if !hosts.is_empty() {
+        facts.push(format!("Hosted by: {hosts}"));
+    }
+    let endorsers = names(&["endorser"]);
+    if !endorsers.is_empty() {
+        facts.push(format!("Endorsed by: {endorsers}"));
+    }
+    if let Some((_, title)) = &v.action {
+        facts.push(format!("Part of: {title}"));
+    }
+    if let Some(url) = &e.online_url {
+        facts.push(format!("Join online: {url}"));
+    }
+    if let Some(url) = &e.info_url {
+        facts.push(format!("Info and RSVP: {url}"));
+    }
+    facts.push(format!("Details: {page}"));
+    if !d.is_empty() {
+        d.push_str("\n\n");
+    }
+    d.push_str(&facts.join("\n"));
+    d
+}
+
+/// Instants a zone's VTIMEZONE must cover, widened to whole years so the block (and the feed's
+/// bytes) stay the same while events come and go within those years.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    first_year: i32,
+    last_year: i32,
+}
+
+/// VTIMEZONE blocks by (zone, first year, last year).
+type VtimezoneCache = Mutex<HashMap<(Tz, i32, i32), Arc<str>>>;
+
+static VTIMEZONES: LazyLock<VtimezoneCache> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// The VTIMEZONE of `tz` for whole years, computed once per process.
+fn vtimezone(tz: Tz, span: Span) -> Arc<str> {
+    let key = (tz, span.first_year, span.last_year);
+    if let Some(hit) = VTIMEZONES.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return hit;
+    }
+    let year_start = |y: i32| {
+        NaiveDate::from_ymd_opt(y, 1, 1)
+            .map(|d| Utc.from_utc_datetime(&d.and_time(chrono::NaiveTime::MIN)))
+            .unwrap_or_else(Utc::now)
+    };
+    // A day of margin before: the first observance must precede every local time in the span.
+    let from = year_start(span.first_year) - chrono::Duration::days(1);
+    let to = year_start(span.last_year + 1);
+    let mut block = String::with_capacity(1024);
+    write_vtimezone(tz, from, to, &mut block);
+    let block: Arc<str> = Arc::from(block);
+    if let Ok(mut m) = VTIMEZONES.lock() {
+        m.insert(key, block.clone());
+    }
+    block
+}
+
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&t)
+}
+
+/// Writes one VEVENT; records the zones its TZID lines name.
+fn write_event(
+    out: &mut String,
+    line: &mut String,
+    v: &EventView,
+    links: &Links,
+    zones: &mut BTreeMap<&'static str, (Tz, Span)>,
+) {
+    let e = &v.event;
+    let page = links.page(&format!("/events/{}", e.id));
+    let cancelled = e.deleted_at.is_some() || e.status == "cancelled";
+    raw_line(out, "BEGIN", "VEVENT");
+    text_line(out, line, "UID", &e.uid);
+    raw_line(out, "DTSTAMP", &stamp(e.updated_at));
+    raw_line(out, "CREATED", &stamp(e.created_at));
+    raw_line(out, "LAST-MODIFIED", &stamp(e.updated_at));
+    raw_line(out, "SEQUENCE", &e.sequence.to_string());
+    let status = if cancelled {
+        "CANCELLED"
+    } else if e.status == "tentative" {
+        "TENTATIVE"
+    } else {
+        "CONFIRMED"
+    };
+    raw_line(out, "STATUS", status);
+    if e.all_day {
+        raw_line(
+            out,
+            "DTSTART;VALUE=DATE",
+            &e.start_local.format("%Y%m%d").to_string(),
+        );
+        raw_line(
+            out,
+            "DTEND;VALUE=DATE",
+            &e.end_local.format("%Y%m%d").to_string(),
+        );
+    } else {
+        let tz = v.tz();
+        for (name, at) in [("DTSTART", e.start_utc), ("DTEND", e.end_utc)] {
+            let prop = datetime_property(name, tz, utc(at));
+            if prop.contains(";TZID=") {
+                let year = at.year();
+                let (_, span) = zones.entry(tz.name()).or_insert((
+                    tz,
+                    Span {
+                        first_year: year,
+                        last_year: year,
+                    },
+                ));
+                span.first_year = span.first_year.min(year);
+                span.last_year = span.last_year.max(year);
+            }
+            fold_line(&prop, out);
+        }
+    }
+    let summary = if cancelled {
+        format!("Cancelled: {}", e.title)
+    } else {
+        e.title.clone()
+    };
+    text_line(out, line, "SUMMARY", &summary);
+    text_line(out, line, "DESCRIPTION", &description(v, &page));
+    if let Some(loc) = location(v) {
+        text_line(out, line, "LOCATION", &loc);
+    }
+    if let Some(venue) = &v.venue {
+        if let (Some(lat), Some(lon)) = (venue.lat, venue.lon) {
+            raw_line(out, "GEO", &format!("{lat:.6};{lon:.6}"));
+        }
+    }
+    raw_line(out, "URL", &page);
+    if let Some(url) = &e.online_url {
+        // RFC 7986: the link to join. URIs are not TEXT; ours are validated http(s) URLs
+        // without whitespace or control characters, so they cannot break the line.
+        raw_line(out, "CONFERENCE;VALUE=URI;FEATURE=VIDEO", url);
+    }
+    let mut categories: Vec<&str> = v.tags.iter().map(String::as_str).collect();
+    if let Some((_, title)) = &v.action {
+        categories.push(title);
+    }
+    if !categories.is_empty() {
+        line.clear();
+        line.push_str("CATEGORIES:");
+        for (i, c) in categories.iter().enumerate() {
+            if i > 0 {
+                line.push(',');
+            }
+            escape_text_into(c, line);
+        }
+        fold_line(line, out);
+    }
+    raw_line(out, "END", "VEVENT");
+}
+
+/// Renders a whole VCALENDAR.
+pub fn render(meta: &CalendarMeta, events: &[EventView], links: &Links) -> String {
+    let mut body = String::with_capacity(events.len() * 1400 + 1024);
+    let mut line = String::with_capacity(4096);
+    let mut zones: BTreeMap<&'static str, (Tz, Span)> = BTreeMap::new();
+    for v in events {
+        write_event(&mut body, &mut line, v, links, &mut zones);
+    }
+    let mut out = String::with_capacity(body.len() + zones.len() * 2048 + 1024);
+    raw_line(&mut out, "BEGIN", "VCALENDAR");
+    raw_line(&mut out, "VERSION", "2.0");
+    raw_line(&mut out, "PRODID", PRODID);
+    raw_line(&mut out, "CALSCALE", "GREGORIAN");
+    raw_line(&mut out, "METHOD", "PUBLISH");
+    text_line(&mut out, &mut line, "NAME", &meta.name);
+    text_line(&mut out, &mut line, "X-WR-CALNAME", &meta.name);
+    text_line(&mut out, &mut line, "DESCRIPTION", &meta.description);
+    text_line(&mut out, &mut line, "X-WR-CALDESC", &meta.description);
+    raw_line(&mut out, "URL", &meta.page_url);
+    raw_line(&mut out, "SOURCE;VALUE=URI", &meta.feed_url);
+    let every = duration(meta.refresh_minutes);
+    raw_line(&mut out, "REFRESH-INTERVAL;VALUE=DURATION", &every);
+    raw_line(&mut out, "X-PUBLISHED-TTL", &every);
+    for (tz, span) in zones.values() {
+        out.push_str(&vtimezone(*tz, *span));
+    }
+    out.push_str(&body);
+    raw_line(&mut out, "END", "VCALENDAR");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration(60), "PT1H");
+        assert_eq!(duration(90), "PT1H30M");
+        assert_eq!(duration(15), "PT15M");
+    }
+}
