@@ -364,6 +364,12 @@ async fn serve(req: HttpRequest, state: web::Data<AppState>, spec: Spec) -> Http
     respond(&req, &entry, state.settings.feeds.refresh_interval_minutes)
 }
 
+/// Whole seconds since the epoch: HTTP dates carry no fractions.
+fn unix_secs(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// The encoding to send: brotli, then gzip, when the client accepts them.
 fn negotiate(req: &HttpRequest) -> Encoding {
     let Some(accept) = req
@@ -409,12 +415,7 @@ fn respond(req: &HttpRequest, entry: &CachedFeed, refresh_minutes: u32) -> HttpR
             .get(header::IF_MODIFIED_SINCE)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<HttpDate>().ok())
-            .is_some_and(|since| {
-                let since: SystemTime = since.into();
-                // HTTP dates have whole seconds.
-                let lm: SystemTime = HttpDate::from(entry.last_modified).into();
-                lm <= since
-            }),
+            .is_some_and(|since| unix_secs(since.into()) >= unix_secs(entry.last_modified)),
     };
     let mut builder = if not_modified {
         HttpResponse::NotModified()

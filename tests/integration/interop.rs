@@ -1,0 +1,159 @@
+//! Real calendar parsers reading our feeds: python `icalendar` and Mozilla `ical.js`.
+//! Installed on first use under `target/interop/` (pip into a venv, npm), so `cargo test` stands
+//! on its own on a fresh machine with python3 and node.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+const ICALENDAR: &str = "icalendar==7.3.0";
+const ICALJS: &str = "ical.js@2.2.1";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Parsed {
+    pub parser: String,
+    pub errors: Vec<String>,
+    pub events: Vec<ParsedEvent>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct ParsedEvent {
+    pub uid: String,
+    pub summary: String,
+    pub description: String,
+    pub location: String,
+    pub status: String,
+    pub sequence: i64,
+    pub categories: Vec<String>,
+    pub properties: Vec<String>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+}
+
+impl Parsed {
+    pub fn event(&self, uid: &str) -> &ParsedEvent {
+        self.events
+            .iter()
+            .find(|e| e.uid == uid)
+            .unwrap_or_else(|| panic!("{} has no event {uid}", self.parser))
+    }
+}
+
+struct Tools {
+    python: PathBuf,
+    icaljs: PathBuf,
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+fn run(cmd: &mut Command) -> Result<(), String> {
+    let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{cmd:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+fn setup() -> Result<Tools, String> {
+    let dir = root().join("target/interop");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let venv = dir.join("venv");
+    let python = venv.join("bin/python");
+    let has_icalendar = || {
+        Command::new(&python)
+            .args(["-c", "import icalendar"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !has_icalendar() {
+        if !python.exists() {
+            run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        }
+        run(Command::new(&python).args([
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            ICALENDAR,
+        ]))?;
+    }
+    let node_dir = dir.join("node");
+    let icaljs = node_dir.join("node_modules/ical.js/dist/ical.js");
+    if !icaljs.exists() {
+        run(Command::new("npm")
+            .args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                "--prefix",
+            ])
+            .arg(&node_dir)
+            .arg(ICALJS))?;
+    }
+    Ok(Tools { python, icaljs })
+}
+
+fn tools() -> &'static Tools {
+    static TOOLS: OnceLock<Result<Tools, String>> = OnceLock::new();
+    match TOOLS.get_or_init(setup) {
+        Ok(t) => t,
+        Err(e) => panic!("cannot install the calendar parsers the feed tests need: {e}"),
+    }
+}
+
+fn parse_with(program: &Path, script: &str, env: Option<(&str, &Path)>, ics: &[u8]) -> Parsed {
+    let file = tempfile::Builder::new()
+        .suffix(".ics")
+        .tempfile()
+        .expect("temp file");
+    std::fs::write(file.path(), ics).expect("write feed");
+    let mut cmd = Command::new(program);
+    cmd.arg(root().join("tests/interop").join(script))
+        .arg(file.path());
+    if let Some((k, v)) = env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("parser runs");
+    assert!(
+        out.status.success(),
+        "{script}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let parsed: Parsed = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{script} output ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    assert!(
+        parsed.errors.is_empty(),
+        "{} could not read the feed: {:?}",
+        parsed.parser,
+        parsed.errors
+    );
+    parsed
+}
+
+/// The feed as python `icalendar` and `ical.js` read it (both must read it without errors).
+pub fn parse_both(ics: &[u8]) -> [Parsed; 2] {
+    let t = tools();
+    [
+        parse_with(&t.python, "parse_icalendar.py", None, ics),
+        parse_with(
+            Path::new("node"),
+            "parse_icaljs.mjs",
+            Some(("ICALJS", &t.icaljs)),
+            ics,
+        ),
+    ]
+}
