@@ -410,6 +410,8 @@ impl Exercise<'_> {
         token: Option<&str>,
     ) -> Vec<Response> {
         let url = format!("/api/v1{path}");
+        // An operation documented as public is called without a token.
+        let token = token.filter(|_| self.doc.op(method, template).get("security").is_some());
         let bodies = self.doc.bodies(method, template);
         let mut answers = Vec::new();
         if bodies.is_empty() {
@@ -641,8 +643,15 @@ async fn every_route_is_documented_and_every_operation_answers_as_documented() {
     ex.ok("post", "/venues", "/venues", cosecha).await;
 
     let r = ex.ok("post", "/events", "/events", admin).await;
-    let id = r.json()["id"].as_i64().expect("id");
+    let created = r.json();
+    let id = created["id"].as_i64().expect("id");
     assert_eq!(r.header("location"), Some(format!("/api/v1/events/{id}")));
+    assert!(doc.op("post", "/events")["responses"]["201"]["headers"]
+        .get("Location")
+        .is_some());
+    assert!(doc.0["components"]["responses"]["Unauthorized"]["headers"]
+        .get("WWW-Authenticate")
+        .is_some());
     let one = format!("/events/{id}");
     ex.ok("get", "/venues", "/venues", None).await;
     ex.ok("get", "/events", "/events", None).await;
@@ -687,8 +696,21 @@ async fn every_route_is_documented_and_every_operation_answers_as_documented() {
         cosecha,
     )
     .await;
+    ex.expect(
+        403,
+        "post",
+        "/events/{id}/restore",
+        &format!("{one}/restore"),
+        cosecha,
+    )
+    .await;
     ex.expect(409, "post", "/partners", "/partners", admin)
         .await;
+    let mut again = doc.bodies("post", "/events").swap_remove(0).1;
+    again["uid"] = created["uid"].clone();
+    let r = app.post("/api/v1/events", &again).await;
+    doc.check("post", "/events", &r);
+    r.problem(409);
     ex.expect(409, "post", "/actions", "/actions", admin).await;
     ex.expect(
         409,
@@ -837,11 +859,34 @@ async fn record_schemas_list_exactly_the_keys_the_server_writes() {
     let venues = app.get("/api/v1/venues").await.json();
     assert_keys("VenueList", doc.schema("VenueList"), &venues);
     assert_keys("Venue", doc.schema("Venue"), &venues["venues"][0]);
-    let venue = app
-        .post("/api/v1/venues", &json!({"name": "Somewhere"}))
-        .await
-        .json();
-    assert_keys("Venue", doc.schema("Venue"), &venue);
+
+    // Records with only their required fields: the nulls are documented too.
+    for (template, body) in [
+        ("/venues", json!({"name": "Somewhere"})),
+        ("/partners", json!({"slug": "bare", "name": "Bare"})),
+        ("/actions", json!({"slug": "bare", "title": "Bare"})),
+        (
+            "/events",
+            json!({"title": "Online", "start": "2027-09-13T16:00", "end": "2027-09-13T17:00",
+                   "timezone": "UTC", "online_url": "https://meet.example/online"}),
+        ),
+        (
+            "/events",
+            json!({"title": "All day", "start": "2027-09-13", "all_day": true,
+                   "online_url": "https://meet.example/all-day"}),
+        ),
+    ] {
+        let r = app.post(&format!("/api/v1{template}"), &body).await;
+        doc.check("post", template, &r);
+        assert_eq!(r.status, 201, "{}", body_text(&r));
+        let name = match template {
+            "/venues" => "Venue",
+            "/partners" => "Partner",
+            "/actions" => "Action",
+            _ => "Event",
+        };
+        assert_keys(name, doc.schema(name), &r.json());
+    }
 
     // A listing has the required keys; a sync all of them.
     let list_schema = doc.schema("EventList");
@@ -1119,6 +1164,16 @@ async fn every_listing_parameter_is_documented_accepted_and_checked() {
         let mut bad: Vec<String> = Vec::new();
         if let Some(n) = schema["maxLength"].as_u64() {
             bad.push("x".repeat(n as usize + 1));
+            let at_limit = list(format!("{name}={}", "x".repeat(n as usize))).await;
+            match name {
+                // Not too long, only unknown.
+                "action" | "partner" => assert!(
+                    at_limit.message(name).starts_with("there is no"),
+                    "{}",
+                    body_text(&at_limit)
+                ),
+                _ => assert_eq!(at_limit.status, 200, "{name} at its maxLength"),
+            }
         }
         match schema["type"].as_str().expect("type") {
             "integer" => {
