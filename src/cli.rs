@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use crate::auth::Principal;
 use crate::config::Settings;
 use crate::db::{self, queries};
+use crate::domain::catalog::{ActionDraft, ActionInput, PartnerDraft, PartnerInput};
 use crate::domain::event::EventInput;
 use crate::error::AppError;
 use crate::feeds::json::Links;
@@ -201,12 +202,39 @@ fn open(settings: &Settings) -> anyhow::Result<db::DbConn> {
 
 fn import(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let inputs: Vec<EventInput> = crate::web::extract::parse_json(&bytes).map_err(|e| match e {
+    let parse_error = |e: AppError| {
+        match e {
         AppError::BadRequest(m) => anyhow::anyhow!("{}: {m}", file.display()),
-        other => {
-            describe(other).context(format!("{} is not a JSON array of events", file.display()))
-        }
-    })?;
+        other => describe(other).context(format!(
+            "{} is neither a JSON array of events nor an object {{\"partners\", \"actions\", \"events\"}}",
+            file.display()
+        )),
+    }
+    };
+    let set: ImportSet = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => crate::web::extract::parse_json(&bytes).map_err(parse_error)?,
+        _ => ImportSet {
+            events: crate::web::extract::parse_json(&bytes).map_err(parse_error)?,
+            ..ImportSet::default()
+        },
+    };
+    let partners = set
+        .partners
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            PartnerDraft::try_from(p).map_err(|e| describe(e).context(format!("partners[{i}]")))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let actions = set
+        .actions
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            ActionDraft::try_from(a).map_err(|e| describe(e).context(format!("actions[{i}]")))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let inputs = set.events;
     let mut conn = open(settings)?;
     let who = Principal::cli("import");
     let host = Links::new(&settings.base_url).host().to_string();
@@ -224,7 +252,20 @@ fn import(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
         );
     }
     let (mut created, mut updated, mut unchanged, mut skipped) = (0, 0, 0, 0);
+    let mut catalog_created = 0;
     db::write_tx(&mut conn, |conn| {
+        for p in &partners {
+            if queries::catalog::partner_by_slug(conn, &p.slug).is_err() {
+                queries::catalog::create_partner(conn, p)?;
+                catalog_created += 1;
+            }
+        }
+        for a in &actions {
+            if queries::catalog::action_by_slug(conn, &a.slug).is_err() {
+                queries::catalog::create_action(conn, a)?;
+                catalog_created += 1;
+            }
+        }
         for (i, input) in inputs.into_iter().enumerate() {
             let what = label(&input);
             let input = with_import_uid(input, &host);
@@ -243,8 +284,24 @@ fn import(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
         Ok(())
     })
     .map_err(describe)?;
+    if catalog_created > 0 {
+        println!("created {catalog_created} partner(s) and action(s)");
+    }
     println!("imported {}: {created} created, {updated} updated, {unchanged} unchanged, {skipped} skipped (deleted)", file.display());
     Ok(())
+}
+
+/// What `turnout import` reads: a JSON array of events, or an object that also carries the
+/// partners and actions they name (created when their slug is new, left alone otherwise).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportSet {
+    #[serde(default)]
+    partners: Vec<PartnerInput>,
+    #[serde(default)]
+    actions: Vec<ActionInput>,
+    #[serde(default)]
+    events: Vec<EventInput>,
 }
 
 fn label(input: &EventInput) -> String {

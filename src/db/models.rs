@@ -101,10 +101,14 @@ pub struct Event {
     pub uid: String,
     pub title: String,
     pub description: String,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub start_local: NaiveDateTime,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub end_local: NaiveDateTime,
     pub timezone: String,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub start_utc: NaiveDateTime,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub end_utc: NaiveDateTime,
     pub all_day: bool,
     pub venue_id: Option<i32>,
@@ -114,7 +118,9 @@ pub struct Event {
     pub status: String,
     pub review: String,
     pub sequence: i32,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = FastTimestamp)]
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
 }
@@ -186,4 +192,98 @@ pub struct User {
     pub role: String,
     pub partner_id: Option<i32>,
     pub disabled_at: Option<NaiveDateTime>,
+}
+
+/// Reads a TIMESTAMP column fast. diesel's SQLite `NaiveDateTime` tries chrono format strings one
+/// after another (about a microsecond each); feeds read six timestamps per event, so this parses
+/// our own stored form (`YYYY-MM-DD HH:MM:SS[.ffffff]`) by hand and falls back to diesel for
+/// anything else.
+#[derive(Debug, Clone, Copy, diesel::deserialize::FromSqlRow)]
+pub struct FastTimestamp(pub NaiveDateTime);
+
+impl From<FastTimestamp> for NaiveDateTime {
+    fn from(t: FastTimestamp) -> Self {
+        t.0
+    }
+}
+
+fn parse_stored_timestamp(s: &str) -> Option<NaiveDateTime> {
+    let b = s.as_bytes();
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b' ' || b[10] == b'T')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range].iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let nanos = match b.get(19) {
+        None => 0,
+        Some(b'.') => {
+            let frac = &b[20..];
+            if frac.is_empty() || frac.len() > 9 || !frac.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            let v = frac
+                .iter()
+                .fold(0u32, |acc, c| acc * 10 + u32::from(c - b'0'));
+            v * 10u32.pow(9 - frac.len() as u32)
+        }
+        Some(_) => return None,
+    };
+    let date =
+        chrono::NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)?;
+    let time =
+        chrono::NaiveTime::from_hms_nano_opt(num(11..13)?, num(14..16)?, num(17..19)?, nanos)?;
+    Some(date.and_time(time))
+}
+
+impl diesel::deserialize::FromSql<diesel::sql_types::Timestamp, diesel::sqlite::Sqlite>
+    for FastTimestamp
+{
+    fn from_sql(
+        mut value: diesel::sqlite::SqliteValue<'_, '_, '_>,
+    ) -> diesel::deserialize::Result<Self> {
+        if value.value_type() == Some(diesel::sqlite::SqliteType::Text) {
+            if let Some(t) = parse_stored_timestamp(value.read_text()) {
+                return Ok(FastTimestamp(t));
+            }
+        }
+        <NaiveDateTime as diesel::deserialize::FromSql<
+            diesel::sql_types::Timestamp,
+            diesel::sqlite::Sqlite,
+        >>::from_sql(value)
+        .map(FastTimestamp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_stored_timestamp;
+
+    #[test]
+    fn stored_timestamps() {
+        let t = |s| parse_stored_timestamp(s).map(|t| t.to_string());
+        assert_eq!(
+            t("2027-09-13 16:00:00").as_deref(),
+            Some("2027-09-13 16:00:00")
+        );
+        assert_eq!(
+            t("2027-09-13 16:00:00.123456").as_deref(),
+            Some("2027-09-13 16:00:00.123456")
+        );
+        assert_eq!(
+            t("2027-09-13T16:00:00.5").as_deref(),
+            Some("2027-09-13 16:00:00.500")
+        );
+        assert_eq!(t("2027-02-30 16:00:00"), None);
+        assert_eq!(t("2459000.5"), None);
+        assert_eq!(t("2027-09-13 16:00:00Z"), None);
+    }
 }

@@ -10,12 +10,14 @@ use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::json::Links;
-use super::text::{escape_text_into, fold_line};
-use super::vtimezone::{datetime_property, write_vtimezone};
+use super::text::{escape_text_into, fold_line, MAX_LINE_OCTETS};
+use super::vtimezone::{
+    push_datetime_property, push_ical_date, push_ical_datetime, write_vtimezone,
+};
 use crate::db::queries::events::EventView;
 
 pub const PRODID: &str = concat!("-//Turnout//Turnout ", env!("CARGO_PKG_VERSION"), "//EN");
@@ -46,15 +48,34 @@ fn text_line(out: &mut String, line: &mut String, name: &str, value: &str) {
 
 /// Appends a line whose value needs no escaping (URIs we built, numbers, dates).
 fn raw_line(out: &mut String, name: &str, value: &str) {
-    let mut line = String::with_capacity(name.len() + value.len() + 1);
-    line.push_str(name);
-    line.push(':');
-    line.push_str(value);
-    fold_line(&line, out);
+    if name.len() + 1 + value.len() <= MAX_LINE_OCTETS {
+        out.push_str(name);
+        out.push(':');
+        out.push_str(value);
+        out.push_str("\r\n");
+    } else {
+        let mut line = String::with_capacity(name.len() + value.len() + 1);
+        line.push_str(name);
+        line.push(':');
+        line.push_str(value);
+        fold_line(&line, out);
+    }
 }
 
-fn stamp(t: NaiveDateTime) -> String {
-    t.format("%Y%m%dT%H%M%SZ").to_string()
+/// Appends `NAME:YYYYMMDDTHHMMSSZ` (a UTC timestamp line; always short).
+fn stamp_line(out: &mut String, name: &str, t: NaiveDateTime) {
+    out.push_str(name);
+    out.push(':');
+    push_ical_datetime(out, t);
+    out.push_str("Z\r\n");
+}
+
+/// Appends `NAME;VALUE=DATE:YYYYMMDD`.
+fn date_line(out: &mut String, name: &str, d: NaiveDate) {
+    out.push_str(name);
+    out.push_str(";VALUE=DATE:");
+    push_ical_date(out, d);
+    out.push_str("\r\n");
 }
 
 fn duration(minutes: u32) -> String {
@@ -168,10 +189,6 @@ fn vtimezone(tz: Tz, span: Span) -> Arc<str> {
     block
 }
 
-fn utc(t: NaiveDateTime) -> DateTime<Utc> {
-    Utc.from_utc_datetime(&t)
-}
-
 /// Writes one VEVENT; records the zones its TZID lines name.
 fn write_event(
     out: &mut String,
@@ -185,10 +202,12 @@ fn write_event(
     let cancelled = e.deleted_at.is_some() || e.status == "cancelled";
     raw_line(out, "BEGIN", "VEVENT");
     text_line(out, line, "UID", &e.uid);
-    raw_line(out, "DTSTAMP", &stamp(e.updated_at));
-    raw_line(out, "CREATED", &stamp(e.created_at));
-    raw_line(out, "LAST-MODIFIED", &stamp(e.updated_at));
-    raw_line(out, "SEQUENCE", &e.sequence.to_string());
+    stamp_line(out, "DTSTAMP", e.updated_at);
+    stamp_line(out, "CREATED", e.created_at);
+    stamp_line(out, "LAST-MODIFIED", e.updated_at);
+    out.push_str("SEQUENCE:");
+    out.push_str(&e.sequence.to_string());
+    out.push_str("\r\n");
     let status = if cancelled {
         "CANCELLED"
     } else if e.status == "tentative" {
@@ -198,21 +217,13 @@ fn write_event(
     };
     raw_line(out, "STATUS", status);
     if e.all_day {
-        raw_line(
-            out,
-            "DTSTART;VALUE=DATE",
-            &e.start_local.format("%Y%m%d").to_string(),
-        );
-        raw_line(
-            out,
-            "DTEND;VALUE=DATE",
-            &e.end_local.format("%Y%m%d").to_string(),
-        );
+        date_line(out, "DTSTART", e.start_local.date());
+        date_line(out, "DTEND", e.end_local.date());
     } else {
         let tz = v.tz();
         for (name, at) in [("DTSTART", e.start_utc), ("DTEND", e.end_utc)] {
-            let prop = datetime_property(name, tz, utc(at));
-            if prop.contains(";TZID=") {
+            line.clear();
+            if push_datetime_property(line, name, tz, at) {
                 let year = at.year();
                 let (_, span) = zones.entry(tz.name()).or_insert((
                     tz,
@@ -224,7 +235,7 @@ fn write_event(
                 span.first_year = span.first_year.min(year);
                 span.last_year = span.last_year.max(year);
             }
-            fold_line(&prop, out);
+            fold_line(line, out);
         }
     }
     let summary = if cancelled {

@@ -3,5 +3,6 @@
 pub mod cache;
 pub mod ical;
 pub mod json;
+pub mod render;
 pub mod text;
 pub mod vtimezone;

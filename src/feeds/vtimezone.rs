@@ -24,7 +24,9 @@
 //! not be written with TZID; [`is_ambiguous_or_gap`] detects them and [`datetime_property`]
 //! writes a date-time property in UTC in that case.
 
-use chrono::{DateTime, LocalResult, NaiveDateTime, Offset, TimeDelta, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, LocalResult, NaiveDateTime, Offset, TimeDelta, TimeZone, Timelike, Utc,
+};
 use chrono_tz::{OffsetComponents, OffsetName, Tz, TzOffset};
 
 /// Step of the coarse scan in [`transitions`]. Two transitions closer together than this (an
@@ -194,15 +196,54 @@ pub fn is_ambiguous_or_gap(tz: Tz, local: NaiveDateTime) -> bool {
 /// dropped. The result is an unfolded content line without CRLF (it is always short); a feed
 /// that uses TZID must also contain the VTIMEZONE from [`write_vtimezone`] covering `at`.
 pub fn datetime_property(name: &str, tz: Tz, at: DateTime<Utc>) -> String {
-    let local = at.with_timezone(&tz).naive_local();
+    let mut out = String::with_capacity(name.len() + 40);
+    push_datetime_property(&mut out, name, tz, at.naive_utc());
+    out
+}
+
+/// [`datetime_property`] appended to `out` (the feed writer's hot path; no chrono formatting).
+/// `utc` is the instant as naive UTC. Returns whether the property names `TZID=tz`.
+pub fn push_datetime_property(out: &mut String, name: &str, tz: Tz, utc: NaiveDateTime) -> bool {
+    let local = utc
+        + TimeDelta::seconds(i64::from(
+            tz.offset_from_utc_datetime(&utc).fix().local_minus_utc(),
+        ));
+    out.push_str(name);
     if tz == Tz::UTC || tz == Tz::Etc__UTC || is_ambiguous_or_gap(tz, local) {
-        format!("{name}:{}Z", at.naive_utc().format(ICAL_LOCAL_FORMAT))
+        out.push(':');
+        push_ical_datetime(out, utc);
+        out.push('Z');
+        false
     } else {
-        format!(
-            "{name};TZID={}:{}",
-            tz.name(),
-            local.format(ICAL_LOCAL_FORMAT)
-        )
+        out.push_str(";TZID=");
+        out.push_str(tz.name());
+        out.push(':');
+        push_ical_datetime(out, local);
+        true
+    }
+}
+
+/// Appends `YYYYMMDDTHHMMSS` (RFC 5545 DATE-TIME without the `Z`), years 0–9999.
+pub fn push_ical_datetime(out: &mut String, t: NaiveDateTime) {
+    push_ical_date(out, t.date());
+    out.push('T');
+    let secs = t.time().num_seconds_from_midnight();
+    push_digits(out, secs / 3600, 2);
+    push_digits(out, secs / 60 % 60, 2);
+    push_digits(out, secs % 60, 2);
+}
+
+/// Appends `YYYYMMDD` (RFC 5545 DATE).
+pub fn push_ical_date(out: &mut String, d: chrono::NaiveDate) {
+    push_digits(out, u32::try_from(d.year()).unwrap_or(0).min(9999), 4);
+    push_digits(out, d.month(), 2);
+    push_digits(out, d.day(), 2);
+}
+
+fn push_digits(out: &mut String, value: u32, width: u32) {
+    for i in (0..width).rev() {
+        let digit = value / 10u32.pow(i) % 10;
+        out.push(char::from(b'0' + digit as u8));
     }
 }
 

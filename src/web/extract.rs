@@ -13,8 +13,26 @@ use crate::db;
 use crate::error::{AppError, FieldError};
 use crate::startup::AppState;
 
-/// A JSON body, size-capped, parsed with the path of any wrong field.
-pub struct Json<T>(pub T);
+/// A request body, read up to the configured size cap. It is parsed by [`Body::json`] inside the
+/// handler, after authentication, so a caller without a valid token learns nothing from
+/// validation messages (extractors run concurrently; the order of their errors is not fixed).
+pub struct Body {
+    bytes: web::Bytes,
+    mime: String,
+}
+
+impl Body {
+    /// The body as JSON of type `T`: 415 unless sent as JSON, 400 for broken JSON, 422 naming the
+    /// field for the wrong shape.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, AppError> {
+        if self.mime != "application/json" && !self.mime.ends_with("+json") {
+            return Err(AppError::UnsupportedMediaType(
+                "send the body as application/json".into(),
+            ));
+        }
+        parse_json(&self.bytes)
+    }
+}
 
 /// Parses JSON: syntax errors are 400, shape errors 422 naming the field path.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
@@ -70,24 +88,22 @@ fn body_limit(req: &HttpRequest) -> usize {
         .map_or(64 * 1024, |s| s.settings.api.max_body_bytes)
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+impl FromRequest for Body {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limit = body_limit(req);
-        let content_type = req
+        let mime = req
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
-            .to_ascii_lowercase();
-        let mime = content_type
             .split(';')
             .next()
             .unwrap_or("")
             .trim()
-            .to_string();
+            .to_ascii_lowercase();
         let declared_len = req
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -95,11 +111,6 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             .and_then(|v| v.parse::<usize>().ok());
         let mut payload = payload.take();
         Box::pin(async move {
-            if mime != "application/json" && !mime.ends_with("+json") {
-                return Err(AppError::UnsupportedMediaType(
-                    "send the body as application/json".into(),
-                ));
-            }
             if declared_len.is_some_and(|n| n > limit) {
                 return Err(AppError::PayloadTooLarge(limit));
             }
@@ -116,7 +127,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                 }
                 body.extend_from_slice(&chunk);
             }
-            parse_json(&body).map(Json)
+            Ok(Body {
+                bytes: body.freeze(),
+                mime,
+            })
         })
     }
 }

@@ -7,17 +7,12 @@ use actix_web::{guard, web, HttpRequest, HttpResponse};
 use chrono::{Duration, NaiveTime, Utc};
 use serde::Deserialize;
 
-use crate::db::queries::{catalog, events as q};
-use crate::db::{self, DbConn};
+use crate::db;
 use crate::domain::time::Bound;
 use crate::error::AppError;
 use crate::feeds::cache::{CachedFeed, Encoding};
-use crate::feeds::ical::{self, CalendarMeta};
+use crate::feeds::render::{render, Spec};
 use crate::startup::AppState;
-
-/// Largest number of events one feed carries (a guard against unbounded memory on the
-/// all-events feed of a huge instance; the window keeps real feeds far below it).
-pub const MAX_FEED_EVENTS: i64 = 20_000;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let get_or_head = || web::route().guard(guard::Any(guard::Get()).or(guard::Head()));
@@ -38,30 +33,6 @@ pub struct FeedParams {
     pub region: Option<String>,
     pub country: Option<String>,
     pub q: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-enum Spec {
-    All(Vec<(&'static str, String)>),
-    Action(String),
-    Partner(String),
-    Tag(String),
-    Event(i32),
-}
-
-impl Spec {
-    fn key(&self) -> String {
-        match self {
-            Spec::All(filters) => {
-                let parts: Vec<String> = filters.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                format!("all?{}", parts.join("&"))
-            }
-            Spec::Action(s) => format!("action/{s}"),
-            Spec::Partner(s) => format!("partner/{s}"),
-            Spec::Tag(s) => format!("tag/{}", s.to_lowercase()),
-            Spec::Event(id) => format!("event/{id}"),
-        }
-    }
 }
 
 fn not_found(message: String) -> HttpResponse {
@@ -133,205 +104,6 @@ async fn event(
     }
 }
 
-/// A finished render.
-struct Rendered {
-    body: String,
-    filename: String,
-    newest_change: SystemTime,
-}
-
-/// How a feed describes itself.
-struct Header {
-    name: String,
-    description: String,
-    page_path: String,
-    feed_path: String,
-    filename: String,
-}
-
-fn unknown(what: &str, name: &str) -> AppError {
-    AppError::NotFound(format!("There is no {what} named {name:?}."))
-}
-
-/// Narrows `filter` to a list feed and says what the feed is called.
-fn list_header(
-    conn: &mut DbConn,
-    spec: &Spec,
-    site: &str,
-    filter: &mut q::Filter,
-) -> Result<Header, AppError> {
-    Ok(match spec {
-        Spec::Action(slug) => {
-            let a = catalog::action_by_slug(conn, slug).map_err(|_| unknown("action", slug))?;
-            filter.action_id = Some(a.id);
-            let description = if a.description.is_empty() {
-                format!("Every event of {}, kept up to date by {site}.", a.title)
-            } else {
-                a.description.clone()
-            };
-            Header {
-                name: a.title,
-                description,
-                page_path: format!("/actions/{slug}"),
-                feed_path: format!("/actions/{slug}.ics"),
-                filename: format!("{slug}.ics"),
-            }
-        }
-        Spec::Partner(slug) => {
-            let p = catalog::partner_by_slug(conn, slug).map_err(|_| unknown("partner", slug))?;
-            filter.partner_id = Some(p.id);
-            Header {
-                description: format!(
-                    "Events {} hosts, co-hosts or endorses, kept up to date by {site}.",
-                    p.name
-                ),
-                name: p.name,
-                page_path: format!("/partners/{slug}"),
-                feed_path: format!("/partners/{slug}.ics"),
-                filename: format!("{slug}.ics"),
-            }
-        }
-        Spec::Tag(tag) => {
-            let name = catalog::tag_name(conn, tag.trim_start_matches('#'))?
-                .ok_or_else(|| unknown("tag", tag))?;
-            filter.tag = Some(name.clone());
-            Header {
-                name: format!("#{name}"),
-                description: format!("Events tagged #{name}, kept up to date by {site}."),
-                page_path: format!("/tags/{name}"),
-                feed_path: format!("/tags/{name}.ics"),
-                filename: format!("{}.ics", name.to_lowercase()),
-            }
-        }
-        Spec::All(filters) => {
-            let mut words = Vec::new();
-            for (k, v) in filters {
-                match *k {
-                    "action" => {
-                        let a =
-                            catalog::action_by_slug(conn, v).map_err(|_| unknown("action", v))?;
-                        filter.action_id = Some(a.id);
-                        words.push(a.title);
-                    }
-                    "partner" => {
-                        let p =
-                            catalog::partner_by_slug(conn, v).map_err(|_| unknown("partner", v))?;
-                        filter.partner_id = Some(p.id);
-                        words.push(p.name);
-                    }
-                    "tag" => {
-                        filter.tag = Some(v.clone());
-                        words.push(format!("#{}", v.trim_start_matches('#')));
-                    }
-                    "city" => {
-                        filter.city = Some(v.clone());
-                        words.push(v.clone());
-                    }
-                    "region" => {
-                        filter.region = Some(v.clone());
-                        words.push(v.clone());
-                    }
-                    "country" => {
-                        filter.country = Some(v.clone());
-                        words.push(v.clone());
-                    }
-                    _ => {
-                        filter.q = Some(v.clone());
-                        words.push(format!("“{v}”"));
-                    }
-                }
-            }
-            let query: Vec<String> = filters
-                .iter()
-                .map(|(k, v)| format!("{k}={}", encode(v)))
-                .collect();
-            let suffix = if query.is_empty() {
-                String::new()
-            } else {
-                format!("?{}", query.join("&"))
-            };
-            let name = if words.is_empty() {
-                "All events".to_string()
-            } else {
-                words.join(" · ")
-            };
-            Header {
-                description: format!("{name}: events on {site}, kept up to date."),
-                name,
-                page_path: format!("/{suffix}"),
-                feed_path: format!("/calendar.ics{suffix}"),
-                filename: "calendar.ics".to_string(),
-            }
-        }
-        Spec::Event(_) => {
-            return Err(AppError::Unexpected(anyhow::anyhow!(
-                "event feed is not a list"
-            )))
-        }
-    })
-}
-
-fn render(
-    conn: &mut DbConn,
-    spec: &Spec,
-    state: &AppState,
-    from: Bound,
-) -> Result<Rendered, AppError> {
-    let site = &state.settings.site_name;
-    let (header, views) = match spec {
-        Spec::Event(id) => {
-            let view = q::view_by_id(conn, *id)?;
-            if view.event.review != "approved" {
-                return Err(AppError::NotFound(format!("There is no event {id}.")));
-            }
-            let header = Header {
-                name: view.event.title.clone(),
-                description: format!("{} — from {site}", view.event.title),
-                page_path: format!("/events/{id}"),
-                feed_path: format!("/events/{id}.ics"),
-                filename: format!("event-{id}.ics"),
-            };
-            (header, vec![view])
-        }
-        list => {
-            let mut filter = q::Filter {
-                from: Some(from),
-                include_deleted: true,
-                ..q::Filter::default()
-            };
-            let header = list_header(conn, list, site, &mut filter)?;
-            let (views, _) = q::list(conn, &filter, None, MAX_FEED_EVENTS)?;
-            (header, views)
-        }
-    };
-    let newest = views.iter().map(|v| v.event.updated_at).max();
-    let meta = CalendarMeta {
-        name: format!("{site} — {}", header.name),
-        description: header.description,
-        page_url: state.links.page(&header.page_path),
-        feed_url: state.links.page(&header.feed_path),
-        refresh_minutes: state.settings.feeds.refresh_interval_minutes,
-    };
-    Ok(Rendered {
-        body: ical::render(&meta, &views, &state.links),
-        filename: header.filename,
-        newest_change: newest.map_or_else(SystemTime::now, |t| t.and_utc().into()),
-    })
-}
-
-/// Percent-encodes a query value for the SOURCE/URL links.
-fn encode(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    for b in v.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 async fn serve(req: HttpRequest, state: web::Data<AppState>, spec: Spec) -> HttpResponse {
     let key = spec.key();
     let today = Utc::now().date_naive();
@@ -344,7 +116,7 @@ async fn serve(req: HttpRequest, state: web::Data<AppState>, spec: Spec) -> Http
             let render_spec = spec.clone();
             let from = Bound::Instant(window_day.and_time(NaiveTime::MIN));
             match db::run(&state.pool, move |conn| {
-                render(conn, &render_spec, &st, from)
+                render(conn, &render_spec, &st.settings, &st.links, from)
             })
             .await
             {

@@ -129,3 +129,34 @@ async fn organizers_touch_only_their_partners_events() {
     .await
     .problem(403);
 }
+
+#[actix_web::test]
+async fn without_a_valid_token_nothing_about_the_body_is_revealed() {
+    let app = spawn_app().await;
+    app.seed().await;
+    for _ in 0..20 {
+        let r = app
+            .write(
+                "POST",
+                "/api/v1/events",
+                Some("tnt_wrong"),
+                Some(&json!({"timzone": "x"})),
+            )
+            .await;
+        assert_eq!(r.status, 401);
+        let r = app
+            .write("POST", "/api/v1/partners", None, Some(&json!({"slug": 5})))
+            .await;
+        assert_eq!(r.status, 401);
+    }
+    let organizer = token(&app.settings, "org", Some("mijente"));
+    let r = app
+        .write(
+            "POST",
+            "/api/v1/partners",
+            Some(&organizer),
+            Some(&json!({"slug": 5})),
+        )
+        .await;
+    assert_eq!(r.status, 403, "permission is checked before the body");
+}

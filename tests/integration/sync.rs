@@ -127,3 +127,57 @@ async fn sync_pages_do_not_skip_or_repeat() {
     }
     assert_eq!(seen, ["E0", "E1", "E2", "E3", "E4", "E5", "E6"]);
 }
+
+#[actix_web::test]
+async fn a_deletion_during_paging_is_not_lost() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        let e = app
+            .create_event(&event(
+                &format!("E{i}"),
+                "2027-09-13T16:00",
+                "2027-09-13T19:00",
+                "America/New_York",
+            ))
+            .await;
+        ids.push(e["id"].clone());
+    }
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let first = app
+        .get("/api/v1/events?updated_since=2000-01-01T00:00:00Z&limit=2")
+        .await
+        .json();
+    // Deleted while the client is between pages.
+    app.write(
+        "DELETE",
+        &format!("/api/v1/events/{}", ids[0]),
+        Some(&app.admin_token),
+        None,
+    )
+    .await;
+    let cursor = first["next_cursor"].as_str().expect("a second page");
+    let second = app
+        .get(&format!(
+            "/api/v1/events?updated_since=2000-01-01T00:00:00Z&limit=2&cursor={cursor}"
+        ))
+        .await
+        .json();
+    assert_eq!(
+        second["synced_at"], first["synced_at"],
+        "every page of a sync reports the same synced_at"
+    );
+    let since = second["synced_at"].as_str().unwrap();
+    let next = app
+        .get(&format!("/api/v1/events?updated_since={since}"))
+        .await
+        .json();
+    let deleted: Vec<_> = next["deleted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].clone())
+        .collect();
+    assert_eq!(deleted, [ids[0].clone()]);
+}

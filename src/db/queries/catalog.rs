@@ -207,19 +207,23 @@ pub fn action_view(conn: &mut DbConn, action: Action) -> Result<ActionView, AppE
         .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("action view vanished")))
 }
 
-/// Finds a venue with the same name, address and city (case-insensitive), or creates it.
-pub fn find_or_create_venue(conn: &mut DbConn, d: &VenueDraft) -> Result<Venue, AppError> {
-    let found = venues::table
+/// A venue with the same name, address and city (case-insensitive; missing matches missing).
+pub fn find_venue(conn: &mut DbConn, d: &VenueDraft) -> QueryResult<Option<Venue>> {
+    venues::table
         .filter(venues::name.eq(&d.name))
         .filter(venues::address.is(d.address.as_deref()))
         .filter(venues::city.is(d.city.as_deref()))
         .select(Venue::as_select())
         .first(conn)
-        .optional()?;
-    if let Some(v) = found {
-        return Ok(v);
+        .optional()
+}
+
+/// Finds the venue (see [`find_venue`]) or creates it.
+pub fn find_or_create_venue(conn: &mut DbConn, d: &VenueDraft) -> Result<Venue, AppError> {
+    match find_venue(conn, d)? {
+        Some(v) => Ok(v),
+        None => create_venue(conn, d),
     }
-    create_venue(conn, d)
 }
 
 pub fn create_venue(conn: &mut DbConn, d: &VenueDraft) -> Result<Venue, AppError> {

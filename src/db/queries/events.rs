@@ -368,7 +368,8 @@ struct Snapshot<'a> {
     uid: &'a str,
     sequence: i32,
     review: &'a str,
-    deleted_at: Option<NaiveDateTime>,
+    /// RFC 3339, like every timestamp we write.
+    deleted_at: Option<String>,
     event: EventInput,
 }
 
@@ -384,7 +385,7 @@ fn record(
         uid: &view.event.uid,
         sequence: view.event.sequence,
         review: &view.event.review,
-        deleted_at: view.event.deleted_at,
+        deleted_at: view.event.deleted_at.map(time::utc_rfc3339),
         event: view.to_input(true),
     })?;
     diesel::insert_into(event_revisions::table)
@@ -670,12 +671,20 @@ pub struct Filter {
 pub struct Cursor {
     pub key: NaiveDateTime,
     pub id: i32,
+    /// In a sync, the `synced_at` of its first page, which every later page repeats.
+    pub synced_at: Option<NaiveDateTime>,
 }
+
+const CURSOR_TIME: &str = "%Y-%m-%dT%H:%M:%S%.6f";
 
 impl Cursor {
     pub fn encode(&self) -> String {
         use base64::Engine;
-        let raw = format!("{}|{}", self.key.format("%Y-%m-%dT%H:%M:%S%.6f"), self.id);
+        let mut raw = format!("{}|{}", self.key.format(CURSOR_TIME), self.id);
+        if let Some(t) = self.synced_at {
+            raw.push('|');
+            raw.push_str(&t.format(CURSOR_TIME).to_string());
+        }
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
     }
 
@@ -685,11 +694,18 @@ impl Cursor {
             .decode(s)
             .ok()?;
         let raw = String::from_utf8(raw).ok()?;
-        let (key, id) = raw.split_once('|')?;
-        Some(Cursor {
-            key: NaiveDateTime::parse_from_str(key, "%Y-%m-%dT%H:%M:%S%.f").ok()?,
-            id: id.parse().ok()?,
-        })
+        let mut parts = raw.split('|');
+        let time = |t: &str| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f").ok();
+        let key = time(parts.next()?)?;
+        let id = parts.next()?.parse().ok()?;
+        let synced_at = match parts.next() {
+            Some(t) => Some(time(t)?),
+            None => None,
+        };
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(Cursor { key, id, synced_at })
     }
 }
 
@@ -843,6 +859,7 @@ pub fn list(
                 e.start_utc
             },
             id: e.id,
+            synced_at: None,
         })
     } else {
         None

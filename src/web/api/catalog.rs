@@ -11,7 +11,7 @@ use crate::domain::catalog::{
 use crate::error::AppError;
 use crate::feeds::json::{ActionJson, PartnerJson, VenueJson};
 use crate::startup::AppState;
-use crate::web::extract::{Auth, Json};
+use crate::web::extract::{Auth, Body};
 
 fn admin_only(auth: &Auth, what: &str) -> Result<(), AppError> {
     if auth.0.is_admin() {
@@ -44,9 +44,10 @@ pub async fn get_partner(
 pub async fn create_partner(
     state: web::Data<AppState>,
     auth: Auth,
-    Json(input): Json<PartnerInput>,
+    body: Body,
 ) -> Result<HttpResponse, AppError> {
     admin_only(&auth, "partners")?;
+    let input: PartnerInput = body.json()?;
     let draft = PartnerDraft::try_from(input)?;
     let p = db::run(&state.pool, move |c| q::create_partner(c, &draft)).await?;
     created(&PartnerJson::new(&p, &state.links))
@@ -77,9 +78,10 @@ pub async fn get_action(
 pub async fn create_action(
     state: web::Data<AppState>,
     auth: Auth,
-    Json(input): Json<ActionInput>,
+    body: Body,
 ) -> Result<HttpResponse, AppError> {
     admin_only(&auth, "actions")?;
+    let input: ActionInput = body.json()?;
     let draft = ActionDraft::try_from(input)?;
     let view = db::run(&state.pool, move |c| {
         let a = q::create_action(c, &draft)?;
@@ -95,13 +97,26 @@ pub async fn list_venues(state: web::Data<AppState>) -> Result<HttpResponse, App
     ok(&json!({ "venues": venues }))
 }
 
-/// Any token may add a venue (organizers add the places of their events).
+/// Any token may add a venue (organizers add the places of their events). A venue with the same
+/// name, address and city is found again: 200 with it instead of 201.
 pub async fn create_venue(
     state: web::Data<AppState>,
     _auth: Auth,
-    Json(input): Json<VenueInput>,
+    body: Body,
 ) -> Result<HttpResponse, AppError> {
+    let input: VenueInput = body.json()?;
     let draft = VenueDraft::try_from(input)?;
-    let v = db::run(&state.pool, move |c| q::find_or_create_venue(c, &draft)).await?;
-    created(&VenueJson::from(&v))
+    let (v, new) = db::run(&state.pool, move |c| {
+        let existing = q::find_venue(c, &draft)?;
+        match existing {
+            Some(v) => Ok((v, false)),
+            None => Ok((q::create_venue(c, &draft)?, true)),
+        }
+    })
+    .await?;
+    if new {
+        created(&VenueJson::from(&v))
+    } else {
+        ok(&VenueJson::from(&v))
+    }
 }

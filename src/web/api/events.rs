@@ -13,7 +13,7 @@ use crate::domain::Errors;
 use crate::error::AppError;
 use crate::feeds::json::EventJson;
 use crate::startup::AppState;
-use crate::web::extract::{parse_json, Auth, Json};
+use crate::web::extract::{parse_json, Auth, Body};
 
 /// Query parameters of `GET /api/v1/events` (all optional, all strings so errors name them).
 #[derive(Debug, Default, Deserialize)]
@@ -187,7 +187,11 @@ pub async fn list(
     };
     // Writes take their timestamp inside their transaction and may commit a moment after this
     // read begins; stepping back a little means a client may see a change twice, never miss one.
-    let synced_at = queries::now() - chrono::Duration::seconds(SYNC_MARGIN_SECS);
+    // Every page of one sync reports the first page's time (it travels in the cursor).
+    let synced_at = cursor
+        .and_then(|c| c.synced_at)
+        .unwrap_or_else(|| queries::now() - chrono::Duration::seconds(SYNC_MARGIN_SECS));
+    let syncing = parsed.filter.updated_since.is_some();
     let (views, next, deleted) = db::run(&state.pool, move |conn| {
         resolve_slugs(conn, &mut parsed)?;
         let (views, next) = q::list(conn, &parsed.filter, cursor, limit)?;
@@ -200,6 +204,10 @@ pub async fn list(
         Ok((views, next, deleted))
     })
     .await?;
+    let next = next.map(|c| Cursor {
+        synced_at: syncing.then_some(synced_at),
+        ..c
+    });
     let body = ListBody {
         events: views
             .iter()
@@ -242,8 +250,9 @@ pub async fn get(
 pub async fn create(
     state: web::Data<AppState>,
     Auth(who): Auth,
-    Json(input): Json<EventInput>,
+    body: Body,
 ) -> Result<HttpResponse, AppError> {
+    let input: EventInput = body.json()?;
     let host = state.links.host().to_string();
     let view = db::run(&state.pool, move |c| {
         q::create(c, &who, input, "approved", &host)
@@ -261,8 +270,9 @@ pub async fn patch(
     state: web::Data<AppState>,
     Auth(who): Auth,
     id: web::Path<String>,
-    Json(patch): Json<serde_json::Map<String, serde_json::Value>>,
+    body: Body,
 ) -> Result<HttpResponse, AppError> {
+    let patch: serde_json::Map<String, serde_json::Value> = body.json()?;
     let id = event_id(&id)?;
     let view = db::run(&state.pool, move |c| {
         let current = q::view_by_id(c, id)?;
