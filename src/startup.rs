@@ -36,17 +36,18 @@ impl Application {
         let listener = TcpListener::bind(&settings.listen)
             .with_context(|| format!("binding {}", settings.listen))?;
         let port = listener.local_addr()?.port();
+        let feeds = FeedCache::new(settings.feeds.refresh_interval_minutes);
         let state = web::Data::new(AppState {
             pool,
+            feeds,
             links: Links::new(&settings.base_url),
             settings: Arc::new(settings),
-            feeds: FeedCache::default(),
         });
         actix_web::rt::spawn(watch_for_changes(state.clone()));
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(middleware::from_fn(crate::web::invalidate_feeds_on_write))
-                .wrap(tracing_actix_web::TracingLogger::default())
+                .wrap(middleware::from_fn(crate::telemetry::log_requests))
                 .app_data(state.clone())
                 .configure(crate::web::configure)
         })

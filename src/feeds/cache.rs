@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
+use actix_web::http::header::{HeaderValue, HttpDate};
 use actix_web::web::Bytes;
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
@@ -21,9 +22,13 @@ const MAX_ENTRIES: usize = 512;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
-    Identity,
-    Gzip,
-    Brotli,
+    Identity = 0,
+    Gzip = 1,
+    Brotli = 2,
+}
+
+fn header(text: &str) -> HeaderValue {
+    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 pub struct CachedFeed {
@@ -33,19 +38,18 @@ pub struct CachedFeed {
     pub tag: String,
     pub last_modified: SystemTime,
     pub body: Bytes,
-    pub filename: String,
+    /// Response headers, built once: the ETag per encoding, Last-Modified, Content-Disposition.
+    pub etags: [HeaderValue; 3],
+    pub last_modified_header: HeaderValue,
+    pub disposition: HeaderValue,
     gzip: OnceLock<Bytes>,
     brotli: OnceLock<Bytes>,
     last_used: AtomicU64,
 }
 
 impl CachedFeed {
-    pub fn etag(&self, encoding: Encoding) -> String {
-        match encoding {
-            Encoding::Identity => format!("\"{}\"", self.tag),
-            Encoding::Gzip => format!("\"{}-gz\"", self.tag),
-            Encoding::Brotli => format!("\"{}-br\"", self.tag),
-        }
+    pub fn etag(&self, encoding: Encoding) -> &HeaderValue {
+        &self.etags[encoding as usize]
     }
 
     /// Whether an `If-None-Match` value names this content (in any of its encodings).
@@ -94,15 +98,29 @@ fn brotli(data: &[u8]) -> Bytes {
     }
 }
 
-#[derive(Default)]
 pub struct FeedCache {
     generation: AtomicU64,
     clock: AtomicU64,
     entries: Mutex<HashMap<String, Arc<CachedFeed>>>,
     fingerprint: Mutex<Option<String>>,
+    /// `Cache-Control` of every feed: max-age is the refresh interval.
+    pub cache_control: HeaderValue,
 }
 
 impl FeedCache {
+    pub fn new(refresh_minutes: u32) -> FeedCache {
+        FeedCache {
+            generation: AtomicU64::new(0),
+            clock: AtomicU64::new(0),
+            entries: Mutex::new(HashMap::new()),
+            fingerprint: Mutex::new(None),
+            cache_control: header(&format!(
+                "public, max-age={}",
+                u64::from(refresh_minutes) * 60
+            )),
+        }
+    }
+
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }
@@ -166,13 +184,22 @@ impl FeedCache {
             Some(old) => SystemTime::now().max(old.last_modified),
             None => newest_change,
         };
+        let etags = [
+            header(&format!("\"{tag}\"")),
+            header(&format!("\"{tag}-gz\"")),
+            header(&format!("\"{tag}-br\"")),
+        ];
+        let disposition = HeaderValue::from_str(&format!("inline; filename=\"{filename}\""))
+            .unwrap_or_else(|_| HeaderValue::from_static("inline"));
         let entry = Arc::new(CachedFeed {
             generation,
             window_day,
             tag,
             last_modified,
+            last_modified_header: header(&HttpDate::from(last_modified).to_string()),
             body: Bytes::from(body),
-            filename,
+            etags,
+            disposition,
             gzip: OnceLock::new(),
             brotli: OnceLock::new(),
             last_used: AtomicU64::new(self.clock.fetch_add(1, Ordering::Relaxed)),
@@ -201,7 +228,7 @@ mod tests {
 
     #[test]
     fn same_bytes_same_etag_and_date() {
-        let c = FeedCache::default();
+        let c = FeedCache::new(60);
         let t0 = SystemTime::UNIX_EPOCH;
         let a = c.put("k".into(), 0, day(), "BODY".into(), "f.ics".into(), t0);
         c.invalidate();
@@ -216,7 +243,7 @@ mod tests {
 
     #[test]
     fn if_none_match_forms() {
-        let c = FeedCache::default();
+        let c = FeedCache::new(60);
         let e = c.put(
             "k".into(),
             0,
@@ -225,16 +252,19 @@ mod tests {
             "f.ics".into(),
             SystemTime::now(),
         );
-        assert!(e.matches(&e.etag(Encoding::Identity)));
-        assert!(e.matches(&format!("\"x\", {}", e.etag(Encoding::Gzip))));
-        assert!(e.matches(&format!("W/{}", e.etag(Encoding::Brotli))));
+        assert!(e.matches(e.etag(Encoding::Identity).to_str().unwrap()));
+        assert!(e.matches(&format!(
+            "\"x\", {}",
+            e.etag(Encoding::Gzip).to_str().unwrap()
+        )));
+        assert!(e.matches(&format!("W/{}", e.etag(Encoding::Brotli).to_str().unwrap())));
         assert!(e.matches("*"));
         assert!(!e.matches("\"nope\""));
     }
 
     #[test]
     fn compression_round_trips() {
-        let c = FeedCache::default();
+        let c = FeedCache::new(60);
         let text = "BEGIN:VCALENDAR\r\n".repeat(1000);
         let e = c.put(
             "k".into(),
@@ -255,7 +285,7 @@ mod tests {
 
     #[test]
     fn observe_bumps_on_change_only() {
-        let c = FeedCache::default();
+        let c = FeedCache::new(60);
         c.observe("a".into());
         let g = c.generation();
         c.observe("a".into());

@@ -133,7 +133,7 @@ async fn serve(req: HttpRequest, state: web::Data<AppState>, spec: Spec) -> Http
             }
         }
     };
-    respond(&req, &entry, state.settings.feeds.refresh_interval_minutes)
+    respond(&req, &entry, &state.feeds.cache_control)
 }
 
 /// Whole seconds since the epoch: HTTP dates carry no fractions.
@@ -172,10 +172,8 @@ fn negotiate(req: &HttpRequest) -> Encoding {
     }
 }
 
-fn respond(req: &HttpRequest, entry: &CachedFeed, refresh_minutes: u32) -> HttpResponse {
+fn respond(req: &HttpRequest, entry: &CachedFeed, cache_control: &HeaderValue) -> HttpResponse {
     let encoding = negotiate(req);
-    let etag = entry.etag(encoding);
-    let last_modified = HttpDate::from(entry.last_modified);
     let not_modified = match req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -195,32 +193,34 @@ fn respond(req: &HttpRequest, entry: &CachedFeed, refresh_minutes: u32) -> HttpR
         HttpResponse::Ok()
     };
     builder
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::LAST_MODIFIED, last_modified))
+        .insert_header((header::ETAG, entry.etag(encoding).clone()))
+        .insert_header((header::LAST_MODIFIED, entry.last_modified_header.clone()))
+        .insert_header((header::CACHE_CONTROL, cache_control.clone()))
+        .insert_header((header::VARY, HeaderValue::from_static("Accept-Encoding")))
         .insert_header((
-            header::CACHE_CONTROL,
-            format!("public, max-age={}", u64::from(refresh_minutes) * 60),
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
         ))
-        .insert_header((header::VARY, "Accept-Encoding"))
-        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
+        .insert_header((
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ));
     if not_modified {
         return builder.finish();
     }
     builder
-        .insert_header((header::CONTENT_TYPE, "text/calendar; charset=utf-8"))
         .insert_header((
-            header::CONTENT_DISPOSITION,
-            HeaderValue::from_str(&format!("inline; filename=\"{}\"", entry.filename))
-                .unwrap_or_else(|_| HeaderValue::from_static("inline")),
-        ));
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/calendar; charset=utf-8"),
+        ))
+        .insert_header((header::CONTENT_DISPOSITION, entry.disposition.clone()));
     match encoding {
         Encoding::Identity => {}
         Encoding::Gzip => {
-            builder.insert_header((header::CONTENT_ENCODING, "gzip"));
+            builder.insert_header((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")));
         }
         Encoding::Brotli => {
-            builder.insert_header((header::CONTENT_ENCODING, "br"));
+            builder.insert_header((header::CONTENT_ENCODING, HeaderValue::from_static("br")));
         }
     }
     builder.body(entry.body(encoding))
