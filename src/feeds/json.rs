@@ -39,6 +39,23 @@ impl Links {
         }
     }
 
+    /// Google Calendar's "add by URL" link for a feed.
+    pub fn google_subscribe(&self, path: &str) -> String {
+        format!(
+            "https://calendar.google.com/calendar/r?cid={}",
+            percent_encode(&self.webcal(path))
+        )
+    }
+
+    /// Outlook's "subscribe from web" link for a feed.
+    pub fn outlook_subscribe(&self, path: &str, name: &str) -> String {
+        format!(
+            "https://outlook.live.com/calendar/0/addfromweb?url={}&name={}",
+            percent_encode(&self.page(path)),
+            percent_encode(name)
+        )
+    }
+
     /// Host part of the base URL, used as the right-hand side of generated UIDs.
     pub fn host(&self) -> &str {
         let rest = self
@@ -52,6 +69,19 @@ impl Links {
             host
         }
     }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters (for query values).
+pub fn percent_encode(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 #[derive(Debug, Serialize)]
@@ -192,6 +222,8 @@ pub struct PartnerJson {
     pub url: String,
     pub ics_url: String,
     pub webcal_url: String,
+    pub google_calendar_url: String,
+    pub outlook_url: String,
 }
 
 impl PartnerJson {
@@ -204,6 +236,8 @@ impl PartnerJson {
             url: links.page(&format!("/partners/{}", p.slug)),
             ics_url: links.page(&format!("/partners/{}.ics", p.slug)),
             webcal_url: links.webcal(&format!("/partners/{}.ics", p.slug)),
+            google_calendar_url: links.google_subscribe(&format!("/partners/{}.ics", p.slug)),
+            outlook_url: links.outlook_subscribe(&format!("/partners/{}.ics", p.slug), &p.name),
         }
     }
 }
@@ -228,6 +262,8 @@ pub struct ActionJson {
     pub url: String,
     pub ics_url: String,
     pub webcal_url: String,
+    pub google_calendar_url: String,
+    pub outlook_url: String,
 }
 
 impl ActionJson {
@@ -253,6 +289,8 @@ impl ActionJson {
             url: links.page(&format!("/actions/{}", a.slug)),
             ics_url: links.page(&format!("/actions/{}.ics", a.slug)),
             webcal_url: links.webcal(&format!("/actions/{}.ics", a.slug)),
+            google_calendar_url: links.google_subscribe(&format!("/actions/{}.ics", a.slug)),
+            outlook_url: links.outlook_subscribe(&format!("/actions/{}.ics", a.slug), &a.title),
         }
     }
 }
@@ -267,5 +305,13 @@ mod tests {
         assert_eq!(l.page("/x.ics"), "https://cal.example.org:8443/x.ics");
         assert_eq!(l.webcal("/x.ics"), "webcal://cal.example.org:8443/x.ics");
         assert_eq!(l.host(), "cal.example.org");
+        assert_eq!(
+            l.google_subscribe("/a.ics"),
+            "https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2Fcal.example.org%3A8443%2Fa.ics"
+        );
+        assert_eq!(
+            l.outlook_subscribe("/a.ics", "Día de acción"),
+            "https://outlook.live.com/calendar/0/addfromweb?url=https%3A%2F%2Fcal.example.org%3A8443%2Fa.ics&name=D%C3%ADa%20de%20acci%C3%B3n"
+        );
     }
 }

@@ -9,7 +9,7 @@ use crate::db::DbConn;
 use crate::domain::time::Bound;
 use crate::error::AppError;
 use crate::feeds::ical::{self, CalendarMeta};
-use crate::feeds::json::Links;
+use crate::feeds::json::{percent_encode, Links};
 
 /// Largest number of events one feed carries (a guard against unbounded memory on the
 /// all-events feed of a huge instance; the window keeps real feeds far below it).
@@ -152,7 +152,7 @@ fn list_header(
             }
             let query: Vec<String> = filters
                 .iter()
-                .map(|(k, v)| format!("{k}={}", encode(v)))
+                .map(|(k, v)| format!("{k}={}", percent_encode(v)))
                 .collect();
             let suffix = if query.is_empty() {
                 String::new()
@@ -228,17 +228,4 @@ pub fn render(
         filename: header.filename,
         newest_change: newest.map_or_else(SystemTime::now, |t| t.and_utc().into()),
     })
-}
-
-/// Percent-encodes a query value for the SOURCE/URL links.
-fn encode(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    for b in v.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }

@@ -16,7 +16,9 @@ async fn partners_and_actions_carry_links_and_counts() {
         p,
         json!({"slug": "mijente", "name": "Mijente", "website": "https://mijente.example", "description": "A coalition partner.",
                "url": format!("{BASE_URL}/partners/mijente"), "ics_url": format!("{BASE_URL}/partners/mijente.ics"),
-               "webcal_url": "webcal://turnout.test/partners/mijente.ics"})
+               "webcal_url": "webcal://turnout.test/partners/mijente.ics",
+               "google_calendar_url": "https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2Fturnout.test%2Fpartners%2Fmijente.ics",
+               "outlook_url": "https://outlook.live.com/calendar/0/addfromweb?url=https%3A%2F%2Fturnout.test%2Fpartners%2Fmijente.ics&name=Mijente"})
     );
     let list = app.get("/api/v1/partners").await.json();
     assert_eq!(list["partners"].as_array().map(Vec::len), Some(3));
