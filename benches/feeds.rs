@@ -11,7 +11,7 @@ use turnout::config::Settings;
 use turnout::db;
 use turnout::domain::time::Bound;
 use turnout::feeds::json::Links;
-use turnout::feeds::render::{render, Spec};
+use turnout::feeds::render::{render, FragmentCache, Spec};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
@@ -60,21 +60,42 @@ struct Stats {
     median: Duration,
     p90: Duration,
     bytes: usize,
+    /// Storing the render in the feed cache (its ETag is a hash of the bytes).
+    store: Duration,
 }
 
-fn measure(settings: &Settings, spec: &Spec, rounds: usize) -> Stats {
+/// Renders `spec` `rounds` times. `warm`: VEVENTs rendered before are reused (a feed re-rendered
+/// after a write elsewhere); cold: every render starts with nothing (a first render).
+fn measure(settings: &Settings, spec: &Spec, rounds: usize, warm: bool) -> Stats {
     let mut conn = db::connect(settings).expect("connect");
+    let mut fragments = FragmentCache::new(64 * 1024 * 1024);
     let links = Links::new(&settings.base_url);
     let from = Bound::Instant(
         NaiveDateTime::parse_from_str("2026-01-01T00:00:00", "%Y-%m-%dT%H:%M:%S").expect("date"),
     );
     let mut times = Vec::with_capacity(rounds);
     let mut bytes = 0;
+    let mut store = Duration::ZERO;
+    let cache = turnout::feeds::cache::FeedCache::new(60);
     for i in 0..rounds + 3 {
+        if !warm {
+            fragments = FragmentCache::new(64 * 1024 * 1024);
+        }
         let t = Instant::now();
-        let r = render(&mut conn, spec, settings, &links, from).expect("render");
+        let r = render(&mut conn, spec, settings, &links, &fragments, from).expect("render");
         let spent = t.elapsed();
         bytes = r.body.len();
+        let t = Instant::now();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+        cache.put(
+            "k".into(),
+            i as u64,
+            day,
+            r.body,
+            r.filename,
+            r.newest_change,
+        );
+        store = t.elapsed();
         if i >= 3 {
             times.push(spent);
         }
@@ -84,6 +105,7 @@ fn measure(settings: &Settings, spec: &Spec, rounds: usize) -> Stats {
         median: times[times.len() / 2],
         p90: times[times.len() * 9 / 10],
         bytes,
+        store,
     }
 }
 
@@ -98,19 +120,25 @@ fn main() {
 
     if wanted("action") {
         let s = database(2000);
-        let st = measure(&s, &Spec::Action("bench-action".into()), 30);
-        println!(
-            "cache miss, 2,000-event action feed: median {} p90 {} ({} bytes)",
-            ms(st.median),
-            ms(st.p90),
-            st.bytes
-        );
+        for (warm, what) in [
+            (false, "cold (first render)"),
+            (true, "warm (after a write)"),
+        ] {
+            let st = measure(&s, &Spec::Action("bench-action".into()), 30, warm);
+            println!(
+                "cache miss, 2,000-event action feed, {what}: query + render median {} p90 {} ({} bytes); + storing with its ETag {}",
+                ms(st.median),
+                ms(st.p90),
+                st.bytes,
+                ms(st.store)
+            );
+        }
     }
     if wanted("small") {
         let mut rows = Vec::new();
         for count in [100, 100_000] {
             let s = database(count);
-            let st = measure(&s, &Spec::Partner("ten-event-partner".into()), 200);
+            let st = measure(&s, &Spec::Partner("ten-event-partner".into()), 200, false);
             println!(
                 "10-event feed, database of {count:>6} events: median {} p90 {} ({} bytes)",
                 ms(st.median),

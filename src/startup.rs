@@ -11,6 +11,7 @@ use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::feeds::cache::FeedCache;
 use crate::feeds::json::Links;
+use crate::feeds::render::FragmentCache;
 
 /// Shared by every handler.
 pub struct AppState {
@@ -18,7 +19,12 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub links: Links,
     pub feeds: FeedCache,
+    /// Rendered VEVENTs reused across feed renders.
+    pub fragments: FragmentCache,
 }
+
+/// Bytes of rendered VEVENTs kept between feed renders.
+const FRAGMENT_BUDGET: usize = 16 * 1024 * 1024;
 
 pub struct Application {
     port: u16,
@@ -40,6 +46,7 @@ impl Application {
         let state = web::Data::new(AppState {
             pool,
             feeds,
+            fragments: FragmentCache::new(FRAGMENT_BUDGET),
             links: Links::new(&settings.base_url),
             settings: Arc::new(settings),
         });

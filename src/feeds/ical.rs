@@ -277,15 +277,54 @@ fn write_event(
     raw_line(out, "END", "VEVENT");
 }
 
-/// Renders a whole VCALENDAR.
-pub fn render(meta: &CalendarMeta, events: &[EventView], links: &Links) -> String {
-    let mut body = String::with_capacity(events.len() * 1400 + 1024);
-    let mut line = String::with_capacity(4096);
-    let mut zones: BTreeMap<&'static str, (Tz, Span)> = BTreeMap::new();
-    for v in events {
-        write_event(&mut body, &mut line, v, links, &mut zones);
+/// One rendered VEVENT and the zone span its TZID lines need a VTIMEZONE for.
+#[derive(Debug, Clone)]
+pub struct Fragment {
+    pub text: Box<str>,
+    zone: Option<(Tz, Span)>,
+}
+
+impl Fragment {
+    pub fn len(&self) -> usize {
+        self.text.len()
     }
-    let mut out = String::with_capacity(body.len() + zones.len() * 2048 + 1024);
+
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+}
+
+/// Renders one event as a VEVENT (reusable across feeds and renders while the event, its venue,
+/// action and partners are unchanged).
+pub fn render_event(v: &EventView, links: &Links) -> Fragment {
+    let mut out = String::with_capacity(v.event.description.len() + 1024);
+    let mut line = String::with_capacity(1024);
+    let mut zones: BTreeMap<&'static str, (Tz, Span)> = BTreeMap::new();
+    write_event(&mut out, &mut line, v, links, &mut zones);
+    Fragment {
+        text: out.into_boxed_str(),
+        zone: zones.into_values().next(),
+    }
+}
+
+/// Puts a VCALENDAR together from rendered events (in the order given), adding the VTIMEZONEs
+/// their TZIDs name.
+pub fn assemble<'a>(
+    meta: &CalendarMeta,
+    events: impl IntoIterator<Item = &'a Fragment> + Clone,
+) -> String {
+    let mut zones: BTreeMap<&'static str, (Tz, Span)> = BTreeMap::new();
+    let mut size = 0;
+    for f in events.clone() {
+        size += f.text.len();
+        if let Some((tz, span)) = f.zone {
+            let (_, known) = zones.entry(tz.name()).or_insert((tz, span));
+            known.first_year = known.first_year.min(span.first_year);
+            known.last_year = known.last_year.max(span.last_year);
+        }
+    }
+    let mut out = String::with_capacity(size + zones.len() * 2048 + 1024);
+    let mut line = String::with_capacity(1024);
     raw_line(&mut out, "BEGIN", "VCALENDAR");
     raw_line(&mut out, "VERSION", "2.0");
     raw_line(&mut out, "PRODID", PRODID);
@@ -303,9 +342,17 @@ pub fn render(meta: &CalendarMeta, events: &[EventView], links: &Links) -> Strin
     for (tz, span) in zones.values() {
         out.push_str(&vtimezone(*tz, *span));
     }
-    out.push_str(&body);
+    for f in events {
+        out.push_str(&f.text);
+    }
     raw_line(&mut out, "END", "VCALENDAR");
     out
+}
+
+/// Renders a whole VCALENDAR from events.
+pub fn render(meta: &CalendarMeta, events: &[EventView], links: &Links) -> String {
+    let fragments: Vec<Fragment> = events.iter().map(|v| render_event(v, links)).collect();
+    assemble(meta, fragments.iter())
 }
 
 #[cfg(test)]

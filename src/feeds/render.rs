@@ -1,14 +1,18 @@
 //! Which events a feed holds and what it is called: the database side of a feed, shared by
 //! the HTTP handlers (`web::feeds`) and the benchmarks.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
+
+use chrono::NaiveDateTime;
 
 use crate::config::Settings;
 use crate::db::queries::{catalog, events as q};
 use crate::db::DbConn;
 use crate::domain::time::Bound;
 use crate::error::AppError;
-use crate::feeds::ical::{self, CalendarMeta};
+use crate::feeds::ical::{self, CalendarMeta, Fragment};
 use crate::feeds::json::{percent_encode, Links};
 
 /// Largest number of events one feed carries (a guard against unbounded memory on the
@@ -180,29 +184,62 @@ fn list_header(
     })
 }
 
+/// Rendered VEVENTs kept between renders, so that after a write only the changed events are
+/// rendered again. An entry is good while the event's `updated_at` and the catalog stamp (last
+/// change of any partner, action or venue, whose names a VEVENT shows) are the same. Bounded by
+/// bytes: when full, it starts over.
+pub struct FragmentCache {
+    entries: Mutex<FragmentMap>,
+    budget: usize,
+}
+
+#[derive(Default)]
+struct FragmentMap {
+    stamp: String,
+    bytes: usize,
+    by_id: HashMap<i32, (NaiveDateTime, Arc<Fragment>)>,
+}
+
+impl FragmentCache {
+    pub fn new(budget_bytes: usize) -> FragmentCache {
+        FragmentCache {
+            entries: Mutex::new(FragmentMap::default()),
+            budget: budget_bytes,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, FragmentMap> {
+        match self.entries.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+}
+
 /// Queries and renders one feed: the whole cost of a cache miss.
 pub fn render(
     conn: &mut DbConn,
     spec: &Spec,
     settings: &Settings,
     links: &Links,
+    fragments: &FragmentCache,
     from: Bound,
 ) -> Result<Rendered, AppError> {
     let site = &settings.site_name;
-    let (header, views) = match spec {
+    let (header, keys) = match spec {
         Spec::Event(id) => {
-            let view = q::view_by_id(conn, *id)?;
-            if view.event.review != "approved" {
+            let event = q::event_by_id(conn, *id)?;
+            if event.review != "approved" {
                 return Err(AppError::NotFound(format!("There is no event {id}.")));
             }
             let header = Header {
-                name: view.event.title.clone(),
-                description: format!("{} — from {site}", view.event.title),
+                name: event.title.clone(),
+                description: format!("{} — from {site}", event.title),
                 page_path: format!("/events/{id}"),
                 feed_path: format!("/events/{id}.ics"),
                 filename: format!("event-{id}.ics"),
             };
-            (header, vec![view])
+            (header, vec![(event.id, event.updated_at)])
         }
         list => {
             let mut filter = q::Filter {
@@ -211,11 +248,66 @@ pub fn render(
                 ..q::Filter::default()
             };
             let header = list_header(conn, list, site, &mut filter)?;
-            let (views, _) = q::list(conn, &filter, None, MAX_FEED_EVENTS)?;
-            (header, views)
+            (header, q::list_keys(conn, &filter, MAX_FEED_EVENTS)?)
         }
     };
-    let newest = views.iter().map(|v| v.event.updated_at).max();
+    let stamp = catalog::catalog_stamp(conn)?;
+    // Reuse what is still current; render the rest.
+    let mut found: Vec<Option<Arc<Fragment>>> = {
+        let mut cache = fragments.lock();
+        if cache.stamp != stamp {
+            cache.by_id.clear();
+            cache.bytes = 0;
+            cache.stamp.clone_from(&stamp);
+        }
+        keys.iter()
+            .map(|(id, updated)| match cache.by_id.get(id) {
+                Some((at, f)) if at == updated => Some(f.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let missing: Vec<i32> = keys
+        .iter()
+        .zip(&found)
+        .filter(|(_, f)| f.is_none())
+        .map(|((id, _), _)| *id)
+        .collect();
+    if !missing.is_empty() {
+        let views = q::views_by_ids(conn, &missing)?;
+        let fresh: HashMap<i32, (NaiveDateTime, Arc<Fragment>)> = views
+            .iter()
+            .map(|v| {
+                (
+                    v.event.id,
+                    (v.event.updated_at, Arc::new(ical::render_event(v, links))),
+                )
+            })
+            .collect();
+        for (slot, (id, _)) in found.iter_mut().zip(&keys) {
+            if slot.is_none() {
+                *slot = fresh.get(id).map(|(_, f)| f.clone());
+            }
+        }
+        let mut cache = fragments.lock();
+        if cache.stamp == stamp {
+            let added: usize = fresh.values().map(|(_, f)| f.len()).sum();
+            if cache.bytes + added > fragments.budget {
+                cache.by_id.clear();
+                cache.bytes = 0;
+            }
+            if added <= fragments.budget {
+                for (id, entry) in fresh {
+                    let size = entry.1.len();
+                    if let Some((_, old)) = cache.by_id.insert(id, entry) {
+                        cache.bytes = cache.bytes.saturating_sub(old.len());
+                    }
+                    cache.bytes += size;
+                }
+            }
+        }
+    }
+    let newest = keys.iter().map(|(_, t)| *t).max();
     let meta = CalendarMeta {
         name: format!("{site} — {}", header.name),
         description: header.description,
@@ -223,8 +315,9 @@ pub fn render(
         feed_url: links.page(&header.feed_path),
         refresh_minutes: settings.feeds.refresh_interval_minutes,
     };
+    let events: Vec<&Fragment> = found.iter().flatten().map(|f| f.as_ref()).collect();
     Ok(Rendered {
-        body: ical::render(&meta, &views, links),
+        body: ical::assemble(&meta, events.iter().copied()),
         filename: header.filename,
         newest_change: newest.map_or_else(SystemTime::now, |t| t.and_utc().into()),
     })

@@ -116,7 +116,14 @@ async fn serve(req: HttpRequest, state: web::Data<AppState>, spec: Spec) -> Http
             let render_spec = spec.clone();
             let from = Bound::Instant(window_day.and_time(NaiveTime::MIN));
             match db::run(&state.pool, move |conn| {
-                render(conn, &render_spec, &st.settings, &st.links, from)
+                render(
+                    conn,
+                    &render_spec,
+                    &st.settings,
+                    &st.links,
+                    &st.fragments,
+                    from,
+                )
             })
             .await
             {

@@ -285,6 +285,23 @@ pub fn tag_name(conn: &mut DbConn, name: &str) -> QueryResult<Option<String>> {
         .optional()
 }
 
+/// The last edit of any partner, action or venue (names and places a VEVENT shows). New rows
+/// do not count: no rendered event can show them yet.
+pub fn catalog_stamp(conn: &mut DbConn) -> QueryResult<String> {
+    #[derive(QueryableByName)]
+    struct Stamp {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        stamp: String,
+    }
+    let row: Stamp = diesel::sql_query(
+        "SELECT COALESCE((SELECT MAX(updated_at) FROM partners WHERE updated_at > created_at), '') || '|' || \
+                COALESCE((SELECT MAX(updated_at) FROM actions WHERE updated_at > created_at), '') || '|' || \
+                COALESCE((SELECT MAX(updated_at) FROM venues WHERE updated_at > created_at), '') AS stamp",
+    )
+    .get_result(conn)?;
+    Ok(row.stamp)
+}
+
 /// Changes whenever anything a feed shows changes (rows are never removed: deletes are soft).
 pub fn change_fingerprint(conn: &mut DbConn) -> QueryResult<String> {
     #[derive(QueryableByName)]

@@ -722,14 +722,8 @@ fn escape_like(s: &str) -> String {
     out
 }
 
-/// One page of public events matching `f`, ordered by start (or by last change when syncing),
-/// and the cursor of the next page.
-pub fn list(
-    conn: &mut DbConn,
-    f: &Filter,
-    cursor: Option<Cursor>,
-    limit: i64,
-) -> QueryResult<(Vec<EventView>, Option<Cursor>)> {
+/// Public events matching `f` (not yet ordered or limited).
+fn filtered(f: &Filter) -> events::BoxedQuery<'static, diesel::sqlite::Sqlite> {
     let mut q = events::table
         .filter(events::review.eq("approved"))
         .into_boxed();
@@ -823,6 +817,18 @@ pub fn list(
     if !f.statuses.is_empty() {
         q = q.filter(events::status.eq_any(f.statuses.clone()));
     }
+    q
+}
+
+/// One page of public events matching `f`, ordered by start (or by last change when syncing),
+/// and the cursor of the next page.
+pub fn list(
+    conn: &mut DbConn,
+    f: &Filter,
+    cursor: Option<Cursor>,
+    limit: i64,
+) -> QueryResult<(Vec<EventView>, Option<Cursor>)> {
+    let mut q = filtered(f);
     let rows: Vec<Event> = if let Some(since) = f.updated_since {
         q = q.filter(events::updated_at.gt(since));
         if let Some(c) = cursor {
@@ -865,6 +871,39 @@ pub fn list(
         None
     };
     Ok((load_views(conn, rows)?, next))
+}
+
+/// The ids and last changes of every public event matching `f`, in start order: what a feed
+/// needs to reuse the VEVENTs it rendered before.
+pub fn list_keys(
+    conn: &mut DbConn,
+    f: &Filter,
+    limit: i64,
+) -> QueryResult<Vec<(i32, NaiveDateTime)>> {
+    #[derive(Queryable)]
+    struct Key(i32, #[diesel(deserialize_as = FastTimestamp)] NaiveDateTime);
+    let keys: Vec<Key> = filtered(f)
+        .order((events::start_utc.asc(), events::id.asc()))
+        .limit(limit)
+        .select((events::id, events::updated_at))
+        .load(conn)?;
+    Ok(keys.into_iter().map(|Key(id, t)| (id, t)).collect())
+}
+
+/// Events by id, in the order given (missing ids are skipped).
+pub fn views_by_ids(conn: &mut DbConn, ids: &[i32]) -> QueryResult<Vec<EventView>> {
+    let mut rows: Vec<Event> = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(5000) {
+        rows.extend(
+            events::table
+                .filter(events::id.eq_any(chunk))
+                .select(Event::as_select())
+                .load::<Event>(conn)?,
+        );
+    }
+    let order: HashMap<i32, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    rows.sort_by_key(|e| order.get(&e.id).copied().unwrap_or(usize::MAX));
+    load_views(conn, rows)
 }
 
 /// Tombstones for a sync: events deleted after `since` that had been public.
