@@ -94,7 +94,9 @@ pub fn url(errors: &mut Errors, field: &str, value: Option<&str>) -> Option<Stri
         .or_else(|| lower.strip_prefix("http://"));
     match rest {
         Some(host)
-            if !host.is_empty() && !host.starts_with('/') && !v.contains(char::is_whitespace) =>
+            if !host.is_empty()
+                && !host.starts_with('/')
+                && !v.contains(|c: char| c.is_whitespace() || "\"<>\\^`{|}".contains(c)) =>
         {
             Some(v)
         }
@@ -139,7 +141,12 @@ mod tests {
         );
         assert_eq!(url(&mut e, "u", Some("javascript:alert(1)")), None);
         assert_eq!(url(&mut e, "u", Some("https:///nohost")), None);
-        assert_eq!(e.into_vec().len(), 2);
+        assert_eq!(
+            url(&mut e, "u", Some("https://x.org/\"onmouseover=\"a")),
+            None
+        );
+        assert_eq!(url(&mut e, "u", Some("https://x.org/<script>")), None);
+        assert_eq!(e.into_vec().len(), 4);
     }
 
     #[test]

@@ -3,6 +3,8 @@
 pub mod api;
 pub mod extract;
 pub mod feeds;
+pub mod i18n;
+pub mod pages;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -34,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(api::configure),
     )
     .configure(feeds::configure)
+    .configure(pages::configure)
     .route("/healthz", web::get().to(health))
     .default_service(web::to(not_found));
 }
@@ -44,11 +47,15 @@ async fn health() -> HttpResponse {
         .body("ok\n")
 }
 
-async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    Err(AppError::NotFound(format!(
-        "there is nothing at {}",
-        req.path()
-    )))
+/// Unknown paths: problem+json under /api, the friendly page elsewhere.
+async fn not_found(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    if req.path().starts_with("/api/") {
+        return Err(AppError::NotFound(format!(
+            "there is nothing at {}",
+            req.path()
+        )));
+    }
+    pages::not_found_page(&req, &state)
 }
 
 /// Any successful write may change what a feed shows: drop the cached feeds.

@@ -108,6 +108,12 @@ async fn bad_bodies_are_4xx_and_store_nothing() {
         app.post("/api/v1/events", &js).await.problem(422),
         ["info_url"]
     );
+    let mut quote = good.clone();
+    quote["online_url"] = json!("https://meet.example/\"onmouseover=\"alert(1)");
+    assert_eq!(
+        app.post("/api/v1/events", &quote).await.problem(422),
+        ["online_url"]
+    );
     let mut missing = good.clone();
     missing.as_object_mut().unwrap().remove("title");
     assert_eq!(

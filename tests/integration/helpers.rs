@@ -106,6 +106,7 @@ pub async fn spawn_app() -> TestApp {
         admin_token,
         client: awc::Client::builder()
             .timeout(std::time::Duration::from_secs(30))
+            .max_redirects(0)
             .finish(),
         dir,
     }

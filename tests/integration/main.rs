@@ -9,5 +9,6 @@ mod feeds;
 mod helpers;
 mod interop;
 mod openapi;
+mod pages;
 mod sync;
 mod time_semantics;

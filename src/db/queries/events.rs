@@ -664,6 +664,8 @@ pub struct Filter {
     pub updated_since: Option<NaiveDateTime>,
     /// Include soft-deleted events (feeds show them as cancelled).
     pub include_deleted: bool,
+    /// Latest first (the archive); otherwise soonest first.
+    pub newest_first: bool,
 }
 
 /// Keyset position: the sort key and id of the last row of the previous page.
@@ -839,6 +841,18 @@ pub fn list(
             );
         }
         q.order((events::updated_at.asc(), events::id.asc()))
+            .limit(limit + 1)
+            .select(Event::as_select())
+            .load(conn)?
+    } else if f.newest_first {
+        if let Some(c) = cursor {
+            q = q.filter(
+                events::start_utc
+                    .lt(c.key)
+                    .or(events::start_utc.eq(c.key).and(events::id.lt(c.id))),
+            );
+        }
+        q.order((events::start_utc.desc(), events::id.desc()))
             .limit(limit + 1)
             .select(Event::as_select())
             .load(conn)?

@@ -1,0 +1,326 @@
+//! View models for pages: events, days, places, links, as the templates show them.
+
+use chrono::{Datelike, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+use serde_json::json;
+
+use crate::db::queries::events::EventView;
+use crate::feeds::ical::location;
+use crate::feeds::json::{percent_encode, Links};
+use crate::web::i18n::Lang;
+
+/// One event in a list.
+pub struct EventCard {
+    pub id: i32,
+    pub title: String,
+    pub path: String,
+    /// RFC 3339 with the event's offset, for `<time datetime>` and the "your time" script.
+    pub start_iso: String,
+    pub end_iso: String,
+    pub all_day: bool,
+    pub local_date: NaiveDate,
+    /// "Monday, September 13, 2027".
+    pub date_label: String,
+    pub time_label: String,
+    pub venue_name: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub online: bool,
+    pub cancelled: bool,
+    pub tentative: bool,
+    pub partners: Vec<PartnerRef>,
+    pub action: Option<(String, String)>,
+}
+
+pub struct PartnerRef {
+    pub slug: String,
+    pub name: String,
+    pub role: String,
+}
+
+fn clock(lang: Lang, t: &chrono::DateTime<Tz>) -> String {
+    match lang {
+        Lang::En => t.format("%-I:%M %p").to_string(),
+        Lang::Es => t.format("%H:%M").to_string(),
+    }
+}
+
+/// "Monday, September 13, 2027" / "lunes, 13 de septiembre de 2027".
+pub fn day_label(lang: Lang, d: NaiveDate) -> String {
+    match lang {
+        Lang::En => format!(
+            "{}, {} {}, {}",
+            lang.weekday(d.weekday()),
+            lang.month(d.month()),
+            d.day(),
+            d.year()
+        ),
+        Lang::Es => format!(
+            "{}, {} de {} de {}",
+            lang.weekday(d.weekday()),
+            d.day(),
+            lang.month(d.month()),
+            d.year()
+        ),
+    }
+}
+
+fn short_day(lang: Lang, d: NaiveDate) -> String {
+    match lang {
+        Lang::En => format!("{} {}", lang.month(d.month()), d.day()),
+        Lang::Es => format!("{} de {}", d.day(), lang.month(d.month())),
+    }
+}
+
+impl EventCard {
+    pub fn new(v: &EventView, lang: Lang) -> EventCard {
+        let e = &v.event;
+        let tz = v.tz();
+        let start = Utc.from_utc_datetime(&e.start_utc).with_timezone(&tz);
+        let end = Utc.from_utc_datetime(&e.end_utc).with_timezone(&tz);
+        let time_label = if e.all_day {
+            let last = e.end_local.date().pred_opt().unwrap_or(e.end_local.date());
+            if last == e.start_local.date() {
+                lang.t("all_day").to_string()
+            } else {
+                format!("{} – {}", lang.t("all_day"), short_day(lang, last))
+            }
+        } else {
+            let (sa, ea) = (start.format("%Z").to_string(), end.format("%Z").to_string());
+            if start.date_naive() == end.date_naive() && sa == ea {
+                format!("{} – {} {}", clock(lang, &start), clock(lang, &end), sa)
+            } else if start.date_naive() == end.date_naive() {
+                format!(
+                    "{} {} – {} {}",
+                    clock(lang, &start),
+                    sa,
+                    clock(lang, &end),
+                    ea
+                )
+            } else {
+                format!(
+                    "{} {} – {}, {} {}",
+                    clock(lang, &start),
+                    sa,
+                    short_day(lang, end.date_naive()),
+                    clock(lang, &end),
+                    ea
+                )
+            }
+        };
+        EventCard {
+            id: e.id,
+            title: e.title.clone(),
+            path: format!("/events/{}", e.id),
+            start_iso: crate::domain::time::local_rfc3339(tz, e.start_utc),
+            end_iso: crate::domain::time::local_rfc3339(tz, e.end_utc),
+            all_day: e.all_day,
+            local_date: e.start_local.date(),
+            date_label: day_label(lang, e.start_local.date()),
+            time_label,
+            venue_name: v.venue.as_ref().map(|x| x.name.clone()),
+            city: v.venue.as_ref().and_then(|x| x.city.clone()),
+            region: v.venue.as_ref().and_then(|x| x.region.clone()),
+            online: e.online_url.is_some(),
+            cancelled: e.status == "cancelled" || e.deleted_at.is_some(),
+            tentative: e.status == "tentative",
+            partners: v
+                .partners
+                .iter()
+                .map(|p| PartnerRef {
+                    slug: p.slug.clone(),
+                    name: p.name.clone(),
+                    role: p.role.clone(),
+                })
+                .collect(),
+            action: v.action.clone(),
+        }
+    }
+
+    /// "Host: Mijente · co-host: Tech Workers Coalition" is shown as names only in lists.
+    pub fn partner_names(&self) -> String {
+        self.partners
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    pub fn place(&self) -> String {
+        [self.venue_name.as_deref(), self.city.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Events of one local day.
+pub struct Day {
+    pub iso: String,
+    pub label: String,
+    pub events: Vec<EventCard>,
+}
+
+/// Groups cards by their local start date (each in its own zone), days in order.
+pub fn by_day(cards: Vec<EventCard>, lang: Lang, newest_first: bool) -> Vec<Day> {
+    let mut cards = cards;
+    // Stable: within a day, the query's start order stays.
+    if newest_first {
+        cards.sort_by_key(|c| std::cmp::Reverse(c.local_date));
+    } else {
+        cards.sort_by_key(|c| c.local_date);
+    }
+    let mut days: Vec<Day> = Vec::new();
+    for c in cards {
+        match days.last_mut() {
+            Some(d) if d.iso == c.local_date.to_string() => d.events.push(c),
+            _ => days.push(Day {
+                iso: c.local_date.to_string(),
+                label: day_label(lang, c.local_date),
+                events: vec![c],
+            }),
+        }
+    }
+    days
+}
+
+/// Subscribe links of one feed.
+pub struct Subscribe {
+    pub https: String,
+    pub webcal: String,
+    pub google: String,
+    pub outlook: String,
+}
+
+impl Subscribe {
+    pub fn new(links: &Links, feed_path: &str, name: &str) -> Subscribe {
+        Subscribe {
+            https: links.page(feed_path),
+            webcal: links.webcal(feed_path),
+            google: links.google_subscribe(feed_path),
+            outlook: links.outlook_subscribe(feed_path, name),
+        }
+    }
+}
+
+fn compact_utc(t: chrono::NaiveDateTime) -> String {
+    t.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+/// "Add this one event" links for Google Calendar and Outlook.
+pub fn add_event_links(v: &EventView, links: &Links) -> (String, String) {
+    let e = &v.event;
+    let page = links.page(&format!("/events/{}", e.id));
+    let details = format!("{}\n\n{page}", e.description);
+    let loc = location(v).unwrap_or_default();
+    let dates = if e.all_day {
+        format!(
+            "{}/{}",
+            e.start_local.format("%Y%m%d"),
+            e.end_local.format("%Y%m%d")
+        )
+    } else {
+        format!("{}/{}", compact_utc(e.start_utc), compact_utc(e.end_utc))
+    };
+    let google = format!(
+        "https://calendar.google.com/calendar/render?action=TEMPLATE&text={}&dates={}&details={}&location={}&ctz={}",
+        percent_encode(&e.title),
+        dates,
+        percent_encode(&details),
+        percent_encode(&loc),
+        percent_encode(&e.timezone)
+    );
+    let (start, end) = if e.all_day {
+        (
+            e.start_local.format("%Y-%m-%d").to_string(),
+            e.end_local.format("%Y-%m-%d").to_string(),
+        )
+    } else {
+        (
+            crate::domain::time::utc_rfc3339(e.start_utc),
+            crate::domain::time::utc_rfc3339(e.end_utc),
+        )
+    };
+    let outlook = format!(
+        "https://outlook.live.com/calendar/0/deeplink/compose?path=%2Fcalendar%2Faction%2Fcompose&rru=addevent&subject={}&startdt={}&enddt={}&allday={}&location={}&body={}",
+        percent_encode(&e.title),
+        percent_encode(&start),
+        percent_encode(&end),
+        e.all_day,
+        percent_encode(&loc),
+        percent_encode(&details)
+    );
+    (google, outlook)
+}
+
+/// schema.org `Event` as JSON-LD, safe to put inside `<script type="application/ld+json">`.
+pub fn json_ld(v: &EventView, links: &Links) -> String {
+    let e = &v.event;
+    let tz = v.tz();
+    let (start, end) = if e.all_day {
+        let last = e.end_local.date().pred_opt().unwrap_or(e.end_local.date());
+        (e.start_local.date().to_string(), last.to_string())
+    } else {
+        (
+            crate::domain::time::local_rfc3339(tz, e.start_utc),
+            crate::domain::time::local_rfc3339(tz, e.end_utc),
+        )
+    };
+    let status = if e.status == "cancelled" || e.deleted_at.is_some() {
+        "https://schema.org/EventCancelled"
+    } else {
+        "https://schema.org/EventScheduled"
+    };
+    let mut locations = Vec::new();
+    if let Some(venue) = &v.venue {
+        let mut place = json!({
+            "@type": "Place",
+            "name": venue.name,
+            "address": {
+                "@type": "PostalAddress",
+                "streetAddress": venue.address,
+                "addressLocality": venue.city,
+                "addressRegion": venue.region,
+                "postalCode": venue.postal_code,
+                "addressCountry": venue.country,
+            }
+        });
+        if let (Some(lat), Some(lon)) = (venue.lat, venue.lon) {
+            place["geo"] = json!({"@type": "GeoCoordinates", "latitude": lat, "longitude": lon});
+        }
+        locations.push(place);
+    }
+    if let Some(url) = &e.online_url {
+        locations.push(json!({"@type": "VirtualLocation", "url": url}));
+    }
+    let mode = match (v.venue.is_some(), e.online_url.is_some()) {
+        (true, true) => "https://schema.org/MixedEventAttendanceMode",
+        (false, true) => "https://schema.org/OnlineEventAttendanceMode",
+        _ => "https://schema.org/OfflineEventAttendanceMode",
+    };
+    let organizers: Vec<_> = v
+        .partners
+        .iter()
+        .filter(|p| p.role != "endorser")
+        .map(|p| json!({"@type": "Organization", "name": p.name, "url": links.page(&format!("/partners/{}", p.slug))}))
+        .collect();
+    let doc = json!({
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": e.title,
+        "description": e.description,
+        "startDate": start,
+        "endDate": end,
+        "eventStatus": status,
+        "eventAttendanceMode": mode,
+        "location": locations,
+        "organizer": organizers,
+        "url": links.page(&format!("/events/{}", e.id)),
+    });
+    // Inside <script>, "</script>" or "<!--" in user text must not end or confuse the element.
+    doc.to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
