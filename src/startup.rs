@@ -21,6 +21,7 @@ pub struct AppState {
     pub feeds: FeedCache,
     /// Rendered VEVENTs reused across feed renders.
     pub fragments: FragmentCache,
+    pub login_limits: crate::web::admin::LoginLimits,
 }
 
 /// Bytes of rendered VEVENTs kept between feed renders.
@@ -47,6 +48,7 @@ impl Application {
             pool,
             feeds,
             fragments: FragmentCache::new(FRAGMENT_BUDGET),
+            login_limits: crate::web::admin::LoginLimits::default(),
             links: Links::new(&settings.base_url),
             settings: Arc::new(settings),
         });

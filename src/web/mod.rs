@@ -1,9 +1,11 @@
 //! The one route table.
 
+pub mod admin;
 pub mod api;
 pub mod extract;
 pub mod feeds;
 pub mod i18n;
+pub mod limit;
 pub mod pages;
 
 use actix_web::body::MessageBody;
@@ -37,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .configure(feeds::configure)
     .configure(pages::configure)
+    .configure(admin::configure)
     .route("/healthz", web::get().to(health))
     .default_service(web::to(not_found));
 }

@@ -1,5 +1,6 @@
 //! One integration binary: the real app over HTTP on a temporary SQLite file.
 
+mod admin;
 mod auth;
 mod catalog;
 mod cli;

@@ -167,3 +167,70 @@ pub fn user_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>
         .first(conn)
         .optional()
 }
+
+/// A logged-in admin user, from a session cookie.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub user_id: i32,
+    pub email: String,
+    pub role: String,
+    pub partner_id: Option<i32>,
+    pub csrf: String,
+}
+
+/// Starts a session for `user_id`; returns the cookie token (shown once) and the CSRF token.
+pub fn create_session(
+    conn: &mut DbConn,
+    user_id: i32,
+    hours: i64,
+) -> QueryResult<(String, String)> {
+    use crate::db::schema::sessions;
+    let token = auth::new_token();
+    let csrf = auth::new_password();
+    let now = now();
+    // Expired sessions go when anyone logs in.
+    diesel::delete(sessions::table.filter(sessions::expires_at.lt(now))).execute(conn)?;
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::token_hash.eq(&token.hash),
+            sessions::user_id.eq(user_id),
+            sessions::csrf.eq(&csrf),
+            sessions::created_at.eq(now),
+            sessions::expires_at.eq(now + chrono::Duration::hours(hours)),
+        ))
+        .execute(conn)?;
+    Ok((token.plaintext, csrf))
+}
+
+pub fn session_user(conn: &mut DbConn, token: &str) -> QueryResult<Option<SessionUser>> {
+    use crate::db::schema::sessions;
+    let found = sessions::table
+        .inner_join(users::table)
+        .filter(sessions::token_hash.eq(auth::hash_token(token)))
+        .filter(sessions::expires_at.gt(now()))
+        .filter(users::disabled_at.is_null())
+        .select((
+            users::id,
+            users::email,
+            users::role,
+            users::partner_id,
+            sessions::csrf,
+        ))
+        .first::<(i32, String, String, Option<i32>, String)>(conn)
+        .optional()?;
+    Ok(
+        found.map(|(user_id, email, role, partner_id, csrf)| SessionUser {
+            user_id,
+            email,
+            role,
+            partner_id,
+            csrf,
+        }),
+    )
+}
+
+pub fn end_session(conn: &mut DbConn, token: &str) -> QueryResult<usize> {
+    use crate::db::schema::sessions;
+    diesel::delete(sessions::table.filter(sessions::token_hash.eq(auth::hash_token(token))))
+        .execute(conn)
+}

@@ -953,3 +953,81 @@ pub fn export_all(conn: &mut DbConn) -> QueryResult<Vec<EventInput>> {
 pub fn count_events(conn: &mut DbConn) -> QueryResult<i64> {
     events::table.count().get_result(conn)
 }
+
+/// Approves or rejects a pending submission.
+pub fn set_review(
+    conn: &mut DbConn,
+    who: &Principal,
+    id: i32,
+    review: &str,
+) -> Result<EventView, AppError> {
+    crate::db::write_tx(conn, |conn| {
+        let event = event_by_id(conn, id)?;
+        if !who.is_admin() {
+            return Err(AppError::Forbidden(
+                "only admins moderate submissions".into(),
+            ));
+        }
+        if event.review == review {
+            return single_view(conn, event);
+        }
+        let at = now();
+        diesel::update(events::table.find(id))
+            .set((events::review.eq(review), events::updated_at.eq(at)))
+            .execute(conn)?;
+        let view = view_by_id(conn, id)?;
+        record(
+            conn,
+            &view,
+            if review == "approved" {
+                "approve"
+            } else {
+                "reject"
+            },
+            &who.actor,
+            at,
+        )?;
+        Ok(view)
+    })
+}
+
+/// Events waiting for moderation, oldest first.
+pub fn pending(conn: &mut DbConn) -> QueryResult<Vec<EventView>> {
+    let rows = events::table
+        .filter(events::review.eq("pending"))
+        .filter(events::deleted_at.is_null())
+        .order(events::created_at.asc())
+        .limit(200)
+        .select(Event::as_select())
+        .load(conn)?;
+    load_views(conn, rows)
+}
+
+/// The latest changes, newest first, with the title each event has now.
+pub fn recent_revisions(
+    conn: &mut DbConn,
+    partner_id: Option<i32>,
+    limit: i64,
+) -> QueryResult<Vec<(Revision, String, bool)>> {
+    let mut q = event_revisions::table
+        .inner_join(events::table)
+        .into_boxed();
+    if let Some(pid) = partner_id {
+        q = q.filter(
+            events::id.eq_any(
+                event_partners::table
+                    .filter(event_partners::partner_id.eq(pid))
+                    .select(event_partners::event_id),
+            ),
+        );
+    }
+    let rows: Vec<(Revision, String, Option<NaiveDateTime>)> = q
+        .order(event_revisions::id.desc())
+        .limit(limit)
+        .select((Revision::as_select(), events::title, events::deleted_at))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(r, t, d)| (r, t, d.is_some()))
+        .collect())
+}

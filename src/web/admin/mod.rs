@@ -1,0 +1,684 @@
+//! The organizers' admin: login (argon2, server-side sessions, CSRF on every form, rate limit),
+//! dashboard, the event form (create, edit, duplicate), cancel, delete, restore, moderation.
+//! Organizers see and change only their own partner's events; admins everything.
+
+pub mod form;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use self::form::{form_field, EventForm, PARTNER_ROWS};
+use crate::auth::{self, Principal};
+use crate::db::models::{Revision, Venue};
+use crate::db::queries::auth::{self as qa, SessionUser};
+use crate::db::queries::events::{self as q, EventView, Filter};
+use crate::db::queries::{self, catalog};
+use crate::db::{self};
+use crate::domain::time::Bound;
+use crate::error::AppError;
+use crate::startup::AppState;
+use crate::web::limit::Limiter;
+use crate::web::pages::view::EventCard;
+use crate::web::pages::{page, Ctx};
+
+pub const SESSION_COOKIE: &str = "turnout_session";
+const LOGIN_CSRF_COOKIE: &str = "turnout_login_csrf";
+const SESSION_HOURS: i64 = 12;
+
+/// Login attempts: per client address and per e-mail address.
+pub struct LoginLimits {
+    pub by_client: Limiter,
+    pub by_email: Limiter,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        LoginLimits {
+            by_client: Limiter::new(20, Duration::from_secs(15 * 60)),
+            by_email: Limiter::new(8, Duration::from_secs(15 * 60)),
+        }
+    }
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin", web::get().to(dashboard))
+        .route("/admin/", web::get().to(dashboard))
+        .route("/admin/login", web::get().to(login_form))
+        .route("/admin/login", web::post().to(login))
+        .route("/admin/logout", web::post().to(logout))
+        .route("/admin/events/new", web::get().to(new_event))
+        .route("/admin/events", web::post().to(create_event))
+        .route("/admin/events/{id}/edit", web::get().to(edit_event))
+        .route("/admin/events/{id}", web::post().to(update_event))
+        .route("/admin/events/{id}/{op}", web::post().to(event_op));
+}
+
+/// Constant-time string comparison (CSRF tokens).
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+fn cookie<'a>(state: &AppState, name: &'a str, value: String, path: &'a str) -> Cookie<'a> {
+    Cookie::build(name, value)
+        .path(path)
+        .http_only(true)
+        .secure(state.settings.is_https())
+        .same_site(SameSite::Strict)
+        .finish()
+}
+
+fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_string()))
+        .finish()
+}
+
+fn to_login(req: &HttpRequest) -> HttpResponse {
+    let next = match req.query_string() {
+        "" => req.path().to_string(),
+        q => format!("{}?{q}", req.path()),
+    };
+    redirect(&format!(
+        "/admin/login?next={}",
+        crate::feeds::json::percent_encode(&next)
+    ))
+}
+
+/// The logged-in user, or the way to the login page.
+async fn require(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+) -> Result<Result<SessionUser, HttpResponse>, AppError> {
+    let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) else {
+        return Ok(Err(to_login(req)));
+    };
+    if token.len() > 200 {
+        return Ok(Err(to_login(req)));
+    }
+    let user = db::run(&state.pool, move |c| Ok(qa::session_user(c, &token)?)).await?;
+    Ok(user.ok_or_else(|| to_login(req)))
+}
+
+fn principal(user: &SessionUser) -> Principal {
+    Principal {
+        actor: format!("user:{}", user.email),
+        partner_id: if user.role == "admin" {
+            None
+        } else {
+            user.partner_id
+        },
+    }
+}
+
+/// Reads a urlencoded form body (keeps repeated and unknown fields as typed).
+fn form_pairs(body: &[u8]) -> Result<Vec<(String, String)>, AppError> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .map_err(|e| AppError::BadRequest(format!("the form could not be read: {e}")))
+}
+
+fn csrf_ok(user: &SessionUser, pairs: &[(String, String)]) -> bool {
+    pairs
+        .iter()
+        .any(|(k, v)| k == "csrf" && same(v, &user.csrf))
+}
+
+#[derive(Template)]
+#[template(path = "admin_message.html")]
+struct MessagePage {
+    ctx: Ctx,
+    message: String,
+}
+
+fn forbidden(req: &HttpRequest, state: &AppState, message: &str) -> Result<HttpResponse, AppError> {
+    page(
+        StatusCode::FORBIDDEN,
+        &MessagePage {
+            ctx: Ctx::new(req, state, Ctx::new(req, state, "").t("admin_forbidden")),
+            message: message.to_string(),
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Login
+
+#[derive(Template)]
+#[template(path = "admin_login.html")]
+struct LoginPage {
+    ctx: Ctx,
+    csrf: String,
+    email: String,
+    next: String,
+    error: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+fn safe_next(next: Option<&str>) -> String {
+    next.filter(|n| n.starts_with("/admin") && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or("/admin")
+        .to_string()
+}
+
+async fn login_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
+    let csrf = auth::new_password();
+    let ctx = Ctx::new(&req, &state, Ctx::new(&req, &state, "").t("admin_login"));
+    let body = LoginPage {
+        ctx,
+        csrf: csrf.clone(),
+        email: String::new(),
+        next: safe_next(query.next.as_deref()),
+        error: None,
+    };
+    let mut resp = page(StatusCode::OK, &body)?;
+    resp.add_cookie(&cookie(&state, LOGIN_CSRF_COOKIE, csrf, "/admin/login"))
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
+    Ok(resp)
+}
+
+fn client_key(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let pairs = form_pairs(&body)?;
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let (email, password, csrf) = (
+        field("email").trim().to_string(),
+        field("password"),
+        field("csrf"),
+    );
+    let next = safe_next(Some(field("next").as_str()));
+    let expected = req
+        .cookie(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    let again = |error: &'static str, status: StatusCode| -> Result<HttpResponse, AppError> {
+        let new_csrf = auth::new_password();
+        let ctx = Ctx::new(&req, &state, Ctx::new(&req, &state, "").t("admin_login"));
+        let mut resp = page(
+            status,
+            &LoginPage {
+                ctx,
+                csrf: new_csrf.clone(),
+                email: email.clone(),
+                next: next.clone(),
+                error: Some(error),
+            },
+        )?;
+        resp.add_cookie(&cookie(&state, LOGIN_CSRF_COOKIE, new_csrf, "/admin/login"))
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
+        Ok(resp)
+    };
+    let lang = Ctx::new(&req, &state, "").lang;
+    if expected.is_empty() || !same(&csrf, &expected) {
+        return again(lang.t("admin_csrf_failed"), StatusCode::FORBIDDEN);
+    }
+    let client = client_key(&req);
+    let email_key = email.to_lowercase();
+    if !state.login_limits.by_client.allowed(&client)
+        || !state.login_limits.by_email.allowed(&email_key)
+    {
+        return again(lang.t("admin_too_many"), StatusCode::TOO_MANY_REQUESTS);
+    }
+    let lookup = email.clone();
+    let user = db::run(&state.pool, move |c| Ok(qa::user_by_email(c, &lookup)?)).await?;
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let ok = web::block(move || auth::verify_password(&password, hash.as_deref())).await?;
+    let Some(user) = user.filter(|_| ok) else {
+        state.login_limits.by_client.hit(&client);
+        state.login_limits.by_email.hit(&email_key);
+        return again(lang.t("admin_bad_login"), StatusCode::UNAUTHORIZED);
+    };
+    state.login_limits.by_email.clear(&email_key);
+    let user_id = user.id;
+    let (token, _) = db::run(&state.pool, move |c| {
+        Ok(qa::create_session(c, user_id, SESSION_HOURS)?)
+    })
+    .await?;
+    let mut resp = redirect(&next);
+    resp.add_cookie(&cookie(&state, SESSION_COOKIE, token, "/admin"))
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
+    resp.add_removal_cookie(&cookie(
+        &state,
+        LOGIN_CSRF_COOKIE,
+        String::new(),
+        "/admin/login",
+    ))
+    .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
+    Ok(resp)
+}
+
+async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let user = match require(&req, &state).await? {
+        Ok(u) => u,
+        Err(resp) => return Ok(resp),
+    };
+    if !csrf_ok(&user, &form_pairs(&body)?) {
+        return forbidden(
+            &req,
+            &state,
+            Ctx::new(&req, &state, "").t("admin_csrf_failed"),
+        );
+    }
+    if let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) {
+        db::run(&state.pool, move |c| Ok(qa::end_session(c, &token)?)).await?;
+    }
+    let mut resp = redirect("/admin/login");
+    resp.add_removal_cookie(&cookie(&state, SESSION_COOKIE, String::new(), "/admin"))
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
+    Ok(resp)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dashboard
+
+pub struct RevisionRow {
+    pub revision: Revision,
+    pub title: String,
+    pub deleted: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_dashboard.html")]
+struct DashboardPage {
+    ctx: Ctx,
+    user: SessionUser,
+    upcoming: Vec<EventCard>,
+    pending: Vec<EventCard>,
+    revisions: Vec<RevisionRow>,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Notice {
+    done: Option<String>,
+}
+
+async fn dashboard(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    notice: web::Query<Notice>,
+) -> Result<HttpResponse, AppError> {
+    let user = match require(&req, &state).await? {
+        Ok(u) => u,
+        Err(resp) => return Ok(resp),
+    };
+    let who = principal(&user);
+    let (upcoming, pending, revisions) = db::run(&state.pool, move |c| {
+        let f = Filter {
+            from: Some(Bound::Instant(queries::now())),
+            partner_id: who.partner_id,
+            ..Filter::default()
+        };
+        let (upcoming, _) = q::list(c, &f, None, 100)?;
+        let pending = if who.is_admin() {
+            q::pending(c)?
+        } else {
+            Vec::new()
+        };
+        let revisions = q::recent_revisions(c, who.partner_id, 30)?;
+        Ok((upcoming, pending, revisions))
+    })
+    .await?;
+    let ctx = Ctx::new(
+        &req,
+        &state,
+        Ctx::new(&req, &state, "").t("admin_dashboard"),
+    );
+    let lang = ctx.lang;
+    let body = DashboardPage {
+        upcoming: upcoming.iter().map(|v| EventCard::new(v, lang)).collect(),
+        pending: pending.iter().map(|v| EventCard::new(v, lang)).collect(),
+        revisions: revisions
+            .into_iter()
+            .map(|(revision, title, deleted)| RevisionRow {
+                revision,
+                title,
+                deleted,
+            })
+            .collect(),
+        notice: notice
+            .done
+            .as_deref()
+            .map(|d| lang.t(&format!("admin_done_{d}")).to_string())
+            .filter(|s| !s.is_empty()),
+        ctx,
+        user,
+    };
+    page(StatusCode::OK, &body)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The event form
+
+#[derive(Template)]
+#[template(path = "admin_event_form.html")]
+struct FormPage {
+    ctx: Ctx,
+    user: SessionUser,
+    /// `Some(id)` when editing.
+    editing: Option<i32>,
+    form: EventForm,
+    errors: HashMap<String, String>,
+    venues: Vec<Venue>,
+    actions: Vec<(String, String)>,
+    partners: Vec<(String, String)>,
+    zones: Vec<&'static str>,
+    rows: Vec<usize>,
+    cancelled: bool,
+}
+
+impl FormPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field).map(String::as_str)
+    }
+
+    fn partner(&self, row: &usize) -> String {
+        self.form.get(&format!("partner_{row}")).to_string()
+    }
+
+    fn role_is(&self, row: &usize, role: &str) -> bool {
+        self.form.get(&format!("role_{row}")) == role
+    }
+
+    fn value_is(&self, field: &str, value: &str) -> bool {
+        self.form.get(field) == value
+    }
+
+    fn venue_selected(&self, id: &i32) -> bool {
+        self.form.get("venue_id") == id.to_string()
+    }
+}
+
+async fn render_form(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    user: SessionUser,
+    editing: Option<i32>,
+    form: EventForm,
+    errors: HashMap<String, String>,
+    cancelled: bool,
+) -> Result<HttpResponse, AppError> {
+    let (venues, actions, partners) = db::run(&state.pool, |c| {
+        use crate::db::schema::venues;
+        use diesel::prelude::*;
+        let venues = venues::table
+            .order((venues::city, venues::name))
+            .limit(2000)
+            .select(Venue::as_select())
+            .load(c)?;
+        let actions = catalog::list_actions(c)?
+            .into_iter()
+            .map(|a| (a.action.slug, a.action.title))
+            .collect();
+        let partners = catalog::list_partners(c)?
+            .into_iter()
+            .map(|p| (p.slug, p.name))
+            .collect();
+        Ok((venues, actions, partners))
+    })
+    .await?;
+    let lang = Ctx::new(req, state, "").lang;
+    let title = lang.t(if editing.is_some() {
+        "admin_edit_event"
+    } else {
+        "admin_new_event"
+    });
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let body = FormPage {
+        ctx: Ctx::new(req, state, title),
+        user,
+        editing,
+        form,
+        errors,
+        venues,
+        actions,
+        partners,
+        zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
+        rows: (0..PARTNER_ROWS).collect(),
+        cancelled,
+    };
+    page(status, &body)
+}
+
+#[derive(Deserialize)]
+struct NewQuery {
+    /// Duplicate this event ("same event, another city").
+    from: Option<i32>,
+}
+
+async fn new_event(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<NewQuery>,
+) -> Result<HttpResponse, AppError> {
+    let user = match require(&req, &state).await? {
+        Ok(u) => u,
+        Err(resp) => return Ok(resp),
+    };
+    let mut form = EventForm::default();
+    if let Some(id) = query.from {
+        let who = principal(&user);
+        let found = db::run(&state.pool, move |c| {
+            let v = q::view_by_id(c, id)?;
+            q::authorize(c, &who, id)?;
+            Ok(v)
+        })
+        .await;
+        match found {
+            Ok(v) => {
+                form = EventForm::from_event(&v);
+                // Another city: the place is chosen anew; the rest stays.
+                form.values.remove("venue_id");
+                form.values.remove("status");
+            }
+            Err(AppError::Forbidden(m)) => return forbidden(&req, &state, &m),
+            Err(AppError::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+    } else if let Some(pid) = user.partner_id.filter(|_| user.role != "admin") {
+        // An organizer's own partner is the host by default.
+        let slug = db::run(&state.pool, move |c| {
+            use crate::db::schema::partners;
+            use diesel::prelude::*;
+            Ok(partners::table
+                .find(pid)
+                .select(partners::slug)
+                .first::<String>(c)?)
+        })
+        .await?;
+        form.values.insert("partner_0".into(), slug);
+        form.values.insert("role_0".into(), "host".into());
+    }
+    render_form(&req, &state, user, None, form, HashMap::new(), false).await
+}
+
+async fn edit_event(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let user = match require(&req, &state).await? {
+        Ok(u) => u,
+        Err(resp) => return Ok(resp),
+    };
+    let id = id.into_inner();
+    let who = principal(&user);
+    let found = db::run(&state.pool, move |c| {
+        let v = q::view_by_id(c, id)?;
+        q::authorize(c, &who, id)?;
+        Ok(v)
+    })
+    .await;
+    let v: EventView = match found {
+        Ok(v) => v,
+        Err(AppError::Forbidden(m)) => return forbidden(&req, &state, &m),
+        Err(AppError::NotFound(_)) => return crate::web::pages::not_found_page(&req, &state),
+        Err(e) => return Err(e),
+    };
+    let cancelled = v.event.status == "cancelled";
+    render_form(
+        &req,
+        &state,
+        user,
+        Some(id),
+        EventForm::from_event(&v),
+        HashMap::new(),
+        cancelled,
+    )
+    .await
+}
+
+/// Saves the form: creates (`id` None) or updates. Errors come back on the form, as typed.
+async fn save(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+    id: Option<i32>,
+) -> Result<HttpResponse, AppError> {
+    let user = match require(&req, &state).await? {
+        Ok(u) => u,
+        Err(resp) => return Ok(resp),
+    };
+    let pairs = form_pairs(&body)?;
+    if !csrf_ok(&user, &pairs) {
+        return forbidden(
+            &req,
+            &state,
+            Ctx::new(&req, &state, "").t("admin_csrf_failed"),
+        );
+    }
+    let form = EventForm::from_pairs(pairs);
+    let input = match form.to_input() {
+        Ok(i) => i,
+        Err(fe) => {
+            let errors = HashMap::from([(fe.field, fe.message)]);
+            return render_form(&req, &state, user, id, form, errors, false).await;
+        }
+    };
+    let who = principal(&user);
+    let host = state.links.host().to_string();
+    let result = db::run(&state.pool, move |c| match id {
+        None => q::create(c, &who, input, "approved", &host),
+        Some(id) => {
+            // Keep what the form does not show (uid).
+            let mut input = input;
+            input.uid = Some(q::event_by_id(c, id)?.uid);
+            q::update(c, &who, id, input)
+        }
+    })
+    .await;
+    match result {
+        Ok(_) => Ok(redirect(if id.is_some() {
+            "/admin?done=saved"
+        } else {
+            "/admin?done=created"
+        })),
+        Err(AppError::Validation(fields)) => {
+            let mut errors = HashMap::new();
+            for f in fields {
+                errors.entry(form_field(&f.field)).or_insert(f.message);
+            }
+            render_form(&req, &state, user, id, form, errors, false).await
+        }
+        Err(AppError::Forbidden(m)) => forbidden(&req, &state, &m),
+        Err(AppError::NotFound(_)) => crate::web::pages::not_found_page(&req, &state),
+        Err(AppError::Gone(m)) => forbidden(&req, &state, &m),
+        Err(e) => Err(e),
+    }
+}
+
+async fn create_event(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    save(req, state, body, None).await
+}
+
+async fn update_event(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    save(req, state, body, Some(id.into_inner())).await
+}
+
+/// Cancel, delete, restore, approve, reject.
+async fn event_op(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(i32, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let user = match require(&req, &state).await? {
+        Ok(u) => u,
+        Err(resp) => return Ok(resp),
+    };
+    if !csrf_ok(&user, &form_pairs(&body)?) {
+        return forbidden(
+            &req,
+            &state,
+            Ctx::new(&req, &state, "").t("admin_csrf_failed"),
+        );
+    }
+    let (id, op) = path.into_inner();
+    let who = principal(&user);
+    let op_name = op.clone();
+    let result = db::run(&state.pool, move |c| match op_name.as_str() {
+        "cancel" => q::cancel(c, &who, id).map(|_| ()),
+        "delete" => q::delete(c, &who, id),
+        "restore" => q::restore(c, &who, id).map(|_| ()),
+        "approve" => q::set_review(c, &who, id, "approved").map(|_| ()),
+        "reject" => q::set_review(c, &who, id, "rejected").map(|_| ()),
+        _ => Err(AppError::NotFound(format!("no operation {op_name:?}"))),
+    })
+    .await;
+    match result {
+        Ok(()) => Ok(redirect(&format!("/admin?done={op}"))),
+        Err(AppError::Forbidden(m)) | Err(AppError::Gone(m)) | Err(AppError::Conflict(m)) => {
+            forbidden(&req, &state, &m)
+        }
+        Err(AppError::NotFound(_)) => crate::web::pages::not_found_page(&req, &state),
+        Err(e) => Err(e),
+    }
+}

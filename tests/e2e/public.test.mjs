@@ -1,0 +1,276 @@
+// End-to-end tests of the public pages, in headless Chromium against `turnout serve --demo`.
+// Run after `cargo build` with `node --test tests/e2e/` (Node 20; on any version:
+// `node --test tests/e2e/*.test.mjs`). tests/e2e/run.sh installs what is needed and does both.
+//
+// The demo data set is loaded relative to today, so the tests read what they need (event links,
+// time zones) off the pages instead of hard-coding ids or dates. The one fixed fact they rely on
+// is that the demo has upcoming events in New York (CITY below) and in other cities.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser } from './server.mjs';
+
+const CITY = 'New York';
+/** "4:00 PM – 7:00 PM PDT": a local time range with the event zone's abbreviation. */
+const TIME_RANGE = /\d{1,2}:\d{2} (AM|PM) – \d{1,2}:\d{2} (AM|PM) [A-Z]{3,4}/;
+/** Per-test limit, so that a hung browser fails the test instead of the CI run. */
+const TEST_TIMEOUT = 60_000;
+
+let server;
+let browser;
+/** Every request any page made, in every test: { url, from } (checked by the last test). */
+const requests = [];
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/**
+ * Runs fn(page, context) in a new browser context (own cookies, time zone, JS setting).
+ * Every request of every page in the context is recorded in `requests` (the context-level
+ * 'request' event fires for each of its pages' requests, popups included). Requests to any
+ * other host are also aborted, so that a regression cannot send anything off this machine;
+ * the recording still catches them.
+ */
+async function withPage(options, fn) {
+  const context = await browser.newContext({ locale: 'en-US', ...options });
+  context.setDefaultTimeout(15_000);
+  context.on('request', (req) => requests.push({ url: req.url(), from: req.frame()?.url() ?? '' }));
+  await context.route(
+    (url) => url.host !== server.host,
+    (route) => route.abort('blockedbyclient'),
+  );
+  try {
+    const page = await context.newPage();
+    return await fn(page, context);
+  } finally {
+    await context.close();
+  }
+}
+
+/** Opens a path on the server and checks the HTTP status of the (final) response. */
+async function visit(page, path, status = 200) {
+  const res = await page.goto(server.origin + path);
+  assert.ok(res, `no response for ${path}`);
+  assert.equal(res.status(), status, `GET ${path}`);
+  return res;
+}
+
+/** Requests in `list` that did not go to this server (http://127.0.0.1:<port>). */
+function foreign(list) {
+  return list.filter((r) => new URL(r.url).origin !== server.origin);
+}
+
+/** Text with all runs of white space (incl. ICU's narrow no-break space) as one plain space. */
+const squash = (s) => s.replace(/\s+/g, ' ').trim();
+
+/** Path of the first upcoming event on the listing that has a start time (is not all-day). */
+async function firstTimedEventPath(page) {
+  await visit(page, '/');
+  const href = await page
+    .locator('article.event')
+    .filter({ has: page.locator('time[data-start]:not([data-all-day])') })
+    .first()
+    .locator('h3 a')
+    .getAttribute('href');
+  assert.match(href, /^\/events\/\d+$/);
+  return href;
+}
+
+test('(a) listing shows events with local times and zones, and a webcal subscribe link', { timeout: TEST_TIMEOUT }, async () => {
+  await withPage({}, async (page) => {
+    await visit(page, '/');
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+    assert.equal(squash(await page.locator('main h1').innerText()), 'Upcoming events');
+
+    // Events are grouped in day sections, each card links to its event page.
+    const cards = page.locator('section.day article.event');
+    assert.ok((await cards.count()) >= 1, 'at least one event card');
+    for (const href of await cards.locator('h3 a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))) {
+      assert.match(href, /^\/events\/\d+$/);
+    }
+    const times = (await page.locator('article.event .time time').allInnerTexts()).map(squash);
+    assert.ok(times.some((t) => TIME_RANGE.test(t)), `a time with a zone abbreviation among: ${times.join(' | ')}`);
+
+    // The subscribe box: a webcal:// link to this server's feed and the same feed as https/http
+    // in a readonly field to copy.
+    const box = page.locator('section.subscribe');
+    const webcal = await box.locator('a[href^="webcal://"]').getAttribute('href');
+    assert.ok(webcal.startsWith(`webcal://${server.host}/`), webcal);
+    const feedUrl = page.locator('#feed-url');
+    assert.equal(await feedUrl.getAttribute('readonly'), '');
+    const feed = await feedUrl.inputValue();
+    assert.equal(feed, webcal.replace(/^webcal:/, 'http:'));
+    assert.equal(await box.locator('a[href^="https://calendar.google.com/"]').count(), 1);
+    assert.equal(await box.locator('a[href^="https://outlook.live.com/"]').count(), 1);
+
+    // The address really is a calendar (fetched from node, not the page: just a sanity check).
+    const ics = await fetch(feed);
+    assert.equal(ics.status, 200);
+    assert.match(ics.headers.get('content-type'), /^text\/calendar/);
+    assert.match(await ics.text(), /^BEGIN:VCALENDAR\r\n/);
+  });
+});
+
+test('(b) an event page shows "your time" only where the browser zone differs from the event zone', { timeout: TEST_TIMEOUT }, async () => {
+  // Find a timed event and its IANA zone, shown on the event page as "(America/New_York)".
+  const { path, zone, start } = await withPage({}, async (page) => {
+    const path = await firstTimedEventPath(page);
+    await visit(page, path);
+    const zone = squash(await page.locator('.facts .tz').innerText()).replace(/^\(|\)$/g, '');
+    const start = await page.locator('.facts time[data-start]').getAttribute('data-start');
+    return { path, zone, start };
+  });
+  assert.match(zone, /^[A-Za-z_]+\/[A-Za-z_\/]+$/, `event zone: ${zone}`);
+  assert.notEqual(zone, 'Europe/Berlin', 'the demo events are in US zones');
+
+  // A reader in Berlin: the script fills the slot with the time in Berlin and shows it.
+  await withPage({ timezoneId: 'Europe/Berlin' }, async (page) => {
+    await visit(page, path);
+    const yourTime = page.locator('.your-time');
+    await yourTime.waitFor({ state: 'visible' });
+    assert.equal(await yourTime.evaluate((el) => el.hidden), false);
+    const text = squash(await yourTime.innerText());
+    const berlin = squash(
+      new Intl.DateTimeFormat('en-US', { hour: 'numeric', minute: '2-digit', timeZone: 'Europe/Berlin' }).format(new Date(start)),
+    );
+    assert.ok(text.startsWith('Your time: '), text);
+    assert.ok(text.includes(berlin), `"${text}" shows the start in Berlin (${berlin})`);
+  });
+
+  // A reader in the event's own zone: nothing to convert, the slot stays hidden and empty.
+  await withPage({ timezoneId: zone }, async (page) => {
+    await visit(page, path);
+    const yourTime = page.locator('.your-time');
+    assert.equal(await yourTime.evaluate((el) => el.hidden), true);
+    assert.equal(await yourTime.textContent(), '');
+    assert.equal(await yourTime.isVisible(), false);
+  });
+});
+
+test('(c) filtering by city keeps the value in the URL and shows only that city\'s events', { timeout: TEST_TIMEOUT }, async () => {
+  await withPage({}, async (page) => {
+    // The card's place line is "Venue, City" (plus " · Online" for hybrid events).
+    const inCity = (place) => new RegExp(`, ${CITY}( · |$)`).test(squash(place));
+    await visit(page, '/');
+    const allPlaces = await page.locator('article.event .place').allInnerTexts();
+    const expected = allPlaces.filter(inCity).length;
+    assert.ok(expected >= 1, `the demo has events in ${CITY}`);
+    assert.ok(expected < allPlaces.length, 'and elsewhere');
+
+    await page.locator('#f-city').fill(CITY);
+    await Promise.all([page.waitForURL(/[?&]city=/), page.locator('form.filters button[type=submit]').click()]);
+
+    assert.equal(new URL(page.url()).searchParams.get('city'), CITY);
+    assert.equal(await page.locator('#f-city').inputValue(), CITY, 'the form shows the filter in use');
+    const places = await page.locator('article.event .place').allInnerTexts();
+    assert.equal(places.length, expected, `as many events as the full listing has in ${CITY}`);
+    for (const place of places) assert.ok(inCity(place), `"${squash(place)}" is in ${CITY}`);
+  });
+});
+
+test('(d) the language switch shows Spanish, keeps it across pages, and switches back', { timeout: TEST_TIMEOUT }, async () => {
+  await withPage({}, async (page) => {
+    await visit(page, '/');
+    await Promise.all([page.waitForURL(`${server.origin}/`), page.locator('header.site a.lang').click()]);
+    assert.equal(await page.locator('html').getAttribute('lang'), 'es');
+    assert.equal(squash(await page.locator('main h1').innerText()), 'Próximos eventos');
+    assert.equal(squash(await page.locator('header.site a.lang').innerText()), 'English');
+    assert.equal(squash(await page.locator('label[for=f-city]').innerText()), 'Ciudad');
+    assert.equal(squash(await page.locator('#subscribe-title').innerText()), 'Suscríbete a este calendario');
+    // Spanish pages use the 24-hour clock, still with the zone abbreviation.
+    const times = (await page.locator('article.event .time time').allInnerTexts()).map(squash);
+    assert.ok(times.some((t) => /^\d{1,2}:\d{2} – \d{1,2}:\d{2} [A-Z]{3,4}$/.test(t)), times.join(' | '));
+
+    // The choice is a cookie: other pages are in Spanish too.
+    await visit(page, '/actions/never-again-is-now');
+    assert.equal(await page.locator('html').getAttribute('lang'), 'es');
+
+    // And back to English, to the same page.
+    await Promise.all([page.waitForURL(/\/actions\/never-again-is-now$/), page.locator('header.site a.lang').click()]);
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  });
+});
+
+test('(e) no page requests anything from another host', { timeout: TEST_TIMEOUT }, async () => {
+  // Every kind of page, in both languages, with the script running in a zone that makes it
+  // fill in "your time" (so a script-loaded asset would show up too). A request the CSP blocks
+  // never reaches the network and so is not reported: the DOM check below covers those.
+  const seen = await withPage({ timezoneId: 'Europe/Berlin' }, async (page) => {
+    const eventPath = await firstTimedEventPath(page);
+    const paths = [
+      '/',
+      `/?city=${encodeURIComponent(CITY)}`,
+      '/archive',
+      '/actions',
+      '/actions/never-again-is-now',
+      '/partners/mijente',
+      eventPath,
+    ];
+    const mine = [];
+    page.on('request', (req) => mine.push({ url: req.url() }));
+    for (const lang of ['en', 'es']) {
+      if (lang === 'es') await visit(page, '/lang/es?next=/');
+      for (const path of paths) {
+        const res = await visit(page, path);
+        // The server's second line of defence: a CSP that allows only its own assets.
+        assert.match((await res.allHeaders())['content-security-policy'] ?? '', /default-src 'none'/, path);
+        // Nothing in the DOM points a sub-resource elsewhere either (links to calendars are fine).
+        const external = await page.evaluate(() =>
+          [...document.querySelectorAll('[src], link[href], [srcset], [poster], object[data], form[action]')]
+            .map((el) => el.src || el.href || el.getAttribute('srcset') || el.poster || el.data || el.action)
+            .filter((u) => u && new URL(u, location.href).origin !== location.origin),
+        );
+        assert.deepEqual(external, [], `sub-resources from elsewhere on ${path}`);
+      }
+      await visit(page, '/no-such-page', 404);
+    }
+    return mine;
+  });
+  assert.deepEqual(foreign(seen), []);
+  // The recorder did see the page's own assets.
+  const paths = new Set(seen.map((r) => new URL(r.url).pathname));
+  assert.ok(paths.has('/static/style.css') && paths.has('/static/local-time.js'), [...paths].join(' '));
+});
+
+test('(f) pages work with JavaScript disabled', { timeout: TEST_TIMEOUT }, async () => {
+  await withPage({ javaScriptEnabled: false, timezoneId: 'Europe/Berlin' }, async (page) => {
+    await visit(page, '/');
+    const cards = page.locator('article.event');
+    assert.ok((await cards.count()) >= 1);
+    const times = (await page.locator('article.event .time time').allInnerTexts()).map(squash);
+    assert.ok(times.some((t) => TIME_RANGE.test(t)), times.join(' | '));
+    const webcal = await page.locator('section.subscribe a[href^="webcal://"]').getAttribute('href');
+    assert.ok(webcal.startsWith(`webcal://${server.host}/`));
+
+    // The filter form is a plain GET form.
+    await page.locator('#f-city').fill(CITY);
+    await Promise.all([page.waitForURL(/[?&]city=/), page.locator('form.filters button[type=submit]').click()]);
+    assert.equal(new URL(page.url()).searchParams.get('city'), CITY);
+    assert.ok((await cards.count()) >= 1);
+
+    // Links are plain links: open an event from the listing.
+    const link = page.locator('article.event h3 a').first();
+    const title = squash(await link.innerText());
+    await Promise.all([page.waitForURL(/\/events\/\d+$/), link.click()]);
+    assert.equal(squash(await page.locator('main h1').innerText()), title);
+    assert.match(squash(await page.locator('.facts time').innerText()), TIME_RANGE);
+    assert.equal(await page.locator('.your-time').evaluate((el) => el.hidden), true, 'no script, no "your time"');
+    assert.equal(await page.locator('.add a[href$=".ics"]').count(), 1);
+
+    // The language switch is a link and a redirect.
+    await Promise.all([page.waitForURL(/\/events\/\d+$/), page.locator('header.site a.lang').click()]);
+    assert.equal(await page.locator('html').getAttribute('lang'), 'es');
+  });
+});
+
+test('(e) across every test above, every request went to this server only', { timeout: TEST_TIMEOUT }, () => {
+  assert.ok(requests.length >= 20, `requests were recorded (${requests.length})`);
+  assert.deepEqual(foreign(requests), []);
+});

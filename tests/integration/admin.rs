@@ -1,0 +1,415 @@
+//! The admin over real HTTP with a cookie-keeping client: login, CSRF, auth on every route,
+//! organizer permissions, the event form (errors keep what was typed), cancel, delete, restore.
+
+use std::collections::HashMap;
+
+use serde_json::json;
+
+use crate::helpers::{event, spawn_app, Response, TestApp};
+
+/// A client that keeps cookies, like a browser.
+struct Browser<'a> {
+    app: &'a TestApp,
+    cookies: HashMap<String, String>,
+}
+
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {page}"))
+        + marker.len();
+    page[start..start + page[start..].find('"').unwrap()].to_string()
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Browser {
+            app,
+            cookies: HashMap::new(),
+        }
+    }
+
+    fn remember(&mut self, r: &Response) {
+        for v in r.headers.get_all("set-cookie") {
+            let v = v.to_str().unwrap();
+            let pair = v.split(';').next().unwrap();
+            let (k, val) = pair.split_once('=').unwrap();
+            if val.is_empty() || v.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_string(), val.to_string());
+            }
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn get(&mut self, path: &str) -> Response {
+        let req = self
+            .app
+            .client
+            .get(self.app.url(path))
+            .insert_header(("cookie", self.cookie_header()));
+        let r = self.app.send(req, None).await;
+        self.remember(&r);
+        r
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Response {
+        let body = serde_urlencoded::to_string(form).unwrap();
+        let req = self
+            .app
+            .client
+            .post(self.app.url(path))
+            .insert_header(("cookie", self.cookie_header()))
+            .insert_header(("content-type", "application/x-www-form-urlencoded"));
+        let res = req.send_body(body).await;
+        let mut res = res.expect("sent");
+        let body = res.body().limit(16 * 1024 * 1024).await.unwrap().to_vec();
+        let r = Response {
+            status: res.status(),
+            headers: res.headers().clone(),
+            body,
+        };
+        self.remember(&r);
+        r
+    }
+
+    async fn login(&mut self, email: &str, password: &str) -> Response {
+        let page = String::from_utf8(self.get("/admin/login").await.body).unwrap();
+        let csrf = hidden(&page, "csrf");
+        self.post(
+            "/admin/login",
+            &[
+                ("csrf", &csrf),
+                ("next", "/admin"),
+                ("email", email),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+
+    /// The CSRF token of the session (from any admin page).
+    async fn csrf(&mut self) -> String {
+        let page = String::from_utf8(self.get("/admin").await.body).unwrap();
+        hidden(&page, "csrf")
+    }
+}
+
+fn text(r: &Response) -> String {
+    String::from_utf8_lossy(&r.body).into_owned()
+}
+
+fn user(app: &TestApp, email: &str, role: &str, partner: Option<&str>) -> String {
+    let mut conn = turnout::db::connect(&app.settings).unwrap();
+    turnout::db::queries::auth::create_user(&mut conn, email, role, partner).unwrap()
+}
+
+#[actix_web::test]
+async fn every_admin_route_needs_a_login() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let e = app
+        .create_event(&event(
+            "March",
+            "2030-09-13T16:00",
+            "2030-09-13T19:00",
+            "America/New_York",
+        ))
+        .await;
+    let mut b = Browser::new(&app);
+    for path in [
+        "/admin",
+        "/admin/events/new",
+        &format!("/admin/events/{}/edit", e["id"]),
+    ] {
+        let r = b.get(path).await;
+        assert_eq!(r.status, 303, "{path}");
+        assert!(
+            r.header("location")
+                .unwrap()
+                .starts_with("/admin/login?next="),
+            "{path}"
+        );
+    }
+    for path in [
+        "/admin/events".to_string(),
+        format!("/admin/events/{}", e["id"]),
+        format!("/admin/events/{}/cancel", e["id"]),
+        format!("/admin/events/{}/delete", e["id"]),
+        "/admin/logout".to_string(),
+    ] {
+        let r = b.post(&path, &[("title", "x")]).await;
+        assert_eq!(r.status, 303, "{path}");
+        assert!(r.header("location").unwrap().starts_with("/admin/login"));
+    }
+    // A forged session cookie is no session.
+    b.cookies
+        .insert("turnout_session".into(), "tnt_forged".into());
+    assert_eq!(b.get("/admin").await.status, 303);
+    assert_eq!(
+        app.get(&format!("/api/v1/events/{}", e["id"])).await.json()["title"],
+        "March"
+    );
+}
+
+#[actix_web::test]
+async fn login_sets_a_safe_session_cookie_and_logout_ends_it() {
+    let app = spawn_app().await;
+    let password = user(&app, "admin@example.org", "admin", None);
+    let mut b = Browser::new(&app);
+    let bad = b.login("admin@example.org", "wrong").await;
+    assert_eq!(bad.status, 401);
+    assert!(text(&bad).contains("That e-mail and password do not match."));
+    assert!(
+        text(&bad).contains("value=\"admin@example.org\""),
+        "the e-mail stays typed"
+    );
+    let r = b.login("admin@example.org", &password).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location").as_deref(), Some("/admin"));
+    let set = r
+        .headers
+        .get_all("set-cookie")
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("turnout_session="))
+        .unwrap();
+    assert!(
+        set.contains("HttpOnly")
+            && set.contains("SameSite=Strict")
+            && set.contains("Secure")
+            && set.contains("Path=/admin"),
+        "{set}"
+    );
+    assert_eq!(b.get("/admin").await.status, 200);
+    let csrf = b.csrf().await;
+    let out = b.post("/admin/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, 303);
+    assert_eq!(b.get("/admin").await.status, 303);
+}
+
+#[actix_web::test]
+async fn forms_without_the_right_csrf_token_are_refused() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let password = user(&app, "admin@example.org", "admin", None);
+    let mut b = Browser::new(&app);
+    // Login itself needs the token from the login page.
+    let r = b
+        .post(
+            "/admin/login",
+            &[("email", "admin@example.org"), ("password", &password)],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    b.login("admin@example.org", &password).await;
+    let e = app
+        .create_event(&event(
+            "March",
+            "2030-09-13T16:00",
+            "2030-09-13T19:00",
+            "America/New_York",
+        ))
+        .await;
+    for csrf in ["", "wrong"] {
+        let r = b
+            .post(
+                &format!("/admin/events/{}/cancel", e["id"]),
+                &[("csrf", csrf)],
+            )
+            .await;
+        assert_eq!(r.status, 403, "csrf {csrf:?}");
+        let r = b
+            .post("/admin/events", &[("csrf", csrf), ("title", "Sneaky")])
+            .await;
+        assert_eq!(r.status, 403);
+    }
+    assert_eq!(
+        app.get(&format!("/api/v1/events/{}", e["id"])).await.json()["status"],
+        "confirmed"
+    );
+}
+
+#[actix_web::test]
+async fn login_attempts_are_rate_limited() {
+    let app = spawn_app().await;
+    let password = user(&app, "admin@example.org", "admin", None);
+    let mut b = Browser::new(&app);
+    for _ in 0..8 {
+        assert_eq!(b.login("admin@example.org", "guess").await.status, 401);
+    }
+    let r = b.login("admin@example.org", &password).await;
+    assert_eq!(r.status, 429, "even the right password waits");
+    assert!(text(&r).contains("Too many attempts"));
+}
+
+#[actix_web::test]
+async fn event_form_creates_keeps_input_on_errors_and_explains_dst_gaps() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let password = user(&app, "admin@example.org", "admin", None);
+    let mut b = Browser::new(&app);
+    b.login("admin@example.org", &password).await;
+    let csrf = b.csrf().await;
+    let form = |start: &'static str| {
+        vec![
+            ("title", "Rally <in> Honolulu"),
+            ("description", "Bring water."),
+            ("start", start),
+            ("end", "2030-03-10T04:00"),
+            ("timezone", "America/New_York"),
+            ("venue_name", "Iolani Palace"),
+            ("venue_city", "Honolulu"),
+            ("action", "never-again"),
+            ("partner_0", "mijente"),
+            ("role_0", "host"),
+            ("tags", "NoTechForICE, CloseTheCamps"),
+            ("status", "confirmed"),
+        ]
+    };
+    let mut bad = form("2030-03-10T02:30");
+    bad.push(("csrf", &csrf));
+    let r = b.post("/admin/events", &bad).await;
+    assert_eq!(r.status, 422);
+    let page = text(&r);
+    assert!(page.contains("2030-03-10T02:30 does not exist in America/New_York: clocks jump from 2:00 to 3:00 that day"), "{page}");
+    assert!(page.contains("id=\"start\" name=\"start\" type=\"datetime-local\" value=\"2030-03-10T02:30\" aria-invalid=\"true\""), "{page}");
+    for kept in [
+        "value=\"Rally &#60;in&#62; Honolulu\"",
+        ">Bring water.</textarea>",
+        "value=\"Iolani Palace\"",
+        "value=\"NoTechForICE, CloseTheCamps\"",
+        "<option value=\"mijente\" selected>",
+    ] {
+        assert!(page.contains(kept), "lost {kept}");
+    }
+    let mut good = form("2030-03-10T01:00");
+    good.push(("csrf", &csrf));
+    let r = b.post("/admin/events", &good).await;
+    assert_eq!(r.status, 303, "{}", text(&r));
+    let list = app.get("/api/v1/events?from=2030-01-01").await.json();
+    let e = &list["events"][0];
+    assert_eq!(e["title"], "Rally <in> Honolulu");
+    assert_eq!(e["start_utc"], "2030-03-10T06:00:00Z");
+    assert_eq!(e["end_utc"], "2030-03-10T08:00:00Z");
+    assert_eq!(e["partners"][0]["slug"], "mijente");
+
+    // Edit shows it back; cancel, delete and restore work from the pages.
+    let id = e["id"].as_i64().unwrap();
+    let edit = text(&b.get(&format!("/admin/events/{id}/edit")).await);
+    assert!(edit.contains("value=\"2030-03-10T01:00\""));
+    assert_eq!(
+        b.post(&format!("/admin/events/{id}/cancel"), &[("csrf", &csrf)])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/events/{id}")).await.json()["status"],
+        "cancelled"
+    );
+    assert_eq!(
+        b.post(&format!("/admin/events/{id}/delete"), &[("csrf", &csrf)])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(app.get(&format!("/api/v1/events/{id}")).await.status, 410);
+    let dash = text(&b.get("/admin").await);
+    assert!(dash.contains(&format!("action=\"/admin/events/{id}/restore\"")));
+    assert_eq!(
+        b.post(&format!("/admin/events/{id}/restore"), &[("csrf", &csrf)])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(app.get(&format!("/api/v1/events/{id}")).await.status, 200);
+
+    // Duplicate: same event, another city.
+    let dup = text(&b.get(&format!("/admin/events/new?from={id}")).await);
+    assert!(
+        dup.contains("value=\"Rally &#60;in&#62; Honolulu\"")
+            && !dup.contains(&format!("action=\"/admin/events/{id}\""))
+    );
+}
+
+#[actix_web::test]
+async fn organizers_see_and_change_only_their_partners_events() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let password = user(&app, "ana@example.org", "organizer", Some("cosecha"));
+    let theirs = app
+        .create_event(&event(
+            "Mijente march",
+            "2030-09-13T16:00",
+            "2030-09-13T19:00",
+            "America/New_York",
+        ))
+        .await;
+    let mut ours = event(
+        "Cosecha vigil",
+        "2030-09-14T16:00",
+        "2030-09-14T19:00",
+        "America/New_York",
+    );
+    ours["partners"] = json!([{"slug": "cosecha"}]);
+    let ours = app.create_event(&ours).await;
+    let mut b = Browser::new(&app);
+    b.login("ana@example.org", &password).await;
+    let dash = text(&b.get("/admin").await);
+    assert!(
+        dash.contains("Cosecha vigil") && !dash.contains("Mijente march"),
+        "{dash}"
+    );
+    assert_eq!(
+        b.get(&format!("/admin/events/{}/edit", theirs["id"]))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        b.get(&format!("/admin/events/{}/edit", ours["id"]))
+            .await
+            .status,
+        200
+    );
+    let csrf = b.csrf().await;
+    let r = b
+        .post(
+            &format!("/admin/events/{}/cancel", theirs["id"]),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let r = b
+        .post(
+            &format!("/admin/events/{}", theirs["id"]),
+            &[
+                ("csrf", &csrf),
+                ("title", "Hijacked"),
+                ("start", "2030-09-13T16:00"),
+                ("end", "2030-09-13T19:00"),
+                ("timezone", "America/New_York"),
+                ("online_url", "https://x.example"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        app.get(&format!("/api/v1/events/{}", theirs["id"]))
+            .await
+            .json()["title"],
+        "Mijente march"
+    );
+    // The new-event form starts with their own partner as host.
+    let new = text(&b.get("/admin/events/new").await);
+    assert!(new.contains("<option value=\"cosecha\" selected>"));
+}
