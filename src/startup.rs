@@ -22,6 +22,7 @@ pub struct AppState {
     /// Rendered VEVENTs reused across feed renders.
     pub fragments: FragmentCache,
     pub login_limits: crate::web::admin::LoginLimits,
+    pub submit_limit: crate::web::limit::Limiter,
 }
 
 /// Bytes of rendered VEVENTs kept between feed renders.
@@ -49,6 +50,7 @@ impl Application {
             feeds,
             fragments: FragmentCache::new(FRAGMENT_BUDGET),
             login_limits: crate::web::admin::LoginLimits::default(),
+            submit_limit: crate::web::pages::submit::limiter(),
             links: Links::new(&settings.base_url),
             settings: Arc::new(settings),
         });

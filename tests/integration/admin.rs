@@ -413,3 +413,94 @@ async fn organizers_see_and_change_only_their_partners_events() {
     let new = text(&b.get("/admin/events/new").await);
     assert!(new.contains("<option value=\"cosecha\" selected>"));
 }
+
+#[actix_web::test]
+async fn public_submissions_wait_for_review() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let mut visitor = Browser::new(&app);
+    let form = text(&visitor.get("/submit").await);
+    assert!(
+        form.contains("name=\"website\" tabindex=\"-1\""),
+        "honeypot present"
+    );
+    let csrf = hidden(&form, "csrf");
+    let fields = |title: &'static str| {
+        vec![
+            ("title", title),
+            ("start", "2030-09-13T16:00"),
+            ("end", "2030-09-13T18:00"),
+            ("timezone", "America/Chicago"),
+            ("venue_name", "Union Park"),
+            ("venue_city", "Chicago"),
+            ("description", "Teach-in."),
+        ]
+    };
+    // Without the form's token: refused, and what was typed stays.
+    let r = visitor.post("/submit", &fields("No token")).await;
+    assert_eq!(r.status, 403);
+    assert!(text(&r).contains("value=\"No token\""));
+    let csrf = hidden(&text(&r), "csrf");
+    // A bad time comes back with the message and the input.
+    let mut bad = fields("Gap");
+    bad[1] = ("start", "2030-03-10T02:30");
+    bad.push(("csrf", &csrf));
+    let r = visitor.post("/submit", &bad).await;
+    assert_eq!(r.status, 422);
+    assert!(text(&r).contains("does not exist in America/Chicago"));
+    let csrf = hidden(&text(&r), "csrf");
+    let mut good = fields("Chicago teach-in");
+    good.push(("csrf", &csrf));
+    let r = visitor.post("/submit", &good).await;
+    assert_eq!(r.status, 200);
+    assert!(text(&r).contains("pending review"));
+    // A bot that fills the honeypot is thanked and ignored.
+    let mut bot = fields("Buy pills");
+    bot.push(("csrf", &csrf));
+    bot.push(("website", "http://spam.example"));
+    assert_eq!(visitor.post("/submit", &bot).await.status, 200);
+
+    // Not public until approved.
+    assert_eq!(
+        app.get("/api/v1/events?from=2030-01-01").await.json()["events"],
+        json!([])
+    );
+    assert!(!text(&app.get("/").await).contains("Chicago teach-in"));
+    let password = user(&app, "admin@example.org", "admin", None);
+    let mut admin = Browser::new(&app);
+    admin.login("admin@example.org", &password).await;
+    let dash = text(&admin.get("/admin").await);
+    assert!(
+        dash.contains("Chicago teach-in") && !dash.contains("Buy pills"),
+        "{dash}"
+    );
+    let id = app_event_id(&dash, "approve");
+    let token = admin.csrf().await;
+    assert_eq!(
+        admin
+            .post(&format!("/admin/events/{id}/approve"), &[("csrf", &token)])
+            .await
+            .status,
+        303
+    );
+    let list = app.get("/api/v1/events?from=2030-01-01").await.json();
+    assert_eq!(list["events"][0]["title"], "Chicago teach-in");
+
+    // Too many submissions from one address.
+    for _ in 0..3 {
+        let mut more = fields("More");
+        more.push(("csrf", &csrf));
+        visitor.post("/submit", &more).await;
+    }
+    let mut last = fields("One too many");
+    last.push(("csrf", &csrf));
+    let r = visitor.post("/submit", &last).await;
+    assert_eq!(r.status, 429);
+}
+
+/// The event id in the first `/admin/events/{id}/{op}` form of a page.
+fn app_event_id(page: &str, op: &str) -> String {
+    let end = page.find(&format!("/{op}\"")).expect("form");
+    let start = page[..end].rfind("/admin/events/").unwrap() + "/admin/events/".len();
+    page[start..end].to_string()
+}

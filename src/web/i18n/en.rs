@@ -158,4 +158,10 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("kind_restore", "restored"),
     ("kind_approve", "approved"),
     ("kind_reject", "rejected"),
+    ("submit_title", "Submit an event"),
+    ("submit_intro", "Propose an event for this calendar. A moderator reviews it before it appears."),
+    ("submit_button", "Send for review"),
+    ("submit_done_title", "Thank you"),
+    ("submit_done_text", "Received: your event is pending review and will appear once a moderator approves it."),
+    ("submit_too_many", "Too many submissions from your address. Please try again later."),
 ];

@@ -158,4 +158,10 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("kind_restore", "restaurado"),
     ("kind_approve", "aprobado"),
     ("kind_reject", "rechazado"),
+    ("submit_title", "Proponer un evento"),
+    ("submit_intro", "Propón un evento para este calendario. Una persona moderadora lo revisa antes de publicarlo."),
+    ("submit_button", "Enviar para revisión"),
+    ("submit_done_title", "Gracias"),
+    ("submit_done_text", "Recibido: tu evento está pendiente de revisión y aparecerá cuando se apruebe."),
+    ("submit_too_many", "Demasiadas propuestas desde tu dirección. Vuelve a intentarlo más tarde."),
 ];

@@ -1,6 +1,7 @@
 //! Public HTML pages: the listing (and archive), days of action, partners, events, 404.
 //! Server-rendered with askama (auto-escaping); work without JavaScript; no third-party requests.
 
+pub mod submit;
 pub mod view;
 
 use std::collections::BTreeMap;
@@ -31,7 +32,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/events/{id}", web::get().to(event))
         .route("/lang/{code}", web::get().to(switch_language))
         .route("/static/style.css", web::get().to(style))
-        .route("/static/local-time.js", web::get().to(script));
+        .route("/static/local-time.js", web::get().to(script))
+        .configure(submit::configure);
 }
 
 /// What every page's layout needs.

@@ -1,0 +1,179 @@
+//! Public submission: anyone may propose an event; it waits in the moderation queue (review
+//! `pending`) and is not public until an admin approves it. A honeypot field and a per-address
+//! rate limit keep spam out; a double-submit cookie keeps other sites from posting the form.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::{page, Ctx};
+use crate::auth::{self, Principal};
+use crate::db::{self, queries::catalog, queries::events as q};
+use crate::error::AppError;
+use crate::startup::AppState;
+use crate::web::admin::form::{form_field, EventForm};
+use crate::web::limit::Limiter;
+
+const CSRF_COOKIE: &str = "turnout_submit_csrf";
+/// The field people leave empty and form-filling bots fill in.
+pub const HONEYPOT: &str = "website";
+
+/// Submissions per client address and hour.
+pub fn limiter() -> Limiter {
+    Limiter::new(5, Duration::from_secs(3600))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/submit", web::get().to(form))
+        .route("/submit", web::post().to(submit));
+}
+
+#[derive(Template)]
+#[template(path = "submit.html")]
+struct SubmitPage {
+    ctx: Ctx,
+    csrf: String,
+    form: EventForm,
+    errors: HashMap<String, String>,
+    actions: Vec<(String, String)>,
+    zones: Vec<&'static str>,
+    honeypot: &'static str,
+}
+
+impl SubmitPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field).map(String::as_str)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "submit_done.html")]
+struct DonePage {
+    ctx: Ctx,
+}
+
+async fn render(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    form: EventForm,
+    errors: HashMap<String, String>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let actions = db::run(&state.pool, |c| {
+        Ok(catalog::list_actions(c)?
+            .into_iter()
+            .map(|a| (a.action.slug, a.action.title))
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    let csrf = auth::new_password();
+    let lang = Ctx::new(req, state, "").lang;
+    let body = SubmitPage {
+        ctx: Ctx::new(req, state, lang.t("submit_title")),
+        csrf: csrf.clone(),
+        form,
+        errors,
+        actions,
+        zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
+        honeypot: HONEYPOT,
+    };
+    let mut resp = page(status, &body)?;
+    let cookie = Cookie::build(CSRF_COOKIE, csrf)
+        .path("/submit")
+        .http_only(true)
+        .secure(state.settings.is_https())
+        .same_site(SameSite::Strict)
+        .finish();
+    resp.add_cookie(&cookie)
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
+    Ok(resp)
+}
+
+async fn form(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    render(
+        &req,
+        &state,
+        EventForm::default(),
+        HashMap::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let pairs = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+        .map_err(|e| AppError::BadRequest(format!("the form could not be read: {e}")))?;
+    let form = EventForm::from_pairs(pairs);
+    let lang = Ctx::new(&req, &state, "").lang;
+    let expected = req
+        .cookie(CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    let sent = form.get("csrf");
+    if expected.is_empty() || sent.len() != expected.len() || sent != expected {
+        let errors = HashMap::from([("form".to_string(), lang.t("admin_csrf_failed").to_string())]);
+        return render(&req, &state, form, errors, StatusCode::FORBIDDEN).await;
+    }
+    let client = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    if !state.submit_limit.allowed(&client) {
+        let errors = HashMap::from([("form".to_string(), lang.t("submit_too_many").to_string())]);
+        return render(&req, &state, form, errors, StatusCode::TOO_MANY_REQUESTS).await;
+    }
+    let ctx = Ctx::new(&req, &state, lang.t("submit_done_title"));
+    if !form.get(HONEYPOT).is_empty() {
+        // A bot: thank it and store nothing.
+        state.submit_limit.hit(&client);
+        return page(StatusCode::OK, &DonePage { ctx });
+    }
+    let mut input = match form.to_input() {
+        Ok(i) => i,
+        Err(fe) => {
+            return render(
+                &req,
+                &state,
+                form,
+                HashMap::from([(fe.field, fe.message)]),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    };
+    // Submitters do not set partners or status; moderators do.
+    input.partners = Some(Vec::new());
+    input.status = None;
+    input.venue_id = None;
+    let host = state.links.host().to_string();
+    let who = Principal {
+        actor: format!("public:{client}"),
+        partner_id: None,
+    };
+    match db::run(&state.pool, move |c| {
+        q::create(c, &who, input, "pending", &host)
+    })
+    .await
+    {
+        Ok(_) => {
+            state.submit_limit.hit(&client);
+            page(StatusCode::OK, &DonePage { ctx })
+        }
+        Err(AppError::Validation(fields)) => {
+            let mut errors = HashMap::new();
+            for f in fields {
+                errors.entry(form_field(&f.field)).or_insert(f.message);
+            }
+            render(&req, &state, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e),
+    }
+}
