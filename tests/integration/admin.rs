@@ -424,7 +424,7 @@ async fn public_submissions_wait_for_review() {
         form.contains("name=\"website\" tabindex=\"-1\""),
         "honeypot present"
     );
-    let csrf = hidden(&form, "csrf");
+    assert!(!hidden(&form, "csrf").is_empty());
     let fields = |title: &'static str| {
         vec![
             ("title", title),
