@@ -77,7 +77,7 @@ async function firstTimedEventPath(page) {
     .locator('article.event')
     .filter({ has: page.locator('time[data-start]:not([data-all-day])') })
     .first()
-    .locator('h3 a')
+    .locator('.title a')
     .getAttribute('href');
   assert.match(href, /^\/events\/\d+$/);
   return href;
@@ -92,7 +92,7 @@ test('(a) listing shows events with local times and zones, and a webcal subscrib
     // Events are grouped in day sections, each card links to its event page.
     const cards = page.locator('section.day article.event');
     assert.ok((await cards.count()) >= 1, 'at least one event card');
-    for (const href of await cards.locator('h3 a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))) {
+    for (const href of await cards.locator('.title a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))) {
       assert.match(href, /^\/events\/\d+$/);
     }
     const times = (await page.locator('article.event .time time').allInnerTexts()).map(squash);
@@ -256,7 +256,7 @@ test('(f) pages work with JavaScript disabled', { timeout: TEST_TIMEOUT }, async
     assert.ok((await cards.count()) >= 1);
 
     // Links are plain links: open an event from the listing.
-    const link = page.locator('article.event h3 a').first();
+    const link = page.locator('article.event .title a').first();
     const title = squash(await link.innerText());
     await Promise.all([page.waitForURL(/\/events\/\d+$/), link.click()]);
     assert.equal(squash(await page.locator('main h1').innerText()), title);

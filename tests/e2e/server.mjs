@@ -120,7 +120,7 @@ async function startOnce(timeoutMs) {
     }
     try {
       const res = await fetch(`${origin}/healthz`);
-      if (res.ok) return { origin, host, port, stop, log: () => output };
+      if (res.ok) return { origin, host, port, stop, log: () => output, db: join(dir, 't.db') };
     } catch {
       // not listening yet
     }
