@@ -504,3 +504,157 @@ fn app_event_id(page: &str, op: &str) -> String {
     let start = page[..end].rfind("/admin/events/").unwrap() + "/admin/events/".len();
     page[start..end].to_string()
 }
+
+#[actix_web::test]
+async fn admins_manage_partners_actions_venues_users_and_tokens() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let password = user(&app, "admin@example.org", "admin", None);
+    let mut b = Browser::new(&app);
+    b.login("admin@example.org", &password).await;
+    let csrf = b.csrf().await;
+
+    let r = b
+        .post(
+            "/admin/manage/partner",
+            &[
+                ("csrf", &csrf),
+                ("slug", "Bad Slug"),
+                ("name", "Make the Road"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let page = text(&r);
+    assert!(
+        page.contains("value=\"Bad Slug\"") && page.contains("value=\"Make the Road\""),
+        "typed values kept"
+    );
+    assert!(page.contains("id=\"partner-slug-error\""));
+    let r = b
+        .post(
+            "/admin/manage/partner",
+            &[
+                ("csrf", &csrf),
+                ("slug", "make-the-road"),
+                ("name", "Make the Road <NY>"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(text(&r).contains("Make the Road &#60;NY&#62;"));
+    assert_eq!(
+        app.get("/api/v1/partners/make-the-road").await.json()["name"],
+        "Make the Road <NY>"
+    );
+
+    let r = b
+        .post(
+            "/admin/manage/action",
+            &[
+                ("csrf", &csrf),
+                ("slug", "close-the-camps"),
+                ("title", "Close the Camps"),
+                ("hashtags", "CloseTheCamps, NeverAgainIsNow"),
+                ("first_day", "2030-07-12"),
+                ("last_day", "2030-07-12"),
+                ("partners", "make-the-road"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        app.get("/api/v1/actions/close-the-camps").await.json()["hashtags"],
+        json!(["CloseTheCamps", "NeverAgainIsNow"])
+    );
+    let r = b
+        .post(
+            "/admin/manage/venue",
+            &[
+                ("csrf", &csrf),
+                ("name", "Foley Square"),
+                ("city", "New York"),
+                ("timezone", "America/New_York"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+
+    // A new organizer gets a password shown once, and can log in with it.
+    let r = b
+        .post(
+            "/admin/manage/user",
+            &[
+                ("csrf", &csrf),
+                ("email", "org@example.org"),
+                ("role", "organizer"),
+                ("partner", "make-the-road"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let page = text(&r);
+    let start = page.find("<code class=\"secret\">").unwrap() + 21;
+    let new_password = page[start..start + page[start..].find('<').unwrap()].to_string();
+    let mut org = Browser::new(&app);
+    assert_eq!(
+        org.login("org@example.org", &new_password).await.status,
+        303
+    );
+    assert_eq!(
+        org.get("/admin/manage").await.status,
+        403,
+        "organizers do not manage"
+    );
+
+    // A token made here works on the API until revoked.
+    let r = b
+        .post(
+            "/admin/manage/token",
+            &[
+                ("csrf", &csrf),
+                ("name", "partner-site"),
+                ("partner", "make-the-road"),
+            ],
+        )
+        .await;
+    let page = text(&r);
+    let start = page.find("<code class=\"secret\">").unwrap() + 21;
+    let token = page[start..start + page[start..].find('<').unwrap()].to_string();
+    assert!(token.starts_with("tnt_"));
+    let e = event(
+        "Token event",
+        "2030-09-13T16:00",
+        "2030-09-13T19:00",
+        "America/New_York",
+    );
+    assert_eq!(
+        app.write("POST", "/api/v1/events", Some(&token), Some(&e))
+            .await
+            .status,
+        201
+    );
+    assert!(
+        !text(&b.get("/admin/manage").await).contains(&token),
+        "a token is shown once"
+    );
+    let page = text(&b.get("/admin/manage").await);
+    let after = &page[page.find("<li>partner-site").expect("listed")..];
+    let start = after.find("/admin/manage/token/").unwrap() + "/admin/manage/token/".len();
+    let id = &after[start..start + after[start..].find('/').unwrap()];
+    assert_eq!(
+        b.post(
+            &format!("/admin/manage/token/{id}/revoke"),
+            &[("csrf", &csrf)]
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(
+        app.write("POST", "/api/v1/events", Some(&token), Some(&e))
+            .await
+            .status,
+        401
+    );
+}

@@ -234,3 +234,17 @@ pub fn end_session(conn: &mut DbConn, token: &str) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::token_hash.eq(auth::hash_token(token))))
         .execute(conn)
 }
+
+/// Users for the admin's list (never their hashes).
+pub fn list_users(conn: &mut DbConn) -> QueryResult<Vec<(i32, String, String, Option<String>)>> {
+    users::table
+        .left_join(partners::table)
+        .order(users::email)
+        .select((
+            users::id,
+            users::email,
+            users::role,
+            partners::slug.nullable(),
+        ))
+        .load(conn)
+}

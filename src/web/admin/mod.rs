@@ -3,6 +3,7 @@
 //! Organizers see and change only their own partner's events; admins everything.
 
 pub mod form;
+mod manage;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -56,7 +57,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/events", web::post().to(create_event))
         .route("/admin/events/{id}/edit", web::get().to(edit_event))
         .route("/admin/events/{id}", web::post().to(update_event))
-        .route("/admin/events/{id}/{op}", web::post().to(event_op));
+        .route("/admin/events/{id}/{op}", web::post().to(event_op))
+        .configure(manage::configure);
 }
 
 /// Constant-time string comparison (CSRF tokens).

@@ -1,0 +1,326 @@
+//! Admin-only management of partners, actions, venues, users and API tokens. Secrets (a new
+//! user's password, a new token) are shown once, on the page that made them, and never stored.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::{csrf_ok, forbidden, form_pairs, require};
+use crate::db::models::{ApiToken, Partner, Venue};
+use crate::db::queries::auth as qa;
+use crate::db::queries::catalog::{self, ActionView};
+use crate::db::{self};
+use crate::domain::catalog::{
+    ActionDraft, ActionInput, PartnerDraft, PartnerInput, VenueDraft, VenueInput,
+};
+use crate::error::AppError;
+use crate::startup::AppState;
+use crate::web::pages::{page, Ctx};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/manage", web::get().to(show))
+        .route("/admin/manage/{kind}", web::post().to(create))
+        .route("/admin/manage/token/{id}/revoke", web::post().to(revoke));
+}
+
+#[derive(Template)]
+#[template(path = "admin_manage.html")]
+struct ManagePage {
+    ctx: Ctx,
+    user: qa::SessionUser,
+    partners: Vec<Partner>,
+    actions: Vec<ActionView>,
+    venues: Vec<Venue>,
+    users: Vec<(i32, String, String, Option<String>)>,
+    tokens: Vec<ApiToken>,
+    /// Which form the message and errors belong to.
+    kind: String,
+    message: Option<String>,
+    secret: Option<String>,
+    errors: HashMap<String, String>,
+    values: HashMap<String, String>,
+}
+
+impl ManagePage {
+    fn error(&self, kind: &str, field: &str) -> Option<&str> {
+        (self.kind == kind)
+            .then(|| self.errors.get(field).map(String::as_str))
+            .flatten()
+    }
+
+    fn value(&self, kind: &str, field: &str) -> &str {
+        if self.kind == kind {
+            self.values.get(field).map(String::as_str).unwrap_or("")
+        } else {
+            ""
+        }
+    }
+
+    fn partner_slug(&self, id: &Option<i32>) -> String {
+        id.and_then(|id| self.partners.iter().find(|p| p.id == id))
+            .map(|p| p.slug.clone())
+            .unwrap_or_default()
+    }
+}
+
+struct Outcome {
+    kind: String,
+    message: Option<String>,
+    secret: Option<String>,
+    errors: HashMap<String, String>,
+    values: HashMap<String, String>,
+    status: StatusCode,
+}
+
+async fn render(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    user: qa::SessionUser,
+    o: Outcome,
+) -> Result<HttpResponse, AppError> {
+    let (partners, actions, venues, users, tokens) = db::run(&state.pool, |c| {
+        use crate::db::schema::venues;
+        use diesel::prelude::*;
+        Ok((
+            catalog::list_partners(c)?,
+            catalog::list_actions(c)?,
+            venues::table
+                .order((venues::city, venues::name))
+                .limit(500)
+                .select(Venue::as_select())
+                .load(c)?,
+            qa::list_users(c)?,
+            qa::list_tokens(c)?,
+        ))
+    })
+    .await?;
+    let lang = Ctx::new(req, state, "").lang;
+    let body = ManagePage {
+        ctx: Ctx::new(req, state, lang.t("manage_title")),
+        user,
+        partners,
+        actions,
+        venues,
+        users,
+        tokens,
+        kind: o.kind,
+        message: o.message,
+        secret: o.secret,
+        errors: o.errors,
+        values: o.values,
+    };
+    page(o.status, &body)
+}
+
+async fn admin(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+) -> Result<Result<qa::SessionUser, HttpResponse>, AppError> {
+    match require(req, state).await? {
+        Ok(u) if u.role == "admin" => Ok(Ok(u)),
+        Ok(_) => Ok(Err(forbidden(
+            req,
+            state,
+            Ctx::new(req, state, "").t("manage_admins_only"),
+        )?)),
+        Err(resp) => Ok(Err(resp)),
+    }
+}
+
+async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let user = match admin(&req, &state).await? {
+        Ok(u) => u,
+        Err(resp) => return Ok(resp),
+    };
+    let o = Outcome {
+        kind: String::new(),
+        message: None,
+        secret: None,
+        errors: HashMap::new(),
+        values: HashMap::new(),
+        status: StatusCode::OK,
+    };
+    render(&req, &state, user, o).await
+}
+
+fn opt(values: &HashMap<String, String>, k: &str) -> Option<String> {
+    values
+        .get(k)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn list(values: &HashMap<String, String>, k: &str) -> Option<Vec<String>> {
+    opt(values, k).map(|v| {
+        v.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    })
+}
+
+async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    kind: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let user = match admin(&req, &state).await? {
+        Ok(u) => u,
+        Err(resp) => return Ok(resp),
+    };
+    let pairs = form_pairs(&body)?;
+    if !csrf_ok(&user, &pairs) {
+        return forbidden(
+            &req,
+            &state,
+            Ctx::new(&req, &state, "").t("admin_csrf_failed"),
+        );
+    }
+    let kind = kind.into_inner();
+    let values: HashMap<String, String> = pairs.into_iter().filter(|(k, _)| k != "csrf").collect();
+    let lang = Ctx::new(&req, &state, "").lang;
+    let v = values.clone();
+    let result: Result<(String, Option<String>), AppError> = match kind.as_str() {
+        "partner" => {
+            let draft = PartnerDraft::try_from(PartnerInput {
+                slug: opt(&v, "slug"),
+                name: opt(&v, "name"),
+                website: opt(&v, "website"),
+                description: opt(&v, "description"),
+            });
+            match draft {
+                Ok(d) => db::run(&state.pool, move |c| catalog::create_partner(c, &d))
+                    .await
+                    .map(|p| (format!("{} {}", lang.t("manage_created"), p.name), None)),
+                Err(e) => Err(e),
+            }
+        }
+        "action" => {
+            let draft = ActionDraft::try_from(ActionInput {
+                slug: opt(&v, "slug"),
+                title: opt(&v, "title"),
+                description: opt(&v, "description"),
+                hashtags: list(&v, "hashtags"),
+                first_day: opt(&v, "first_day"),
+                last_day: opt(&v, "last_day"),
+                partners: list(&v, "partners"),
+            });
+            match draft {
+                Ok(d) => db::run(&state.pool, move |c| catalog::create_action(c, &d))
+                    .await
+                    .map(|a| (format!("{} {}", lang.t("manage_created"), a.title), None)),
+                Err(e) => Err(e),
+            }
+        }
+        "venue" => {
+            let draft = VenueDraft::try_from(VenueInput {
+                name: opt(&v, "name"),
+                address: opt(&v, "address"),
+                city: opt(&v, "city"),
+                region: opt(&v, "region"),
+                postal_code: opt(&v, "postal_code"),
+                country: opt(&v, "country"),
+                lat: None,
+                lon: None,
+                timezone: opt(&v, "timezone"),
+            });
+            match draft {
+                Ok(d) => db::run(&state.pool, move |c| catalog::find_or_create_venue(c, &d))
+                    .await
+                    .map(|x| (format!("{} {}", lang.t("manage_created"), x.name), None)),
+                Err(e) => Err(e),
+            }
+        }
+        "user" => {
+            let (email, role, partner) = (
+                opt(&v, "email").unwrap_or_default(),
+                opt(&v, "role").unwrap_or_default(),
+                opt(&v, "partner"),
+            );
+            db::run(&state.pool, move |c| {
+                qa::create_user(c, &email, &role, partner.as_deref())
+            })
+            .await
+            .map(|password| (lang.t("manage_user_created").to_string(), Some(password)))
+        }
+        "token" => {
+            let (name, partner) = (opt(&v, "name").unwrap_or_default(), opt(&v, "partner"));
+            db::run(&state.pool, move |c| {
+                qa::create_token(c, &name, partner.as_deref())
+            })
+            .await
+            .map(|token| (lang.t("manage_token_created").to_string(), Some(token)))
+        }
+        _ => Err(AppError::NotFound(format!(
+            "nothing to manage called {kind:?}"
+        ))),
+    };
+    let o = match result {
+        Ok((message, secret)) => Outcome {
+            kind,
+            message: Some(message),
+            secret,
+            errors: HashMap::new(),
+            values: HashMap::new(),
+            status: StatusCode::OK,
+        },
+        Err(AppError::Validation(fields)) => Outcome {
+            kind,
+            message: None,
+            secret: None,
+            errors: fields.into_iter().map(|f| (f.field, f.message)).collect(),
+            values,
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+        },
+        Err(AppError::Conflict(m)) | Err(AppError::NotFound(m)) => Outcome {
+            kind,
+            message: None,
+            secret: None,
+            errors: HashMap::from([("form".to_string(), m)]),
+            values,
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+        },
+        Err(e) => return Err(e),
+    };
+    render(&req, &state, user, o).await
+}
+
+async fn revoke(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let user = match admin(&req, &state).await? {
+        Ok(u) => u,
+        Err(resp) => return Ok(resp),
+    };
+    if !csrf_ok(&user, &form_pairs(&body)?) {
+        return forbidden(
+            &req,
+            &state,
+            Ctx::new(&req, &state, "").t("admin_csrf_failed"),
+        );
+    }
+    let id = id.into_inner().to_string();
+    let lang = Ctx::new(&req, &state, "").lang;
+    let revoked = db::run(&state.pool, move |c| qa::revoke_token(c, &id)).await;
+    let message = match revoked {
+        Ok(_) => lang.t("manage_token_revoked").to_string(),
+        Err(AppError::NotFound(m)) => m,
+        Err(e) => return Err(e),
+    };
+    let o = Outcome {
+        kind: "token".into(),
+        message: Some(message),
+        secret: None,
+        errors: HashMap::new(),
+        values: HashMap::new(),
+        status: StatusCode::OK,
+    };
+    render(&req, &state, user, o).await
+}
