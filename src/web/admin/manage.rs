@@ -33,7 +33,7 @@ struct ManagePage {
     partners: Vec<Partner>,
     actions: Vec<ActionView>,
     venues: Vec<Venue>,
-    users: Vec<(i32, String, String, Option<String>)>,
+    users: Vec<qa::UserRow>,
     tokens: Vec<ApiToken>,
     /// Which form the message and errors belong to.
     kind: String,
