@@ -235,8 +235,17 @@ pub fn end_session(conn: &mut DbConn, token: &str) -> QueryResult<usize> {
         .execute(conn)
 }
 
-/// Users for the admin's list (never their hashes).
-pub fn list_users(conn: &mut DbConn) -> QueryResult<Vec<(i32, String, String, Option<String>)>> {
+/// A user as the admin lists them (never their hash).
+#[derive(Debug, Clone, Queryable)]
+pub struct UserRow {
+    pub id: i32,
+    pub email: String,
+    pub role: String,
+    pub partner: Option<String>,
+}
+
+/// Users for the admin's list.
+pub fn list_users(conn: &mut DbConn) -> QueryResult<Vec<UserRow>> {
     users::table
         .left_join(partners::table)
         .order(users::email)
