@@ -158,6 +158,8 @@ async fn action_page_groups_by_place_and_offers_subscriptions() {
     assert!(page.contains("https://outlook.live.com/calendar/0/addfromweb?url=https%3A%2F%2Fturnout.test%2Factions%2Fnever-again.ics"));
     assert!(page.contains("#NoTechForICE"));
     assert!(page.contains("href=\"/partners/mijente\">Mijente</a>"));
+    let r = app.get("/tags/NoTechForICE").await;
+    assert_eq!(r.header("location").as_deref(), Some("/?tag=NoTechForICE"));
     let (_, partner) = html(&app, "/partners/mijente", None).await;
     assert!(
         partner.contains("Rally in Boston")

@@ -30,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/actions/{slug}", web::get().to(action))
         .route("/partners/{slug}", web::get().to(partner))
         .route("/events/{id}", web::get().to(event))
+        .route("/tags/{tag}", web::get().to(tag))
         .route("/lang/{code}", web::get().to(switch_language))
         .route("/static/style.css", web::get().to(style))
         .route("/static/local-time.js", web::get().to(script))
@@ -464,6 +465,17 @@ async fn event(
     };
     // A deleted event's page stays (links to it keep working) and says it is cancelled.
     page(StatusCode::OK, &p)
+}
+
+/// A tag's page is the listing filtered by it (with that filter's subscribe links).
+async fn tag(tag: web::Path<String>) -> HttpResponse {
+    let tag = tag.trim_start_matches('#');
+    HttpResponse::Found()
+        .insert_header((
+            header::LOCATION,
+            format!("/?tag={}", crate::feeds::json::percent_encode(tag)),
+        ))
+        .finish()
 }
 
 #[derive(Template)]
