@@ -247,8 +247,17 @@ pub fn render(
                 include_deleted: true,
                 ..q::Filter::default()
             };
-            let header = list_header(conn, list, site, &mut filter)?;
-            (header, q::list_keys(conn, &filter, MAX_FEED_EVENTS)?)
+            let mut header = list_header(conn, list, site, &mut filter)?;
+            let mut keys = q::list_keys(conn, &filter, MAX_FEED_EVENTS + 1)?;
+            if keys.len() as i64 > MAX_FEED_EVENTS {
+                // Never cut silently: the calendar says so, and the log too.
+                keys.truncate(MAX_FEED_EVENTS as usize);
+                tracing::warn!(feed = %header.feed_path, "feed holds more than {MAX_FEED_EVENTS} events; truncated");
+                header.description.push_str(&format!(
+                    " (This feed shows the first {MAX_FEED_EVENTS} events; subscribe to a narrower one: an action, a partner, a city or a tag.)"
+                ));
+            }
+            (header, keys)
         }
     };
     let stamp = catalog::catalog_stamp(conn)?;
