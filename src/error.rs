@@ -40,6 +40,9 @@ pub enum AppError {
     PayloadTooLarge(usize),
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
+    /// Not an error for the user: go there (e.g. to the login page). Answered as 303.
+    #[error("redirect to {0}")]
+    Redirect(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -61,6 +64,7 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::PayloadTooLarge(_) => "payload-too-large",
             AppError::UnsupportedMediaType(_) => "unsupported-media-type",
+            AppError::Redirect(_) => "redirect",
             AppError::Unexpected(_) => "internal",
         }
     }
@@ -76,6 +80,7 @@ impl AppError {
             AppError::Conflict(_) => "Conflict",
             AppError::PayloadTooLarge(_) => "Request body too large",
             AppError::UnsupportedMediaType(_) => "Unsupported media type",
+            AppError::Redirect(_) => "See other",
             AppError::Unexpected(_) => "Internal server error",
         }
     }
@@ -92,7 +97,8 @@ impl AppError {
             | AppError::Unauthorized(m)
             | AppError::Forbidden(m)
             | AppError::Conflict(m)
-            | AppError::UnsupportedMediaType(m) => m.clone(),
+            | AppError::UnsupportedMediaType(m)
+            | AppError::Redirect(m) => m.clone(),
             AppError::PayloadTooLarge(limit) => {
                 format!("the request body is larger than the limit of {limit} bytes")
             }
@@ -126,11 +132,17 @@ impl ResponseError for AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Redirect(_) => StatusCode::SEE_OTHER,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let AppError::Redirect(to) = self {
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, to.as_str()))
+                .finish();
+        }
         if let AppError::Unexpected(err) = self {
             tracing::error!(error = ?err, "unexpected error");
         }

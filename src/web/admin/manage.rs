@@ -114,18 +114,17 @@ async fn render(
     page(o.status, &body)
 }
 
+/// The logged-in admin, or the page to answer with instead (an organizer is not allowed here).
 async fn admin(
     req: &HttpRequest,
     state: &web::Data<AppState>,
 ) -> Result<Result<qa::SessionUser, HttpResponse>, AppError> {
-    match require(req, state).await? {
-        Ok(u) if u.role == "admin" => Ok(Ok(u)),
-        Ok(_) => Ok(Err(forbidden(
-            req,
-            state,
-            Ctx::new(req, state, "").t("manage_admins_only"),
-        )?)),
-        Err(resp) => Ok(Err(resp)),
+    let user = require(req, state).await?;
+    if user.role == "admin" {
+        Ok(Ok(user))
+    } else {
+        let message = Ctx::new(req, state, "").t("manage_admins_only");
+        Ok(Err(forbidden(req, state, message)?))
     }
 }
 

@@ -85,30 +85,28 @@ fn redirect(to: &str) -> HttpResponse {
         .finish()
 }
 
-fn to_login(req: &HttpRequest) -> HttpResponse {
+/// The way to the login page, coming back here after.
+fn to_login(req: &HttpRequest) -> AppError {
     let next = match req.query_string() {
         "" => req.path().to_string(),
         q => format!("{}?{q}", req.path()),
     };
-    redirect(&format!(
+    AppError::Redirect(format!(
         "/admin/login?next={}",
         crate::feeds::json::percent_encode(&next)
     ))
 }
 
-/// The logged-in user, or the way to the login page.
-async fn require(
-    req: &HttpRequest,
-    state: &web::Data<AppState>,
-) -> Result<Result<SessionUser, HttpResponse>, AppError> {
+/// The logged-in user; without one, the way to the login page (a 303).
+async fn require(req: &HttpRequest, state: &web::Data<AppState>) -> Result<SessionUser, AppError> {
     let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) else {
-        return Ok(Err(to_login(req)));
+        return Err(to_login(req));
     };
     if token.len() > 200 {
-        return Ok(Err(to_login(req)));
+        return Err(to_login(req));
     }
     let user = db::run(&state.pool, move |c| Ok(qa::session_user(c, &token)?)).await?;
-    Ok(user.ok_or_else(|| to_login(req)))
+    user.ok_or_else(|| to_login(req))
 }
 
 fn principal(user: &SessionUser) -> Principal {
@@ -285,10 +283,7 @@ async fn logout(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let user = match require(&req, &state).await? {
-        Ok(u) => u,
-        Err(resp) => return Ok(resp),
-    };
+    let user = require(&req, &state).await?;
     if !csrf_ok(&user, &form_pairs(&body)?) {
         return forbidden(
             &req,
@@ -335,10 +330,7 @@ async fn dashboard(
     state: web::Data<AppState>,
     notice: web::Query<Notice>,
 ) -> Result<HttpResponse, AppError> {
-    let user = match require(&req, &state).await? {
-        Ok(u) => u,
-        Err(resp) => return Ok(resp),
-    };
+    let user = require(&req, &state).await?;
     let who = principal(&user);
     let (upcoming, pending, revisions) = db::run(&state.pool, move |c| {
         let f = Filter {
@@ -492,10 +484,7 @@ async fn new_event(
     state: web::Data<AppState>,
     query: web::Query<NewQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let user = match require(&req, &state).await? {
-        Ok(u) => u,
-        Err(resp) => return Ok(resp),
-    };
+    let user = require(&req, &state).await?;
     let mut form = EventForm::default();
     if let Some(id) = query.from {
         let who = principal(&user);
@@ -538,10 +527,7 @@ async fn edit_event(
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    let user = match require(&req, &state).await? {
-        Ok(u) => u,
-        Err(resp) => return Ok(resp),
-    };
+    let user = require(&req, &state).await?;
     let id = id.into_inner();
     let who = principal(&user);
     let found = db::run(&state.pool, move |c| {
@@ -576,10 +562,7 @@ async fn save(
     body: web::Bytes,
     id: Option<i32>,
 ) -> Result<HttpResponse, AppError> {
-    let user = match require(&req, &state).await? {
-        Ok(u) => u,
-        Err(resp) => return Ok(resp),
-    };
+    let user = require(&req, &state).await?;
     let pairs = form_pairs(&body)?;
     if !csrf_ok(&user, &pairs) {
         return forbidden(
@@ -652,10 +635,7 @@ async fn event_op(
     path: web::Path<(i32, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let user = match require(&req, &state).await? {
-        Ok(u) => u,
-        Err(resp) => return Ok(resp),
-    };
+    let user = require(&req, &state).await?;
     if !csrf_ok(&user, &form_pairs(&body)?) {
         return forbidden(
             &req,
