@@ -130,6 +130,10 @@ pub fn backup(conn: &mut DbConn, target: &std::path::Path) -> anyhow::Result<()>
             target.display()
         );
     }
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating backup directory {}", dir.display()))?;
+    }
     let path = target.to_string_lossy().replace('\'', "''");
     conn.batch_execute(&format!("VACUUM INTO '{path}'"))
         .with_context(|| format!("writing backup to {}", target.display()))

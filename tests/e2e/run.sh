@@ -16,7 +16,10 @@ fi
 # configured registry (the lock records no download addresses).
 (cd tests/e2e && npm install --no-audit --no-fund --loglevel=error)
 
-cargo build --quiet
+# Under `cargo test` (tests/e2e_browser.rs) the binary is built already and named by TURNOUT_BIN.
+if [ -z "${TURNOUT_BIN:-}" ]; then
+  cargo build --quiet
+fi
 # The test files are named rather than the folder: Node 20 searches a folder given to --test,
 # Node 22 and later take it for a module and fail. The shell expands the glob on every version.
 TURNOUT_BIN="${TURNOUT_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/debug/turnout}" node --test tests/e2e/*.test.mjs

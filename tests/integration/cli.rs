@@ -252,7 +252,7 @@ async fn backup_while_serving_is_a_consistent_copy() {
     ))
     .await;
     let db = app.settings.database_path();
-    let target = app.dir.path().join("backup.db");
+    let target = app.dir.path().join("backups/2027/backup.db");
     stdout(&turnout(&db, &["backup", target.to_str().unwrap()]));
     let out = stdout(&turnout(&target, &["export"]));
     assert!(out.contains("Backed up"));
