@@ -658,3 +658,76 @@ async fn admins_manage_partners_actions_venues_users_and_tokens() {
         401
     );
 }
+
+#[actix_web::test]
+async fn editing_a_partner_or_action_reaches_pages_and_feeds() {
+    let app = spawn_app().await;
+    app.seed().await;
+    app.create_event(&event(
+        "Rally",
+        "2030-09-13T16:00",
+        "2030-09-13T19:00",
+        "America/New_York",
+    ))
+    .await;
+    // The feed is rendered (and its VEVENTs kept) before the edit.
+    assert!(text(&app.get("/actions/never-again.ics").await).contains("Hosted by: Mijente"));
+    let password = user(&app, "admin@example.org", "admin", None);
+    let mut b = Browser::new(&app);
+    b.login("admin@example.org", &password).await;
+    let csrf = b.csrf().await;
+    let form = text(&b.get("/admin/manage/partner/mijente").await);
+    assert!(form.contains("value=\"Mijente\""));
+    let r = b
+        .post(
+            "/admin/manage/partner/mijente",
+            &[
+                ("csrf", &csrf),
+                ("name", ""),
+                ("website", "https://mijente.net"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        text(&r).contains("value=\"https://mijente.net\""),
+        "typed values kept"
+    );
+    let r = b
+        .post(
+            "/admin/manage/partner/mijente",
+            &[
+                ("csrf", &csrf),
+                ("name", "Mijente Action"),
+                ("website", "https://mijente.net"),
+                ("description", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let r = b
+        .post(
+            "/admin/manage/action/never-again",
+            &[
+                ("csrf", &csrf),
+                ("title", "Never Again Is Now 2030"),
+                ("hashtags", "NeverAgainIsNow"),
+                ("partners", "mijente"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    // Unfolded: long lines are folded at 75 octets.
+    let feed = text(&app.get("/actions/never-again.ics").await).replace("\r\n ", "");
+    assert!(
+        feed.contains("Hosted by: Mijente Action")
+            && feed.contains("Part of: Never Again Is Now 2030"),
+        "{feed}"
+    );
+    assert!(text(&app.get("/actions/never-again").await).contains("Never Again Is Now 2030"));
+    assert_eq!(
+        app.get("/api/v1/partners/mijente").await.json()["website"],
+        "https://mijente.net"
+    );
+    assert_eq!(b.get("/admin/manage/partner/nobody").await.status, 404);
+}

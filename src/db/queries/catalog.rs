@@ -320,3 +320,56 @@ pub fn change_fingerprint(conn: &mut DbConn) -> QueryResult<String> {
     .get_result(conn)?;
     Ok(row.fp)
 }
+
+/// Replaces a partner's public fields (its slug stays: links and feeds use it).
+pub fn update_partner(
+    conn: &mut DbConn,
+    slug: &str,
+    d: &PartnerDraft,
+) -> Result<Partner, AppError> {
+    crate::db::write_tx(conn, |conn| {
+        let p = partner_by_slug(conn, slug)?;
+        Ok(diesel::update(partners::table.find(p.id))
+            .set((
+                partners::name.eq(&d.name),
+                partners::website.eq(d.website.as_deref()),
+                partners::description.eq(&d.description),
+                partners::updated_at.eq(now()),
+            ))
+            .returning(Partner::as_returning())
+            .get_result(conn)?)
+    })
+}
+
+/// Replaces an action's fields and lead partners (its slug stays).
+pub fn update_action(conn: &mut DbConn, slug: &str, d: &ActionDraft) -> Result<Action, AppError> {
+    crate::db::write_tx(conn, |conn| {
+        let a = action_by_slug(conn, slug)?;
+        let slugs: Vec<&str> = d.partners.iter().map(String::as_str).collect();
+        let partner_ids = partner_ids(conn, &slugs, |i| format!("partners[{i}]"))?;
+        let action = diesel::update(actions::table.find(a.id))
+            .set((
+                actions::title.eq(&d.title),
+                actions::description.eq(&d.description),
+                actions::hashtags.eq(serde_json::to_string(&d.hashtags)?),
+                actions::first_day.eq(d.first_day),
+                actions::last_day.eq(d.last_day),
+                actions::updated_at.eq(now()),
+            ))
+            .returning(Action::as_returning())
+            .get_result(conn)?;
+        diesel::delete(action_partners::table.filter(action_partners::action_id.eq(a.id)))
+            .execute(conn)?;
+        for (pos, pid) in partner_ids.iter().enumerate() {
+            diesel::insert_into(action_partners::table)
+                .values((
+                    action_partners::action_id.eq(a.id),
+                    action_partners::partner_id.eq(pid),
+                    action_partners::position.eq(pos as i32),
+                ))
+                .on_conflict_do_nothing()
+                .execute(conn)?;
+        }
+        Ok(action)
+    })
+}

@@ -22,7 +22,9 @@ use crate::web::pages::{page, Ctx};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/manage", web::get().to(show))
         .route("/admin/manage/{kind}", web::post().to(create))
-        .route("/admin/manage/token/{id}/revoke", web::post().to(revoke));
+        .route("/admin/manage/token/{id}/revoke", web::post().to(revoke))
+        .route("/admin/manage/{kind}/{slug}", web::get().to(edit_form))
+        .route("/admin/manage/{kind}/{slug}", web::post().to(edit));
 }
 
 #[derive(Template)]
@@ -322,4 +324,244 @@ async fn revoke(
         status: StatusCode::OK,
     };
     render(&req, &state, user, o).await
+}
+
+/// One field of an edit form: name, message key of its label, input type, value.
+pub struct Field {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub kind: &'static str,
+    pub value: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_manage_edit.html")]
+struct EditPage {
+    ctx: Ctx,
+    user: qa::SessionUser,
+    action_path: String,
+    fields: Vec<Field>,
+    errors: HashMap<String, String>,
+}
+
+impl EditPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field).map(String::as_str)
+    }
+}
+
+fn field(
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    value: impl Into<String>,
+) -> Field {
+    Field {
+        name,
+        label,
+        kind,
+        value: value.into(),
+    }
+}
+
+fn partner_fields(v: &HashMap<String, String>) -> Vec<Field> {
+    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
+    vec![
+        field("name", "manage_name", "text", g("name")),
+        field("website", "website", "url", g("website")),
+        field("description", "form_description", "text", g("description")),
+    ]
+}
+
+fn action_fields(v: &HashMap<String, String>) -> Vec<Field> {
+    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
+    vec![
+        field("title", "form_title", "text", g("title")),
+        field("description", "form_description", "text", g("description")),
+        field("hashtags", "manage_hashtags", "text", g("hashtags")),
+        field("first_day", "manage_first_day", "date", g("first_day")),
+        field("last_day", "manage_last_day", "date", g("last_day")),
+        field("partners", "manage_lead_partners", "text", g("partners")),
+    ]
+}
+
+async fn edit_page(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    user: qa::SessionUser,
+    kind: &str,
+    slug: &str,
+    values: HashMap<String, String>,
+    errors: HashMap<String, String>,
+) -> Result<HttpResponse, AppError> {
+    let fields = if kind == "partner" {
+        partner_fields(&values)
+    } else {
+        action_fields(&values)
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let body = EditPage {
+        ctx: Ctx::new(
+            req,
+            state,
+            format!("{}: {slug}", Ctx::new(req, state, "").t("admin_edit")),
+        ),
+        user,
+        action_path: format!("/admin/manage/{kind}/{slug}"),
+        fields,
+        errors,
+    };
+    page(status, &body)
+}
+
+async fn edit_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let user = match admin(&req, &state).await? {
+        Ok(u) => u,
+        Err(resp) => return Ok(resp),
+    };
+    let (kind, slug) = path.into_inner();
+    let lookup = slug.clone();
+    let values: Option<HashMap<String, String>> = match kind.as_str() {
+        "partner" => {
+            db::run(&state.pool, move |c| {
+                match catalog::partner_by_slug(c, &lookup) {
+                    Ok(p) => Ok(Some(HashMap::from([
+                        ("name".to_string(), p.name),
+                        ("website".to_string(), p.website.unwrap_or_default()),
+                        ("description".to_string(), p.description),
+                    ]))),
+                    Err(AppError::NotFound(_)) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            })
+            .await?
+        }
+        "action" => {
+            db::run(&state.pool, move |c| {
+                match catalog::action_by_slug(c, &lookup) {
+                    Ok(a) => {
+                        let view = catalog::action_view(c, a)?;
+                        let a = &view.action;
+                        Ok(Some(HashMap::from([
+                            ("title".to_string(), a.title.clone()),
+                            ("description".to_string(), a.description.clone()),
+                            ("hashtags".to_string(), a.hashtag_list().join(", ")),
+                            (
+                                "first_day".to_string(),
+                                a.first_day.map(|d| d.to_string()).unwrap_or_default(),
+                            ),
+                            (
+                                "last_day".to_string(),
+                                a.last_day.map(|d| d.to_string()).unwrap_or_default(),
+                            ),
+                            (
+                                "partners".to_string(),
+                                view.partners
+                                    .iter()
+                                    .map(|(s, _)| s.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", "),
+                            ),
+                        ])))
+                    }
+                    Err(AppError::NotFound(_)) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            })
+            .await?
+        }
+        _ => None,
+    };
+    match values {
+        Some(values) => edit_page(&req, &state, user, &kind, &slug, values, HashMap::new()).await,
+        None => crate::web::pages::not_found_page(&req, &state),
+    }
+}
+
+async fn edit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let user = match admin(&req, &state).await? {
+        Ok(u) => u,
+        Err(resp) => return Ok(resp),
+    };
+    let pairs = form_pairs(&body)?;
+    if !csrf_ok(&user, &pairs) {
+        return forbidden(
+            &req,
+            &state,
+            Ctx::new(&req, &state, "").t("admin_csrf_failed"),
+        );
+    }
+    let (kind, slug) = path.into_inner();
+    let values: HashMap<String, String> = pairs.into_iter().filter(|(k, _)| k != "csrf").collect();
+    let v = values.clone();
+    let target = slug.clone();
+    let result = match kind.as_str() {
+        "partner" => match PartnerDraft::try_from(PartnerInput {
+            slug: Some(slug.clone()),
+            name: opt(&v, "name"),
+            website: opt(&v, "website"),
+            description: opt(&v, "description"),
+        }) {
+            Ok(d) => {
+                db::run(&state.pool, move |c| {
+                    catalog::update_partner(c, &target, &d).map(|_| ())
+                })
+                .await
+            }
+            Err(e) => Err(e),
+        },
+        "action" => match ActionDraft::try_from(ActionInput {
+            slug: Some(slug.clone()),
+            title: opt(&v, "title"),
+            description: opt(&v, "description"),
+            hashtags: list(&v, "hashtags"),
+            first_day: opt(&v, "first_day"),
+            last_day: opt(&v, "last_day"),
+            partners: list(&v, "partners"),
+        }) {
+            Ok(d) => {
+                db::run(&state.pool, move |c| {
+                    catalog::update_action(c, &target, &d).map(|_| ())
+                })
+                .await
+            }
+            Err(e) => Err(e),
+        },
+        _ => Err(AppError::NotFound(format!(
+            "nothing to edit called {kind:?}"
+        ))),
+    };
+    match result {
+        Ok(()) => {
+            let lang = Ctx::new(&req, &state, "").lang;
+            let o = Outcome {
+                kind,
+                message: Some(format!("{} {slug}", lang.t("manage_saved"))),
+                secret: None,
+                errors: HashMap::new(),
+                values: HashMap::new(),
+                status: StatusCode::OK,
+            };
+            render(&req, &state, user, o).await
+        }
+        Err(AppError::Validation(fields)) => {
+            let errors = fields.into_iter().map(|f| (f.field, f.message)).collect();
+            edit_page(&req, &state, user, &kind, &slug, values, errors).await
+        }
+        Err(AppError::NotFound(_)) => crate::web::pages::not_found_page(&req, &state),
+        Err(e) => Err(e),
+    }
 }

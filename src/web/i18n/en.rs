@@ -189,4 +189,6 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("manage_active", "active"),
     ("manage_revoked", "revoked"),
     ("manage_admin_token", "admin"),
+    ("manage_save", "Save"),
+    ("manage_saved", "Saved:"),
 ];

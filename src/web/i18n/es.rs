@@ -189,4 +189,6 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("manage_active", "activo"),
     ("manage_revoked", "revocado"),
     ("manage_admin_token", "admin"),
+    ("manage_save", "Guardar"),
+    ("manage_saved", "Guardado:"),
 ];
