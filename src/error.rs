@@ -4,18 +4,26 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::domain::message::Msg;
+
 /// A problem with one input field, named by its JSON path (`partners[1].slug`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     pub field: String,
+    /// English, as the API answers.
     pub message: String,
+    /// The same, as data, for pages that answer in another language.
+    #[serde(skip)]
+    pub msg: Msg,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<String>, message: impl Into<Msg>) -> Self {
+        let msg = message.into();
         FieldError {
             field: field.into(),
-            message: message.into(),
+            message: msg.to_string(),
+            msg,
         }
     }
 }
@@ -48,7 +56,7 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn field(field: impl Into<String>, message: impl Into<Msg>) -> Self {
         AppError::Validation(vec![FieldError::new(field, message)])
     }
 

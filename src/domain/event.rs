@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::catalog::{tags, VenueDraft, VenueInput};
+use super::message::Msg;
 use super::time::{self, LocalInput};
 use super::{line, required_line, text, url, Errors};
 use crate::error::AppError;
@@ -224,7 +225,7 @@ impl EventInput {
             (None, None) => VenueChoice::None,
         };
         if venue == VenueChoice::None && online_url.is_none() && e.is_empty() {
-            e.push("venue", "an event needs a venue, an online_url, or both");
+            e.push("venue", Msg::VenueOrOnline);
         }
 
         let all_day = self.all_day.unwrap_or(false);
@@ -245,10 +246,7 @@ impl EventInput {
             },
             None if all_day => Some(Tz::UTC),
             None => {
-                e.push(
-                    "timezone",
-                    "is required: give an IANA zone name, or a venue with a timezone",
-                );
+                e.push("timezone", Msg::ZoneRequired);
                 None
             }
         };
@@ -312,13 +310,10 @@ impl EventInput {
 fn timed(e: &mut Errors, tz: Tz, start: Option<&str>, end: Option<&str>) -> Option<Timing> {
     let mut one = |field: &str, v: Option<&str>| -> Option<time::Resolved> {
         let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else {
-            e.push(
-                field,
-                "is required for an event with a time (or set all_day)",
-            );
+            e.push(field, Msg::TimeRequired);
             return None;
         };
-        let parsed: Result<LocalInput, String> = time::parse_local(v);
+        let parsed: Result<LocalInput, Msg> = time::parse_local(v);
         match parsed.and_then(|input| time::resolve(tz, input)) {
             Ok(r) => Some(r),
             Err(m) => {
@@ -333,11 +328,10 @@ fn timed(e: &mut Errors, tz: Tz, start: Option<&str>, end: Option<&str>) -> Opti
     if end.utc <= start.utc {
         e.push(
             "end",
-            format!(
-                "{} is not after start {}",
-                end.local.format("%Y-%m-%dT%H:%M"),
-                start.local.format("%Y-%m-%dT%H:%M")
-            ),
+            Msg::EndNotAfterStart {
+                end: end.local.format("%Y-%m-%dT%H:%M").to_string(),
+                start: start.local.format("%Y-%m-%dT%H:%M").to_string(),
+            },
         );
         return None;
     }
@@ -368,7 +362,9 @@ fn all_day_timing(
         if v.contains('T') || v.contains(':') {
             e.push(
                 field,
-                format!("{v:?} has a time, but all-day events take dates only (like 2027-09-13)"),
+                Msg::AllDayWithTime {
+                    input: v.to_string(),
+                },
             );
             return None;
         }

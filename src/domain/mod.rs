@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod event;
+pub mod message;
 pub mod time;
 
 use crate::error::{AppError, FieldError};
@@ -12,7 +13,7 @@ use crate::error::{AppError, FieldError};
 pub struct Errors(Vec<FieldError>);
 
 impl Errors {
-    pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
+    pub fn push(&mut self, field: impl Into<String>, message: impl Into<message::Msg>) {
         self.0.push(FieldError::new(field, message));
     }
 
@@ -41,12 +42,12 @@ pub fn line(errors: &mut Errors, field: &str, value: Option<&str>, max: usize) -
         return None;
     }
     if v.chars().any(char::is_control) {
-        errors.push(field, "must be a single line without control characters");
+        errors.push(field, message::Msg::NotOneLine);
         return None;
     }
     let n = v.chars().count();
     if n > max {
-        errors.push(field, format!("is {n} characters long; the limit is {max}"));
+        errors.push(field, message::Msg::TooLong { len: n, max });
         return None;
     }
     Some(v.to_string())
@@ -59,7 +60,7 @@ pub fn required_line(errors: &mut Errors, field: &str, value: Option<&str>, max:
         Some(v) => v,
         None => {
             if errors.0.len() == before {
-                errors.push(field, "is required");
+                errors.push(field, message::Msg::Required);
             }
             String::new()
         }
@@ -74,12 +75,12 @@ pub fn text(errors: &mut Errors, field: &str, value: Option<&str>, max: usize) -
     let v = raw.replace("\r\n", "\n").replace('\r', "\n");
     let v = v.trim();
     if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        errors.push(field, "contains control characters");
+        errors.push(field, message::Msg::ControlChars);
         return String::new();
     }
     let n = v.chars().count();
     if n > max {
-        errors.push(field, format!("is {n} characters long; the limit is {max}"));
+        errors.push(field, message::Msg::TooLong { len: n, max });
         return String::new();
     }
     v.to_string()
@@ -101,7 +102,7 @@ pub fn url(errors: &mut Errors, field: &str, value: Option<&str>) -> Option<Stri
             Some(v)
         }
         _ => {
-            errors.push(field, "must be a full http:// or https:// link");
+            errors.push(field, message::Msg::NotUrl);
             None
         }
     }

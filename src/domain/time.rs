@@ -10,6 +10,8 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
+use super::message::Msg;
+
 /// Earliest and latest years accepted, to keep arithmetic and tz data meaningful.
 pub const MIN_YEAR: i32 = 1970;
 pub const MAX_YEAR: i32 = 2199;
@@ -28,35 +30,38 @@ pub struct Resolved {
     pub utc: NaiveDateTime,
 }
 
-pub fn parse_zone(name: &str) -> Result<Tz, String> {
-    name.parse::<Tz>().map_err(|_| {
-        format!("{name:?} is not an IANA time zone name (like America/New_York or Asia/Kolkata)")
+pub fn parse_zone(name: &str) -> Result<Tz, Msg> {
+    name.parse::<Tz>().map_err(|_| Msg::NotZone {
+        name: name.to_string(),
     })
 }
 
-fn check_year(year: i32) -> Result<(), String> {
+fn check_year(year: i32) -> Result<(), Msg> {
     if (MIN_YEAR..=MAX_YEAR).contains(&year) {
         Ok(())
     } else {
-        Err(format!(
-            "year {year} is out of range ({MIN_YEAR}–{MAX_YEAR})"
-        ))
+        Err(Msg::YearOutOfRange {
+            year,
+            min: MIN_YEAR,
+            max: MAX_YEAR,
+        })
     }
 }
 
 /// Parses `YYYY-MM-DD`.
-pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    let date = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| format!("{s:?} is not a date like 2027-09-13"))?;
+pub fn parse_date(s: &str) -> Result<NaiveDate, Msg> {
+    let date = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| Msg::NotDate {
+        input: s.to_string(),
+    })?;
     check_year(date.year())?;
     Ok(date)
 }
 
 /// Parses `YYYY-MM-DDTHH:MM[:SS]` with an optional `Z` or `±HH:MM` offset.
-pub fn parse_local(s: &str) -> Result<LocalInput, String> {
+pub fn parse_local(s: &str) -> Result<LocalInput, Msg> {
     let text = s.trim();
-    let bad = || {
-        format!("{s:?} is not a local date and time like 2027-09-13T16:00 (optionally with an offset like -07:00)")
+    let bad = || Msg::NotLocalTime {
+        input: s.to_string(),
     };
     if text.len() < 16 || !text.is_char_boundary(16) {
         return Err(bad());
@@ -146,28 +151,28 @@ fn transition_near(tz: Tz, wall: NaiveDateTime) -> Option<(NaiveDateTime, i32, i
 }
 
 /// Explains why `wall` does not exist in `tz`: "clocks jump from 2:00 to 3:00".
-fn gap_message(tz: Tz, wall: NaiveDateTime) -> String {
-    let what = format!(
-        "{} does not exist in {}",
-        wall.format("%Y-%m-%dT%H:%M"),
-        tz.name()
-    );
+fn gap_message(tz: Tz, wall: NaiveDateTime) -> Msg {
+    let wall_text = wall.format("%Y-%m-%dT%H:%M").to_string();
     match transition_near(tz, wall) {
         Some((at, before, after)) => {
             let from = at + Duration::seconds(i64::from(before));
             let to = at + Duration::seconds(i64::from(after));
-            format!(
-                "{what}: clocks jump from {} to {} that day",
-                clock(from.time()),
-                clock(to.time())
-            )
+            Msg::Gap {
+                wall: wall_text,
+                zone: tz.name().to_string(),
+                from: clock(from.time()),
+                to: clock(to.time()),
+            }
         }
-        None => format!("{what}: the clocks skip it"),
+        None => Msg::Text(format!(
+            "{wall_text} does not exist in {}: the clocks skip it",
+            tz.name()
+        )),
     }
 }
 
 /// Resolves a typed local time in `tz`.
-pub fn resolve(tz: Tz, input: LocalInput) -> Result<Resolved, String> {
+pub fn resolve(tz: Tz, input: LocalInput) -> Result<Resolved, Msg> {
     use chrono::LocalResult;
     let candidates: Vec<DateTime<Tz>> = match tz.from_local_datetime(&input.wall) {
         LocalResult::Single(t) => vec![t],
@@ -190,13 +195,12 @@ pub fn resolve(tz: Tz, input: LocalInput) -> Result<Resolved, String> {
                         .iter()
                         .map(|c| format_offset(c.offset().fix().local_minus_utc()))
                         .collect();
-                    return Err(format!(
-                        "offset {} does not agree with {} at {} (the offset there is {})",
-                        format_offset(wanted),
-                        tz.name(),
-                        input.wall.format("%Y-%m-%dT%H:%M"),
-                        valid.join(" or ")
-                    ));
+                    return Err(Msg::OffsetDisagrees {
+                        offset: format_offset(wanted),
+                        zone: tz.name().to_string(),
+                        wall: input.wall.format("%Y-%m-%dT%H:%M").to_string(),
+                        valid: valid.join(" or "),
+                    });
                 }
             }
         }
@@ -263,14 +267,16 @@ pub enum Bound {
     Instant(NaiveDateTime),
 }
 
-pub fn parse_bound(s: &str) -> Result<Bound, String> {
+pub fn parse_bound(s: &str) -> Result<Bound, Msg> {
     if s.len() == 10 {
         return parse_date(s).map(Bound::Date);
     }
     DateTime::parse_from_rfc3339(s.trim())
         .map(|t| Bound::Instant(t.naive_utc()))
         .map_err(|_| {
-            format!("{s:?} is neither a date (2027-09-13) nor an RFC 3339 instant (2027-09-13T16:00:00Z)")
+            Msg::Text(format!(
+                "{s:?} is neither a date (2027-09-13) nor an RFC 3339 instant (2027-09-13T16:00:00Z)"
+            ))
         })
 }
 
@@ -279,8 +285,9 @@ mod tests {
     use super::*;
 
     fn at(tz: &str, s: &str) -> Result<String, String> {
-        let tz = parse_zone(tz)?;
-        let r = resolve(tz, parse_local(s)?)?;
+        let tz = parse_zone(tz).map_err(|m| m.to_string())?;
+        let input = parse_local(s).map_err(|m| m.to_string())?;
+        let r = resolve(tz, input).map_err(|m| m.to_string())?;
         Ok(utc_rfc3339(r.utc))
     }
 

@@ -731,3 +731,52 @@ async fn editing_a_partner_or_action_reaches_pages_and_feeds() {
     );
     assert_eq!(b.get("/admin/manage/partner/nobody").await.status, 404);
 }
+
+#[actix_web::test]
+async fn form_errors_speak_the_readers_language() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let mut visitor = Browser::new(&app);
+    visitor.cookies.insert("lang".into(), "es".into());
+    let form = text(&visitor.get("/submit").await);
+    assert!(form.contains("Proponer un evento"));
+    let csrf = hidden(&form, "csrf");
+    let r = visitor
+        .post(
+            "/submit",
+            &[
+                ("csrf", &csrf),
+                ("title", ""),
+                ("start", "2030-03-10T02:30"),
+                ("end", "2030-03-10T04:00"),
+                ("timezone", "America/New_York"),
+                ("venue_name", "Plaza"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let page = text(&r);
+    assert!(page.contains("2030-03-10T02:30 no existe en America/New_York: ese día los relojes saltan de 2:00 a 3:00"), "{page}");
+    assert!(
+        page.contains("es obligatorio"),
+        "title is required, in Spanish"
+    );
+    // The API stays English whatever the reader's language.
+    let r = app
+        .send(
+            app.client
+                .post(app.url("/api/v1/events"))
+                .bearer_auth(&app.admin_token)
+                .insert_header(("accept-language", "es")),
+            Some(&event(
+                "R",
+                "2030-03-10T02:30",
+                "2030-03-10T04:00",
+                "America/New_York",
+            )),
+        )
+        .await;
+    assert!(r
+        .message("start")
+        .contains("does not exist in America/New_York"));
+}

@@ -76,7 +76,12 @@ pub fn partner_ids(
         .filter_map(|(i, s)| {
             let id = found.get(*s).copied();
             if id.is_none() {
-                e.push(field_of(i), format!("there is no partner {s:?}"));
+                e.push(
+                    field_of(i),
+                    crate::domain::message::Msg::NoPartner {
+                        slug: s.to_string(),
+                    },
+                );
             }
             id
         })

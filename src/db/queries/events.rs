@@ -263,7 +263,7 @@ fn resolve_refs(conn: &mut DbConn, d: &EventDraft) -> Result<Resolved, AppError>
             if id.is_none() {
                 errors.push(crate::error::FieldError::new(
                     "action",
-                    format!("there is no action {slug:?}"),
+                    crate::domain::message::Msg::NoAction { slug: slug.clone() },
                 ));
             }
             id

@@ -273,7 +273,15 @@ async fn create(
             kind,
             message: None,
             secret: None,
-            errors: fields.into_iter().map(|f| (f.field, f.message)).collect(),
+            errors: fields
+                .iter()
+                .map(|f| {
+                    (
+                        f.field.clone(),
+                        Ctx::new(&req, &state, "").lang.field_message(f),
+                    )
+                })
+                .collect(),
             values,
             status: StatusCode::UNPROCESSABLE_ENTITY,
         },
@@ -558,7 +566,15 @@ async fn edit(
             render(&req, &state, user, o).await
         }
         Err(AppError::Validation(fields)) => {
-            let errors = fields.into_iter().map(|f| (f.field, f.message)).collect();
+            let errors = fields
+                .iter()
+                .map(|f| {
+                    (
+                        f.field.clone(),
+                        Ctx::new(&req, &state, "").lang.field_message(f),
+                    )
+                })
+                .collect();
             edit_page(&req, &state, user, &kind, &slug, values, errors).await
         }
         Err(AppError::NotFound(_)) => crate::web::pages::not_found_page(&req, &state),

@@ -575,7 +575,10 @@ async fn save(
     let input = match form.to_input() {
         Ok(i) => i,
         Err(fe) => {
-            let errors = HashMap::from([(fe.field, fe.message)]);
+            let errors = HashMap::from([(
+                fe.field.clone(),
+                Ctx::new(&req, &state, "").lang.field_message(&fe),
+            )]);
             return render_form(&req, &state, user, id, form, errors, false).await;
         }
     };
@@ -600,7 +603,8 @@ async fn save(
         Err(AppError::Validation(fields)) => {
             let mut errors = HashMap::new();
             for f in fields {
-                errors.entry(form_field(&f.field)).or_insert(f.message);
+                let message = Ctx::new(&req, &state, "").lang.field_message(&f);
+                errors.entry(form_field(&f.field)).or_insert(message);
             }
             render_form(&req, &state, user, id, form, errors, false).await
         }

@@ -90,6 +90,16 @@ impl Lang {
     }
 }
 
+impl Lang {
+    /// A validation message in this language (the API always answers in English).
+    pub fn field_message(self, f: &crate::error::FieldError) -> String {
+        match self {
+            Lang::En => f.message.clone(),
+            Lang::Es => f.msg.spanish(),
+        }
+    }
+}
+
 /// The best supported language of an `Accept-Language` header, by q-value.
 fn accept_language(header: &str) -> Option<Lang> {
     let mut best: Option<(f32, Lang)> = None;

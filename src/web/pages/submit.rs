@@ -143,7 +143,10 @@ async fn submit(
                 &req,
                 &state,
                 form,
-                HashMap::from([(fe.field, fe.message)]),
+                HashMap::from([(
+                    fe.field.clone(),
+                    Ctx::new(&req, &state, "").lang.field_message(&fe),
+                )]),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -170,7 +173,8 @@ async fn submit(
         Err(AppError::Validation(fields)) => {
             let mut errors = HashMap::new();
             for f in fields {
-                errors.entry(form_field(&f.field)).or_insert(f.message);
+                let message = Ctx::new(&req, &state, "").lang.field_message(&f);
+                errors.entry(form_field(&f.field)).or_insert(message);
             }
             render(&req, &state, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
