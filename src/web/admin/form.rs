@@ -78,7 +78,7 @@ impl EventForm {
     }
 
     /// The form as the API's input shape (validation happens there, once, for every entry path).
-    pub fn to_input(&self) -> Result<EventInput, FieldError> {
+    pub fn to_input(&self) -> Result<EventInput, Box<FieldError>> {
         let all_day = self.checked("all_day");
         let date_part =
             |v: Option<String>| v.map(|s| s.split('T').next().unwrap_or("").to_string());
@@ -90,7 +90,7 @@ impl EventForm {
         let venue_id = match self.opt("venue_id") {
             Some(v) => Some(
                 v.parse::<i32>()
-                    .map_err(|_| FieldError::new("venue_id", "choose a venue from the list"))?,
+                    .map_err(|_| Box::new(FieldError::new("venue_id", "choose a venue from the list")))?,
             ),
             None => None,
         };
@@ -116,13 +116,13 @@ impl EventForm {
                     .opt(&format!("role_{i}"))
                     .unwrap_or_else(|| "host".into());
                 let role = Role::parse(&role)
-                    .ok_or_else(|| FieldError::new(format!("role_{i}"), "choose a role"))?;
+                    .ok_or_else(|| Box::new(FieldError::new(format!("role_{i}"), "choose a role")))?;
                 partners.push(PartnerRef { slug, role });
             }
         }
         let status = match self.opt("status") {
             Some(s) => Some(
-                Status::parse(&s).ok_or_else(|| FieldError::new("status", "choose a status"))?,
+                Status::parse(&s).ok_or_else(|| Box::new(FieldError::new("status", "choose a status")))?,
             ),
             None => None,
         };
