@@ -88,10 +88,9 @@ impl EventForm {
             (self.opt("start"), self.opt("end"))
         };
         let venue_id = match self.opt("venue_id") {
-            Some(v) => Some(
-                v.parse::<i32>()
-                    .map_err(|_| Box::new(FieldError::new("venue_id", "choose a venue from the list")))?,
-            ),
+            Some(v) => Some(v.parse::<i32>().map_err(|_| {
+                Box::new(FieldError::new("venue_id", "choose a venue from the list"))
+            })?),
             None => None,
         };
         let venue = if venue_id.is_none() && self.opt("venue_name").is_some() {
@@ -115,14 +114,16 @@ impl EventForm {
                 let role = self
                     .opt(&format!("role_{i}"))
                     .unwrap_or_else(|| "host".into());
-                let role = Role::parse(&role)
-                    .ok_or_else(|| Box::new(FieldError::new(format!("role_{i}"), "choose a role")))?;
+                let role = Role::parse(&role).ok_or_else(|| {
+                    Box::new(FieldError::new(format!("role_{i}"), "choose a role"))
+                })?;
                 partners.push(PartnerRef { slug, role });
             }
         }
         let status = match self.opt("status") {
             Some(s) => Some(
-                Status::parse(&s).ok_or_else(|| Box::new(FieldError::new("status", "choose a status")))?,
+                Status::parse(&s)
+                    .ok_or_else(|| Box::new(FieldError::new("status", "choose a status")))?,
             ),
             None => None,
         };
