@@ -780,3 +780,84 @@ async fn form_errors_speak_the_readers_language() {
         .message("start")
         .contains("does not exist in America/New_York"));
 }
+
+#[actix_web::test]
+async fn admins_correct_venues_and_disable_users() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let e = app
+        .create_event(&event(
+            "Rally",
+            "2030-09-13T16:00",
+            "2030-09-13T19:00",
+            "America/New_York",
+        ))
+        .await;
+    let venue_id = e["venue"]["id"].as_i64().unwrap();
+    assert!(text(&app.get("/actions/never-again.ics").await).contains("LOCATION:City Hall Plaza"));
+    let password = user(&app, "admin@example.org", "admin", None);
+    let org_password = user(&app, "org@example.org", "organizer", Some("mijente"));
+    let mut b = Browser::new(&app);
+    b.login("admin@example.org", &password).await;
+    let csrf = b.csrf().await;
+    let r = b
+        .post(
+            &format!("/admin/manage/venue/{venue_id}"),
+            &[
+                ("csrf", &csrf),
+                ("name", "Boston City Hall Plaza"),
+                ("address", "1 City Hall Sq"),
+                ("city", "Boston"),
+                ("region", "MA"),
+                ("timezone", "Mars/Base"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(text(&r).contains("value=\"Mars/Base\""));
+    let r = b
+        .post(
+            &format!("/admin/manage/venue/{venue_id}"),
+            &[
+                ("csrf", &csrf),
+                ("name", "Boston City Hall Plaza"),
+                ("address", "1 City Hall Sq"),
+                ("city", "Boston"),
+                ("region", "MA"),
+                ("timezone", "America/New_York"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        app.get(&format!("/api/v1/events/{}", e["id"])).await.json()["venue"]["name"],
+        "Boston City Hall Plaza"
+    );
+    assert!(text(&app.get("/actions/never-again.ics").await)
+        .contains("LOCATION:Boston City Hall Plaza"));
+
+    let mut org = Browser::new(&app);
+    org.login("org@example.org", &org_password).await;
+    assert_eq!(org.get("/admin").await.status, 200);
+    let page = text(&b.get("/admin/manage").await);
+    let after = &page[page.find("org@example.org").unwrap()..];
+    let start = after.find("/admin/manage/user/").unwrap() + "/admin/manage/user/".len();
+    let id = &after[start..start + after[start..].find('/').unwrap()];
+    assert_eq!(
+        b.post(
+            &format!("/admin/manage/user/{id}/disable"),
+            &[("csrf", &csrf)]
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(org.get("/admin").await.status, 303, "their session ended");
+    assert_eq!(
+        org.login("org@example.org", &org_password).await.status,
+        401
+    );
+    // Nobody locks themselves out.
+    let me = &page[page.find("admin@example.org").unwrap()..];
+    assert!(!me[..me.find("</li>").unwrap()].contains("/disable"));
+}

@@ -242,6 +242,7 @@ pub struct UserRow {
     pub email: String,
     pub role: String,
     pub partner: Option<String>,
+    pub disabled: Option<chrono::NaiveDateTime>,
 }
 
 /// Users for the admin's list.
@@ -254,6 +255,24 @@ pub fn list_users(conn: &mut DbConn) -> QueryResult<Vec<UserRow>> {
             users::email,
             users::role,
             partners::slug.nullable(),
+            users::disabled_at,
         ))
         .load(conn)
+}
+
+/// Disables a user (or enables them again); disabling ends their sessions at once.
+pub fn set_user_disabled(conn: &mut DbConn, id: i32, disabled: bool) -> Result<(), AppError> {
+    use crate::db::schema::sessions;
+    crate::db::write_tx(conn, |conn| {
+        let n = diesel::update(users::table.find(id))
+            .set(users::disabled_at.eq(disabled.then(now)))
+            .execute(conn)?;
+        if n == 0 {
+            return Err(AppError::NotFound(format!("there is no user {id}")));
+        }
+        if disabled {
+            diesel::delete(sessions::table.filter(sessions::user_id.eq(id))).execute(conn)?;
+        }
+        Ok(())
+    })
 }

@@ -378,3 +378,24 @@ pub fn update_action(conn: &mut DbConn, slug: &str, d: &ActionDraft) -> Result<A
         Ok(action)
     })
 }
+
+/// Corrects a venue (its events keep pointing at it; their feeds show the new text).
+pub fn update_venue(conn: &mut DbConn, id: i32, d: &VenueDraft) -> Result<Venue, AppError> {
+    crate::db::write_tx(conn, |conn| {
+        venue_by_id(conn, id)?
+            .ok_or_else(|| AppError::NotFound(format!("there is no venue {id}")))?;
+        Ok(diesel::update(venues::table.find(id))
+            .set((
+                venues::name.eq(&d.name),
+                venues::address.eq(d.address.as_deref()),
+                venues::city.eq(d.city.as_deref()),
+                venues::region.eq(d.region.as_deref()),
+                venues::postal_code.eq(d.postal_code.as_deref()),
+                venues::country.eq(d.country.as_deref()),
+                venues::timezone.eq(d.timezone.map(|z| z.name())),
+                venues::updated_at.eq(now()),
+            ))
+            .returning(Venue::as_returning())
+            .get_result(conn)?)
+    })
+}

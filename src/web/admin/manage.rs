@@ -23,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/manage", web::get().to(show))
         .route("/admin/manage/{kind}", web::post().to(create))
         .route("/admin/manage/token/{id}/revoke", web::post().to(revoke))
+        .route("/admin/manage/user/{id}/{op}", web::post().to(user_op))
         .route("/admin/manage/{kind}/{slug}", web::get().to(edit_form))
         .route("/admin/manage/{kind}/{slug}", web::post().to(edit));
 }
@@ -393,6 +394,19 @@ fn action_fields(v: &HashMap<String, String>) -> Vec<Field> {
     ]
 }
 
+fn venue_fields(v: &HashMap<String, String>) -> Vec<Field> {
+    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
+    vec![
+        field("name", "form_venue_name", "text", g("name")),
+        field("address", "form_address", "text", g("address")),
+        field("city", "form_city", "text", g("city")),
+        field("region", "form_region", "text", g("region")),
+        field("postal_code", "form_postal", "text", g("postal_code")),
+        field("country", "form_country", "text", g("country")),
+        field("timezone", "form_venue_tz", "text", g("timezone")),
+    ]
+}
+
 async fn edit_page(
     req: &HttpRequest,
     state: &web::Data<AppState>,
@@ -402,10 +416,10 @@ async fn edit_page(
     values: HashMap<String, String>,
     errors: HashMap<String, String>,
 ) -> Result<HttpResponse, AppError> {
-    let fields = if kind == "partner" {
-        partner_fields(&values)
-    } else {
-        action_fields(&values)
+    let fields = match kind {
+        "partner" => partner_fields(&values),
+        "venue" => venue_fields(&values),
+        _ => action_fields(&values),
     };
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -486,6 +500,23 @@ async fn edit_form(
             })
             .await?
         }
+        "venue" => {
+            let id = lookup.parse::<i32>().unwrap_or(0);
+            db::run(&state.pool, move |c| {
+                Ok(catalog::venue_by_id(c, id)?.map(|v| {
+                    HashMap::from([
+                        ("name".to_string(), v.name),
+                        ("address".to_string(), v.address.unwrap_or_default()),
+                        ("city".to_string(), v.city.unwrap_or_default()),
+                        ("region".to_string(), v.region.unwrap_or_default()),
+                        ("postal_code".to_string(), v.postal_code.unwrap_or_default()),
+                        ("country".to_string(), v.country.unwrap_or_default()),
+                        ("timezone".to_string(), v.timezone.unwrap_or_default()),
+                    ])
+                }))
+            })
+            .await?
+        }
         _ => None,
     };
     match values {
@@ -548,6 +579,26 @@ async fn edit(
             }
             Err(e) => Err(e),
         },
+        "venue" => match VenueDraft::try_from(VenueInput {
+            name: opt(&v, "name"),
+            address: opt(&v, "address"),
+            city: opt(&v, "city"),
+            region: opt(&v, "region"),
+            postal_code: opt(&v, "postal_code"),
+            country: opt(&v, "country"),
+            lat: None,
+            lon: None,
+            timezone: opt(&v, "timezone"),
+        }) {
+            Ok(d) => {
+                let id = target.parse::<i32>().unwrap_or(0);
+                db::run(&state.pool, move |c| {
+                    catalog::update_venue(c, id, &d).map(|_| ())
+                })
+                .await
+            }
+            Err(e) => Err(e),
+        },
         _ => Err(AppError::NotFound(format!(
             "nothing to edit called {kind:?}"
         ))),
@@ -580,4 +631,58 @@ async fn edit(
         Err(AppError::NotFound(_)) => crate::web::pages::not_found_page(&req, &state),
         Err(e) => Err(e),
     }
+}
+
+/// Disable or enable a user.
+async fn user_op(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(i32, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let user = match admin(&req, &state).await? {
+        Ok(u) => u,
+        Err(resp) => return Ok(resp),
+    };
+    if !csrf_ok(&user, &form_pairs(&body)?) {
+        return forbidden(
+            &req,
+            &state,
+            Ctx::new(&req, &state, "").t("admin_csrf_failed"),
+        );
+    }
+    let (id, op) = path.into_inner();
+    let disable = match op.as_str() {
+        "disable" => true,
+        "enable" => false,
+        _ => return crate::web::pages::not_found_page(&req, &state),
+    };
+    if disable && id == user.user_id {
+        return forbidden(
+            &req,
+            &state,
+            Ctx::new(&req, &state, "").t("manage_not_yourself"),
+        );
+    }
+    let lang = Ctx::new(&req, &state, "").lang;
+    let message = match db::run(&state.pool, move |c| qa::set_user_disabled(c, id, disable)).await {
+        Ok(()) => lang
+            .t(if disable {
+                "manage_user_disabled"
+            } else {
+                "manage_user_enabled"
+            })
+            .to_string(),
+        Err(AppError::NotFound(m)) => m,
+        Err(e) => return Err(e),
+    };
+    let o = Outcome {
+        kind: "user".into(),
+        message: Some(message),
+        secret: None,
+        errors: HashMap::new(),
+        values: HashMap::new(),
+        status: StatusCode::OK,
+    };
+    render(&req, &state, user, o).await
 }

@@ -191,4 +191,10 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("manage_admin_token", "admin"),
     ("manage_save", "Save"),
     ("manage_saved", "Saved:"),
+    ("manage_disable", "Disable"),
+    ("manage_enable", "Enable"),
+    ("manage_disabled", "disabled"),
+    ("manage_user_disabled", "User disabled; their sessions ended."),
+    ("manage_user_enabled", "User enabled."),
+    ("manage_not_yourself", "You cannot disable yourself."),
 ];

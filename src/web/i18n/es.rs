@@ -191,4 +191,10 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("manage_admin_token", "admin"),
     ("manage_save", "Guardar"),
     ("manage_saved", "Guardado:"),
+    ("manage_disable", "Desactivar"),
+    ("manage_enable", "Activar"),
+    ("manage_disabled", "desactivado"),
+    ("manage_user_disabled", "Usuario desactivado; sus sesiones terminaron."),
+    ("manage_user_enabled", "Usuario activado."),
+    ("manage_not_yourself", "No puedes desactivarte a ti."),
 ];
