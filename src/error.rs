@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::domain::message::Msg;
 
 /// A problem with one input field, named by its JSON path (`partners[1].slug`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldError {
     pub field: String,
     /// English, as the API answers.

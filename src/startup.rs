@@ -58,6 +58,9 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(middleware::from_fn(crate::web::invalidate_feeds_on_write))
+                // Pages and JSON are compressed on the fly; feeds carry their own cached gzip and
+                // brotli forms with a Content-Encoding, which this leaves alone.
+                .wrap(middleware::Compress::default())
                 .wrap(middleware::from_fn(crate::telemetry::log_requests))
                 .app_data(state.clone())
                 .configure(crate::web::configure)

@@ -1,5 +1,6 @@
 //! Partners, actions and venues: inputs and their validated forms.
 
+use super::message::Msg;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -66,7 +67,7 @@ pub struct ActionDraft {
 pub fn tag(errors: &mut Errors, field: &str, raw: &str) -> Option<String> {
     let v = raw.trim().trim_start_matches('#');
     if v.is_empty() {
-        errors.push(field, "must not be empty");
+        errors.push(field, Msg::NotEmpty);
         return None;
     }
     if v.chars().count() > 50
@@ -76,7 +77,9 @@ pub fn tag(errors: &mut Errors, field: &str, raw: &str) -> Option<String> {
     {
         errors.push(
             field,
-            format!("{raw:?} is not a tag: use up to 50 letters, digits, - and _ (no spaces)"),
+            Msg::NotTag {
+                raw: raw.to_string(),
+            },
         );
         return None;
     }
@@ -89,7 +92,10 @@ pub fn tags(errors: &mut Errors, field: &str, raw: Option<&[String]>, max: usize
     if raw.len() > max {
         errors.push(
             field,
-            format!("has {} entries; the limit is {max}", raw.len()),
+            Msg::TooMany {
+                len: raw.len(),
+                max,
+            },
         );
         return Vec::new();
     }
@@ -123,18 +129,30 @@ impl TryFrom<ActionInput> for ActionDraft {
         let last_day = day(&mut e, "last_day", input.last_day.as_deref());
         if let (Some(f), Some(l)) = (first_day, last_day) {
             if l < f {
-                e.push("last_day", format!("{l} is before first_day {f}"));
+                e.push(
+                    "last_day",
+                    Msg::LastDayBeforeFirstDay {
+                        last: l.to_string(),
+                        first: f.to_string(),
+                    },
+                );
             }
         }
         let partners = input.partners.unwrap_or_default();
         if partners.len() > 100 {
-            e.push("partners", "more than 100 partners");
+            e.push(
+                "partners",
+                Msg::TooMany {
+                    len: partners.len(),
+                    max: 100,
+                },
+            );
         }
         for (i, p) in partners.iter().enumerate() {
             if !super::is_slug(p) {
                 e.push(
                     format!("partners[{i}]"),
-                    format!("{p:?} is not a partner slug"),
+                    Msg::NotPartnerSlug { slug: p.clone() },
                 );
             }
         }
@@ -203,7 +221,7 @@ impl VenueInput {
         };
         let coord = |e: &mut Errors, name: &str, v: Option<f64>, limit: f64| match v {
             Some(x) if !x.is_finite() || x.abs() > limit => {
-                e.push(f(name), format!("must be between -{limit} and {limit}"));
+                e.push(f(name), Msg::Between { limit });
                 None
             }
             other => other,
@@ -211,7 +229,7 @@ impl VenueInput {
         let lat = coord(e, "lat", self.lat, 90.0);
         let lon = coord(e, "lon", self.lon, 180.0);
         if lat.is_some() != lon.is_some() {
-            e.push(f("lon"), "lat and lon go together: give both or neither");
+            e.push(f("lon"), Msg::LatLonTogether);
         }
         VenueDraft {
             name: required_line(e, &f("name"), self.name.as_deref(), 200),

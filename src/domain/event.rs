@@ -171,10 +171,7 @@ pub enum VenueLookup {
 fn check_uid(e: &mut Errors, uid: Option<&str>) -> Option<String> {
     let uid = uid?.trim();
     if uid.is_empty() || uid.len() > 255 || !uid.bytes().all(|b| b.is_ascii_graphic()) {
-        e.push(
-            "uid",
-            "must be 1–255 printable ASCII characters without spaces",
-        );
+        e.push("uid", Msg::BadUid);
         return None;
     }
     Some(uid.to_string())
@@ -201,10 +198,7 @@ impl EventInput {
         let mut venue_zone: Option<String> = None;
         let venue = match (self.venue, self.venue_id) {
             (Some(_), Some(_)) => {
-                e.push(
-                    "venue_id",
-                    "give either venue (inline) or venue_id, not both",
-                );
+                e.push("venue_id", Msg::VenueAndId);
                 VenueChoice::None
             }
             (Some(v), None) => {
@@ -214,7 +208,7 @@ impl EventInput {
             }
             (None, Some(id)) => match venue_by_id(id) {
                 VenueLookup::Missing => {
-                    e.push("venue_id", format!("there is no venue with id {id}"));
+                    e.push("venue_id", Msg::NoVenue { id });
                     VenueChoice::None
                 }
                 VenueLookup::Found { timezone } => {
@@ -271,17 +265,19 @@ impl EventInput {
         if partners.len() > MAX_PARTNERS {
             e.push(
                 "partners",
-                format!(
-                    "has {} entries; the limit is {MAX_PARTNERS}",
-                    partners.len()
-                ),
+                Msg::TooMany {
+                    len: partners.len(),
+                    max: MAX_PARTNERS,
+                },
             );
         }
         for (i, p) in partners.iter().enumerate() {
             if partners[..i].iter().any(|q| q.slug == p.slug) {
                 e.push(
                     format!("partners[{i}].slug"),
-                    format!("{:?} is listed twice", p.slug),
+                    Msg::ListedTwice {
+                        slug: p.slug.clone(),
+                    },
                 );
             }
         }
@@ -338,7 +334,9 @@ fn timed(e: &mut Errors, tz: Tz, start: Option<&str>, end: Option<&str>) -> Opti
     if end.utc - start.utc > Duration::days(MAX_TIMED_DAYS) {
         e.push(
             "end",
-            format!("is more than {MAX_TIMED_DAYS} days after start; make a long event all-day"),
+            Msg::TimedTooLong {
+                days: MAX_TIMED_DAYS,
+            },
         );
         return None;
     }
@@ -377,7 +375,7 @@ fn all_day_timing(
         }
     };
     let Some(start_text) = start.map(str::trim).filter(|v| !v.is_empty()) else {
-        e.push("start", "is required");
+        e.push("start", Msg::Required);
         return None;
     };
     let first = day("start", start_text);
@@ -389,14 +387,19 @@ fn all_day_timing(
     if last < first {
         e.push(
             "end",
-            format!("last day {last} is before the first day {first}"),
+            Msg::AllDayLastBeforeFirst {
+                last: last.to_string(),
+                first: first.to_string(),
+            },
         );
         return None;
     }
     if (last - first).num_days() >= MAX_ALL_DAY_DAYS {
         e.push(
             "end",
-            format!("an all-day event may span at most {MAX_ALL_DAY_DAYS} days"),
+            Msg::AllDayTooLong {
+                days: MAX_ALL_DAY_DAYS,
+            },
         );
         return None;
     }

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Msg {
     Required,
     TooLong {
@@ -57,6 +57,57 @@ pub enum Msg {
     NoAction {
         slug: String,
     },
+    NotEmpty,
+    NotTag {
+        raw: String,
+    },
+    TooMany {
+        len: usize,
+        max: usize,
+    },
+    LastDayBeforeFirstDay {
+        last: String,
+        first: String,
+    },
+    NotPartnerSlug {
+        slug: String,
+    },
+    BadUid,
+    VenueAndId,
+    NoVenue {
+        id: i32,
+    },
+    ListedTwice {
+        slug: String,
+    },
+    TimedTooLong {
+        days: i64,
+    },
+    AllDayLastBeforeFirst {
+        last: String,
+        first: String,
+    },
+    AllDayTooLong {
+        days: i64,
+    },
+    BadSlug,
+    BadTokenName,
+    NotEmail {
+        email: String,
+    },
+    AdminNoPartner,
+    OrganizerNeedsPartner,
+    BadRole,
+    OwnPartnerRole {
+        slug: String,
+    },
+    Between {
+        limit: f64,
+    },
+    LatLonTogether,
+    ChooseVenue,
+    ChooseRole,
+    ChooseStatus,
     Text(String),
 }
 
@@ -104,6 +155,30 @@ impl fmt::Display for Msg {
             Msg::TimeRequired => write!(f, "is required for an event with a time (or set all_day)"),
             Msg::NoPartner { slug } => write!(f, "there is no partner {slug:?}"),
             Msg::NoAction { slug } => write!(f, "there is no action {slug:?}"),
+            Msg::NotEmpty => f.write_str("must not be empty"),
+            Msg::NotTag { raw } => f.write_str(&format!("{raw:?} is not a tag: use up to 50 letters, digits, - and _ (no spaces)")),
+            Msg::TooMany { len, max } => f.write_str(&format!("has {len} entries; the limit is {max}")),
+            Msg::LastDayBeforeFirstDay { last, first } => f.write_str(&format!("{last} is before first_day {first}")),
+            Msg::NotPartnerSlug { slug } => f.write_str(&format!("{slug:?} is not a partner slug")),
+            Msg::BadUid => f.write_str("must be 1–255 printable ASCII characters without spaces"),
+            Msg::VenueAndId => f.write_str("give either venue (inline) or venue_id, not both"),
+            Msg::NoVenue { id } => f.write_str(&format!("there is no venue with id {id}")),
+            Msg::ListedTwice { slug } => f.write_str(&format!("{slug:?} is listed twice")),
+            Msg::TimedTooLong { days } => f.write_str(&format!("is more than {days} days after start; make a long event all-day")),
+            Msg::AllDayLastBeforeFirst { last, first } => f.write_str(&format!("last day {last} is before the first day {first}")),
+            Msg::AllDayTooLong { days } => f.write_str(&format!("an all-day event may span at most {days} days")),
+            Msg::BadSlug => f.write_str("must be 1–64 lowercase letters, digits and dashes (like tech-workers-coalition)"),
+            Msg::BadTokenName => f.write_str("must be 1–100 characters on one line"),
+            Msg::NotEmail { email } => f.write_str(&format!("{email:?} is not an email address")),
+            Msg::AdminNoPartner => f.write_str("admins are not tied to a partner"),
+            Msg::OrganizerNeedsPartner => f.write_str("an organizer needs --partner SLUG"),
+            Msg::BadRole => f.write_str("must be admin or organizer"),
+            Msg::OwnPartnerRole { slug } => f.write_str(&format!("your partner {slug:?} must be a host or co-host of events you post")),
+            Msg::Between { limit } => f.write_str(&format!("must be between -{limit} and {limit}")),
+            Msg::LatLonTogether => f.write_str("lat and lon go together: give both or neither"),
+            Msg::ChooseVenue => f.write_str("choose a venue from the list"),
+            Msg::ChooseRole => f.write_str("choose a role"),
+            Msg::ChooseStatus => f.write_str("choose a status"),
             Msg::Text(s) => f.write_str(s),
         }
     }
@@ -161,7 +236,60 @@ impl Msg {
             }
             Msg::NoPartner { slug } => format!("no existe la organización «{slug}»"),
             Msg::NoAction { slug } => format!("no existe el día de acción «{slug}»"),
+            Msg::NotEmpty => "no puede estar vacío".into(),
+            Msg::NotTag { raw } => format!("«{raw}» no es una etiqueta: usa hasta 50 letras, dígitos, - y _ (sin espacios)"),
+            Msg::TooMany { len, max } => format!("tiene {len} elementos; el límite es {max}"),
+            Msg::LastDayBeforeFirstDay { last, first } => format!("{last} es anterior al primer día {first}"),
+            Msg::NotPartnerSlug { slug } => format!("«{slug}» no es el identificador de una organización"),
+            Msg::BadUid => "debe tener de 1 a 255 caracteres ASCII visibles, sin espacios".into(),
+            Msg::VenueAndId => "indica un lugar nuevo o uno existente, no ambos".into(),
+            Msg::NoVenue { id } => format!("no existe el lugar {id}"),
+            Msg::ListedTwice { slug } => format!("«{slug}» aparece dos veces"),
+            Msg::TimedTooLong { days } => format!("es más de {days} días después del inicio; haz de un evento largo uno de todo el día"),
+            Msg::AllDayLastBeforeFirst { last, first } => format!("el último día {last} es anterior al primero {first}"),
+            Msg::AllDayTooLong { days } => format!("un evento de todo el día puede durar como mucho {days} días"),
+            Msg::BadSlug => "debe tener de 1 a 64 letras minúsculas, dígitos y guiones (como tech-workers-coalition)".into(),
+            Msg::BadTokenName => "debe tener de 1 a 100 caracteres en una línea".into(),
+            Msg::NotEmail { email } => format!("«{email}» no es una dirección de correo"),
+            Msg::AdminNoPartner => "las personas administradoras no pertenecen a una organización".into(),
+            Msg::OrganizerNeedsPartner => "una persona organizadora necesita una organización".into(),
+            Msg::BadRole => "debe ser admin u organizer".into(),
+            Msg::OwnPartnerRole { slug } => format!("tu organización «{slug}» debe organizar o coorganizar los eventos que publicas"),
+            Msg::Between { limit } => format!("debe estar entre -{limit} y {limit}"),
+            Msg::LatLonTogether => "latitud y longitud van juntas: indica ambas o ninguna".into(),
+            Msg::ChooseVenue => "elige un lugar de la lista".into(),
+            Msg::ChooseRole => "elige un papel".into(),
+            Msg::ChooseStatus => "elige un estado".into(),
             Msg::Text(s) => s.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn english_for_the_api_spanish_for_the_forms() {
+        let gap = Msg::Gap {
+            wall: "2027-03-14T02:30".into(),
+            zone: "America/New_York".into(),
+            from: "2:00".into(),
+            to: "3:00".into(),
+        };
+        assert_eq!(
+            gap.to_string(),
+            "2027-03-14T02:30 does not exist in America/New_York: clocks jump from 2:00 to 3:00 that day"
+        );
+        assert_eq!(
+            gap.spanish(),
+            "2027-03-14T02:30 no existe en America/New_York: ese día los relojes saltan de 2:00 a 3:00"
+        );
+        assert_eq!(
+            Msg::TooMany { len: 21, max: 20 }.spanish(),
+            "tiene 21 elementos; el límite es 20"
+        );
+        assert_eq!(Msg::Text("as is".into()).spanish(), "as is");
+        assert_ne!(Msg::ChooseRole.to_string(), Msg::ChooseRole.spanish());
     }
 }

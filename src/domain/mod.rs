@@ -121,10 +121,7 @@ pub fn is_slug(s: &str) -> bool {
 pub fn slug(errors: &mut Errors, field: &str, value: Option<&str>) -> String {
     let v = required_line(errors, field, value, 64);
     if !v.is_empty() && !is_slug(&v) {
-        errors.push(
-            field,
-            "must be 1–64 lowercase letters, digits and dashes (like tech-workers-coalition)",
-        );
+        errors.push(field, message::Msg::BadSlug);
     }
     v
 }

@@ -1,5 +1,6 @@
 //! API tokens and users.
 
+use crate::domain::message::Msg;
 use diesel::prelude::*;
 
 use super::now;
@@ -45,10 +46,7 @@ pub fn create_token(
 ) -> Result<String, AppError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(AppError::field(
-            "name",
-            "must be 1–100 characters on one line",
-        ));
+        return Err(AppError::field("name", Msg::BadTokenName));
     }
     let pid = partner_id(conn, partner)?;
     let active: i64 = api_tokens::table
@@ -118,24 +116,16 @@ pub fn create_user(
     if !valid_email {
         return Err(AppError::field(
             "email",
-            format!("{email:?} is not an email address"),
+            Msg::NotEmail {
+                email: email.to_string(),
+            },
         ));
     }
     match (role, partner) {
-        ("admin", Some(_)) => {
-            return Err(AppError::field(
-                "partner",
-                "admins are not tied to a partner",
-            ))
-        }
-        ("organizer", None) => {
-            return Err(AppError::field(
-                "partner",
-                "an organizer needs --partner SLUG",
-            ))
-        }
+        ("admin", Some(_)) => return Err(AppError::field("partner", Msg::AdminNoPartner)),
+        ("organizer", None) => return Err(AppError::field("partner", Msg::OrganizerNeedsPartner)),
         ("admin", None) | ("organizer", Some(_)) => {}
-        _ => return Err(AppError::field("role", "must be admin or organizer")),
+        _ => return Err(AppError::field("role", Msg::BadRole)),
     }
     let pid = partner_id(conn, partner)?;
     let exists: i64 = users::table

@@ -422,7 +422,7 @@ fn ensure_own_partner(
         Some(p) if p.role.may_edit() => Ok(()),
         Some(_) => Err(AppError::field(
             "partners",
-            format!("your partner {slug:?} must be a host or co-host of events you post"),
+            crate::domain::message::Msg::OwnPartnerRole { slug: slug.clone() },
         )),
         None => {
             draft.partners.insert(

@@ -1,6 +1,7 @@
 //! The event form: what the organizer typed (kept verbatim for re-display), its conversion to the
 //! API's input shape, and field errors mapped back onto form fields.
 
+use crate::domain::message::Msg;
 use std::collections::HashMap;
 
 use crate::db::queries::events::EventView;
@@ -88,9 +89,10 @@ impl EventForm {
             (self.opt("start"), self.opt("end"))
         };
         let venue_id = match self.opt("venue_id") {
-            Some(v) => Some(v.parse::<i32>().map_err(|_| {
-                Box::new(FieldError::new("venue_id", "choose a venue from the list"))
-            })?),
+            Some(v) => Some(
+                v.parse::<i32>()
+                    .map_err(|_| Box::new(FieldError::new("venue_id", Msg::ChooseVenue)))?,
+            ),
             None => None,
         };
         let venue = if venue_id.is_none() && self.opt("venue_name").is_some() {
@@ -115,7 +117,7 @@ impl EventForm {
                     .opt(&format!("role_{i}"))
                     .unwrap_or_else(|| "host".into());
                 let role = Role::parse(&role).ok_or_else(|| {
-                    Box::new(FieldError::new(format!("role_{i}"), "choose a role"))
+                    Box::new(FieldError::new(format!("role_{i}"), Msg::ChooseRole))
                 })?;
                 partners.push(PartnerRef { slug, role });
             }
@@ -123,7 +125,7 @@ impl EventForm {
         let status = match self.opt("status") {
             Some(s) => Some(
                 Status::parse(&s)
-                    .ok_or_else(|| Box::new(FieldError::new("status", "choose a status")))?,
+                    .ok_or_else(|| Box::new(FieldError::new("status", Msg::ChooseStatus)))?,
             ),
             None => None,
         };
