@@ -57,6 +57,7 @@ rps() { # URL [header...]
   taskset -c 1 wrk -t1 -c"$conns" -d"${duration}s" "${args[@]}" "$url" | awk '/Requests\/sec/ {print $2}'
 }
 
+if [ "${SKIP_THROUGHPUT:-}" != 1 ]; then
 db=$(database 2000)
 start_turnout "$db"
 feed=http://127.0.0.1:$port_t/actions/bench-action.ics
@@ -130,6 +131,8 @@ for case in "200 identity:200" "200 gzip:200gz" "304 identity:304" "304 gzip:304
 done
 echo "(all rounds — Turnout: 200 ${runs[200.t]}| gzip ${runs[200gz.t]}| 304 ${runs[304.t]}| 304 gzip ${runs[304gz.t]})"
 echo "(all rounds — nginx:   200 ${runs[200.n]}| gzip ${runs[200gz.n]}| 304 ${runs[304.n]}| 304 gzip ${runs[304gz.n]})"
+
+fi
 
 if [ "${SKIP_RSS:-}" = 1 ]; then exit 0; fi
 # Resident memory with 100,000 events stored, after serving typical requests.

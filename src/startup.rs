@@ -26,7 +26,7 @@ pub struct AppState {
 }
 
 /// Bytes of rendered VEVENTs kept between feed renders.
-const FRAGMENT_BUDGET: usize = 16 * 1024 * 1024;
+const FRAGMENT_BUDGET: usize = 4 * 1024 * 1024;
 
 pub struct Application {
     port: u16,
@@ -58,9 +58,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(middleware::from_fn(crate::web::invalidate_feeds_on_write))
-                // Pages and JSON are compressed on the fly; feeds carry their own cached gzip and
-                // brotli forms with a Content-Encoding, which this leaves alone.
-                .wrap(middleware::Compress::default())
+                .wrap(middleware::from_fn(crate::web::gzip_pages))
                 .wrap(middleware::from_fn(crate::telemetry::log_requests))
                 .app_data(state.clone())
                 .configure(crate::web::configure)

@@ -116,14 +116,16 @@ async fn serve(req: HttpRequest, state: web::Data<AppState>, spec: Spec) -> Http
             let render_spec = spec.clone();
             let from = Bound::Instant(window_day.and_time(NaiveTime::MIN));
             match db::run(&state.pool, move |conn| {
-                render(
+                let rendered = render(
                     conn,
                     &render_spec,
                     &st.settings,
                     &st.links,
                     &st.fragments,
                     from,
-                )
+                );
+                release_freed_memory();
+                rendered
             })
             .await
             {
@@ -231,4 +233,16 @@ fn respond(req: &HttpRequest, entry: &CachedFeed, cache_control: &HeaderValue) -
         }
     }
     builder.body(entry.body(encoding))
+}
+
+/// A feed render allocates several times its size for a moment (rows, VEVENTs, the body); give
+/// what was freed back to the operating system so a large render does not leave the process
+/// holding it (glibc keeps freed memory in its arenas otherwise).
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns unused memory at the top of glibc's heaps to the OS; it
+    // takes no pointers and is safe to call at any time from any thread.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }

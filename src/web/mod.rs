@@ -76,3 +76,60 @@ pub async fn invalidate_feeds_on_write(
     }
     Ok(res)
 }
+
+/// gzip for HTML pages (small, rendered per request) when the browser accepts it. Feeds keep
+/// their own cached compressed forms; JSON stays as it is (partner sites fetch it server-side).
+/// Deliberately not actix's `Compress` for everything: its per-response encoders cost several
+/// MB of resident memory under load for little gain on API answers.
+pub async fn gzip_pages(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use std::io::Write;
+    let accepts_gzip = req
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',').any(|p| {
+                let mut it = p.split(';');
+                it.next()
+                    .is_some_and(|c| c.trim().eq_ignore_ascii_case("gzip"))
+                    && !it.any(|q| q.trim().replace(' ', "") == "q=0")
+            })
+        });
+    let res = next.call(req).await?;
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !accepts_gzip || !is_html || res.headers().contains_key(header::CONTENT_ENCODING) {
+        return Ok(res.map_into_boxed_body());
+    }
+    let (req, res) = res.into_parts();
+    let (mut head, body) = res.into_parts();
+    let bytes = actix_web::body::to_bytes(body)
+        .await
+        .map_err(|_| actix_web::error::ErrorInternalServerError("reading the page body"))?;
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 3),
+        flate2::Compression::new(6),
+    );
+    let gz = enc.write_all(&bytes).and_then(|_| enc.finish());
+    let res = match gz {
+        Ok(gz) => {
+            head.headers_mut().insert(
+                header::CONTENT_ENCODING,
+                header::HeaderValue::from_static("gzip"),
+            );
+            head.headers_mut().insert(
+                header::VARY,
+                header::HeaderValue::from_static("Accept-Encoding"),
+            );
+            head.set_body(gz).map_into_boxed_body()
+        }
+        Err(_) => head.set_body(bytes).map_into_boxed_body(),
+    };
+    Ok(ServiceResponse::new(req, res))
+}

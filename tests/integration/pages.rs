@@ -318,3 +318,36 @@ async fn hostile_text_is_escaped_everywhere() {
         "{page}"
     );
 }
+
+#[actix_web::test]
+async fn pages_are_gzipped_for_browsers_that_ask() {
+    use std::io::Read;
+    let app = spawn_app().await;
+    let plain = app.get("/").await;
+    assert_eq!(plain.header("content-encoding"), None);
+    let r = app
+        .send(
+            app.client
+                .get(app.url("/"))
+                .insert_header(("accept-encoding", "gzip, deflate, br")),
+            None,
+        )
+        .await;
+    assert_eq!(r.header("content-encoding").as_deref(), Some("gzip"));
+    assert!(r.body.len() < plain.body.len() / 2);
+    let mut html = Vec::new();
+    flate2::read::GzDecoder::new(&r.body[..])
+        .read_to_end(&mut html)
+        .unwrap();
+    assert_eq!(html, plain.body);
+    // JSON is left alone.
+    let j = app
+        .send(
+            app.client
+                .get(app.url("/api/v1/partners"))
+                .insert_header(("accept-encoding", "gzip")),
+            None,
+        )
+        .await;
+    assert_eq!(j.header("content-encoding"), None);
+}
