@@ -2,16 +2,14 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// Memory behaviour for a long-running server on glibc: large buffers (feed bodies, JSON pages)
-/// come from mmap and go back to the OS when freed, instead of the dynamic threshold growing until
-/// they stay in the heap; and few arenas, so freed memory is not spread over one per thread.
+/// Memory behaviour for a long-running server on glibc: one arena, so memory freed after a large
+/// render or page is reused instead of sitting in a per-thread heap. (A fixed, low mmap threshold also kept RSS down but made every 200 of
+/// a large feed pay for fresh pages: throughput fell to a third. See docs/PERFORMANCE.md.)
 fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets allocator parameters; called first thing, before other threads.
     unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 1024 * 1024);
+        libc::mallopt(libc::M_ARENA_MAX, 1);
     }
 }
 
