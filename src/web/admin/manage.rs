@@ -164,6 +164,44 @@ fn list(values: &HashMap<String, String>, k: &str) -> Option<Vec<String>> {
     })
 }
 
+/// The partner form as the API's input shape.
+fn partner_input(v: &HashMap<String, String>, slug: Option<String>) -> PartnerInput {
+    PartnerInput {
+        slug,
+        name: opt(v, "name"),
+        website: opt(v, "website"),
+        description: opt(v, "description"),
+    }
+}
+
+/// The action form as the API's input shape.
+fn action_input(v: &HashMap<String, String>, slug: Option<String>) -> ActionInput {
+    ActionInput {
+        slug,
+        title: opt(v, "title"),
+        description: opt(v, "description"),
+        hashtags: list(v, "hashtags"),
+        first_day: opt(v, "first_day"),
+        last_day: opt(v, "last_day"),
+        partners: list(v, "partners"),
+    }
+}
+
+/// The venue form as the API's input shape.
+fn venue_input(v: &HashMap<String, String>) -> VenueInput {
+    VenueInput {
+        name: opt(v, "name"),
+        address: opt(v, "address"),
+        city: opt(v, "city"),
+        region: opt(v, "region"),
+        postal_code: opt(v, "postal_code"),
+        country: opt(v, "country"),
+        lat: None,
+        lon: None,
+        timezone: opt(v, "timezone"),
+    }
+}
+
 async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -188,12 +226,7 @@ async fn create(
     let v = values.clone();
     let result: Result<(String, Option<String>), AppError> = match kind.as_str() {
         "partner" => {
-            let draft = PartnerDraft::try_from(PartnerInput {
-                slug: opt(&v, "slug"),
-                name: opt(&v, "name"),
-                website: opt(&v, "website"),
-                description: opt(&v, "description"),
-            });
+            let draft = PartnerDraft::try_from(partner_input(&v, opt(&v, "slug")));
             match draft {
                 Ok(d) => db::run(&state.pool, move |c| catalog::create_partner(c, &d))
                     .await
@@ -202,15 +235,7 @@ async fn create(
             }
         }
         "action" => {
-            let draft = ActionDraft::try_from(ActionInput {
-                slug: opt(&v, "slug"),
-                title: opt(&v, "title"),
-                description: opt(&v, "description"),
-                hashtags: list(&v, "hashtags"),
-                first_day: opt(&v, "first_day"),
-                last_day: opt(&v, "last_day"),
-                partners: list(&v, "partners"),
-            });
+            let draft = ActionDraft::try_from(action_input(&v, opt(&v, "slug")));
             match draft {
                 Ok(d) => db::run(&state.pool, move |c| catalog::create_action(c, &d))
                     .await
@@ -219,17 +244,7 @@ async fn create(
             }
         }
         "venue" => {
-            let draft = VenueDraft::try_from(VenueInput {
-                name: opt(&v, "name"),
-                address: opt(&v, "address"),
-                city: opt(&v, "city"),
-                region: opt(&v, "region"),
-                postal_code: opt(&v, "postal_code"),
-                country: opt(&v, "country"),
-                lat: None,
-                lon: None,
-                timezone: opt(&v, "timezone"),
-            });
+            let draft = VenueDraft::try_from(venue_input(&v));
             match draft {
                 Ok(d) => db::run(&state.pool, move |c| catalog::find_or_create_venue(c, &d))
                     .await
@@ -548,12 +563,7 @@ async fn edit(
     let v = values.clone();
     let target = slug.clone();
     let result = match kind.as_str() {
-        "partner" => match PartnerDraft::try_from(PartnerInput {
-            slug: Some(slug.clone()),
-            name: opt(&v, "name"),
-            website: opt(&v, "website"),
-            description: opt(&v, "description"),
-        }) {
+        "partner" => match PartnerDraft::try_from(partner_input(&v, Some(slug.clone()))) {
             Ok(d) => {
                 db::run(&state.pool, move |c| {
                     catalog::update_partner(c, &target, &d).map(|_| ())
@@ -562,15 +572,7 @@ async fn edit(
             }
             Err(e) => Err(e),
         },
-        "action" => match ActionDraft::try_from(ActionInput {
-            slug: Some(slug.clone()),
-            title: opt(&v, "title"),
-            description: opt(&v, "description"),
-            hashtags: list(&v, "hashtags"),
-            first_day: opt(&v, "first_day"),
-            last_day: opt(&v, "last_day"),
-            partners: list(&v, "partners"),
-        }) {
+        "action" => match ActionDraft::try_from(action_input(&v, Some(slug.clone()))) {
             Ok(d) => {
                 db::run(&state.pool, move |c| {
                     catalog::update_action(c, &target, &d).map(|_| ())
@@ -579,17 +581,7 @@ async fn edit(
             }
             Err(e) => Err(e),
         },
-        "venue" => match VenueDraft::try_from(VenueInput {
-            name: opt(&v, "name"),
-            address: opt(&v, "address"),
-            city: opt(&v, "city"),
-            region: opt(&v, "region"),
-            postal_code: opt(&v, "postal_code"),
-            country: opt(&v, "country"),
-            lat: None,
-            lon: None,
-            timezone: opt(&v, "timezone"),
-        }) {
+        "venue" => match VenueDraft::try_from(venue_input(&v)) {
             Ok(d) => {
                 let id = target.parse::<i32>().unwrap_or(0);
                 db::run(&state.pool, move |c| {
