@@ -301,11 +301,20 @@ async fn create(
             values,
             status: StatusCode::UNPROCESSABLE_ENTITY,
         },
-        Err(AppError::Conflict(m)) | Err(AppError::NotFound(m)) => Outcome {
+        Err(e @ (AppError::Conflict(_) | AppError::NotFound(_))) => Outcome {
             kind,
             message: None,
             secret: None,
-            errors: HashMap::from([("form".to_string(), m)]),
+            errors: HashMap::from([(
+                "form".to_string(),
+                Ctx::new(&req, &state, "")
+                    .t(if matches!(e, AppError::Conflict(_)) {
+                        "manage_exists"
+                    } else {
+                        "manage_no_partner"
+                    })
+                    .to_string(),
+            )]),
             values,
             status: StatusCode::UNPROCESSABLE_ENTITY,
         },
@@ -336,7 +345,7 @@ async fn revoke(
     let revoked = db::run(&state.pool, move |c| qa::revoke_token(c, &id)).await;
     let message = match revoked {
         Ok(_) => lang.t("manage_token_revoked").to_string(),
-        Err(AppError::NotFound(m)) => m,
+        Err(AppError::NotFound(_)) => lang.t("admin_none").to_string(),
         Err(e) => return Err(e),
     };
     let o = Outcome {
@@ -665,7 +674,7 @@ async fn user_op(
                 "manage_user_enabled"
             })
             .to_string(),
-        Err(AppError::NotFound(m)) => m,
+        Err(AppError::NotFound(_)) => lang.t("admin_none").to_string(),
         Err(e) => return Err(e),
     };
     let o = Outcome {

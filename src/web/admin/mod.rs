@@ -501,7 +501,13 @@ async fn new_event(
                 form.values.remove("venue_id");
                 form.values.remove("status");
             }
-            Err(AppError::Forbidden(m)) => return forbidden(&req, &state, &m),
+            Err(AppError::Forbidden(_)) => {
+                return forbidden(
+                    &req,
+                    &state,
+                    Ctx::new(&req, &state, "").t("admin_not_yours"),
+                )
+            }
             Err(AppError::NotFound(_)) => {}
             Err(e) => return Err(e),
         }
@@ -538,7 +544,13 @@ async fn edit_event(
     .await;
     let v: EventView = match found {
         Ok(v) => v,
-        Err(AppError::Forbidden(m)) => return forbidden(&req, &state, &m),
+        Err(AppError::Forbidden(_)) => {
+            return forbidden(
+                &req,
+                &state,
+                Ctx::new(&req, &state, "").t("admin_not_yours"),
+            )
+        }
         Err(AppError::NotFound(_)) => return crate::web::pages::not_found_page(&req, &state),
         Err(e) => return Err(e),
     };
@@ -608,9 +620,17 @@ async fn save(
             }
             render_form(&req, &state, user, id, form, errors, false).await
         }
-        Err(AppError::Forbidden(m)) => forbidden(&req, &state, &m),
+        Err(AppError::Forbidden(_)) => forbidden(
+            &req,
+            &state,
+            Ctx::new(&req, &state, "").t("admin_not_yours"),
+        ),
         Err(AppError::NotFound(_)) => crate::web::pages::not_found_page(&req, &state),
-        Err(AppError::Gone(m)) => forbidden(&req, &state, &m),
+        Err(AppError::Gone(_)) => forbidden(
+            &req,
+            &state,
+            Ctx::new(&req, &state, "").t("admin_event_deleted"),
+        ),
         Err(e) => Err(e),
     }
 }
@@ -661,9 +681,21 @@ async fn event_op(
     .await;
     match result {
         Ok(()) => Ok(redirect(&format!("/admin?done={op}"))),
-        Err(AppError::Forbidden(m)) | Err(AppError::Gone(m)) | Err(AppError::Conflict(m)) => {
-            forbidden(&req, &state, &m)
-        }
+        Err(AppError::Forbidden(_)) => forbidden(
+            &req,
+            &state,
+            Ctx::new(&req, &state, "").t("admin_not_yours"),
+        ),
+        Err(AppError::Gone(_)) => forbidden(
+            &req,
+            &state,
+            Ctx::new(&req, &state, "").t("admin_event_deleted"),
+        ),
+        Err(AppError::Conflict(_)) => forbidden(
+            &req,
+            &state,
+            Ctx::new(&req, &state, "").t("admin_not_deleted"),
+        ),
         Err(AppError::NotFound(_)) => crate::web::pages::not_found_page(&req, &state),
         Err(e) => Err(e),
     }

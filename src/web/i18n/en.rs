@@ -197,4 +197,12 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("manage_user_disabled", "User disabled; their sessions ended."),
     ("manage_user_enabled", "User enabled."),
     ("manage_not_yourself", "You cannot disable yourself."),
+    ("admin_not_yours", "This event belongs to another partner: only its hosts and admins may change it."),
+    ("admin_event_deleted", "This event was deleted; restore it from the recent changes first."),
+    ("admin_not_deleted", "This event is not deleted."),
+    ("manage_exists", "One with that slug, name or e-mail exists already."),
+    ("manage_no_partner", "There is no partner with that slug."),
+    ("manage_role_organizer", "organizer"),
+    ("manage_role_admin", "admin"),
+    ("submit_honeypot", "Leave this empty"),
 ];

@@ -197,4 +197,12 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("manage_user_disabled", "Usuario desactivado; sus sesiones terminaron."),
     ("manage_user_enabled", "Usuario activado."),
     ("manage_not_yourself", "No puedes desactivarte a ti."),
+    ("admin_not_yours", "Este evento es de otra organización: solo quienes lo organizan y las personas administradoras pueden cambiarlo."),
+    ("admin_event_deleted", "Este evento fue borrado; restáuralo antes desde los cambios recientes."),
+    ("admin_not_deleted", "Este evento no está borrado."),
+    ("manage_exists", "Ya existe uno con ese identificador, nombre o correo."),
+    ("manage_no_partner", "No existe una organización con ese identificador."),
+    ("manage_role_organizer", "organizadora"),
+    ("manage_role_admin", "administradora"),
+    ("submit_honeypot", "Deja esto vacío"),
 ];
