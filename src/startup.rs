@@ -55,6 +55,7 @@ impl Application {
             settings: Arc::new(settings),
         });
         actix_web::rt::spawn(watch_for_changes(state.clone()));
+        actix_web::rt::spawn(warm_feeds(state.clone()));
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(middleware::from_fn(crate::web::invalidate_feeds_on_write))
@@ -91,5 +92,25 @@ async fn watch_for_changes(state: web::Data<AppState>) {
             Ok(fp) => state.feeds.observe(fp),
             Err(e) => tracing::warn!(error = %e, "checking for database changes failed"),
         }
+    }
+}
+
+/// Renders the soonest events once at start, so the first feed requests are cheap cache misses.
+async fn warm_feeds(state: web::Data<AppState>) {
+    let st = state.clone();
+    let days = i64::from(state.settings.feeds.past_days);
+    let from = crate::domain::time::Bound::Instant(
+        (chrono::Utc::now().date_naive() - chrono::Duration::days(days))
+            .and_time(chrono::NaiveTime::MIN),
+    );
+    let warmed = db::run(&state.pool, move |c| {
+        let n = st.fragments.warm(c, &st.links, from);
+        crate::web::feeds::release_freed_memory();
+        n
+    })
+    .await;
+    match warmed {
+        Ok(n) => tracing::debug!(events = n, "rendered the soonest events for the feeds"),
+        Err(e) => tracing::warn!(error = %e, "warming the feed cache failed"),
     }
 }

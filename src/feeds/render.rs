@@ -208,6 +208,41 @@ impl FragmentCache {
         }
     }
 
+    /// Renders the soonest events of the feed window ahead of time (as many as the budget holds,
+    /// at about 1.4 KB each), so the first feed requests after a start find them ready.
+    pub fn warm(&self, conn: &mut DbConn, links: &Links, from: Bound) -> Result<usize, AppError> {
+        let filter = q::Filter {
+            from: Some(from),
+            include_deleted: true,
+            ..q::Filter::default()
+        };
+        let most = i64::try_from(self.budget / 1400).unwrap_or(0);
+        let keys = q::list_keys(conn, &filter, most)?;
+        let ids: Vec<i32> = keys.iter().map(|(id, _)| *id).collect();
+        let stamp = catalog::catalog_stamp(conn)?;
+        let views = q::views_by_ids(conn, &ids)?;
+        let mut cache = self.lock();
+        if cache.stamp != stamp {
+            cache.by_id.clear();
+            cache.bytes = 0;
+            cache.stamp = stamp;
+        }
+        for v in &views {
+            let fragment = Arc::new(ical::render_event(v, links));
+            if cache.bytes + fragment.len() > self.budget {
+                break;
+            }
+            cache.bytes += fragment.len();
+            if let Some((_, old)) = cache
+                .by_id
+                .insert(v.event.id, (v.event.updated_at, fragment))
+            {
+                cache.bytes = cache.bytes.saturating_sub(old.len());
+            }
+        }
+        Ok(cache.by_id.len())
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, FragmentMap> {
         match self.entries.lock() {
             Ok(g) => g,

@@ -238,7 +238,7 @@ fn respond(req: &HttpRequest, entry: &CachedFeed, cache_control: &HeaderValue) -
 /// A feed render allocates several times its size for a moment (rows, VEVENTs, the body); give
 /// what was freed back to the operating system so a large render does not leave the process
 /// holding it (glibc keeps freed memory in its arenas otherwise).
-fn release_freed_memory() {
+pub fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns unused memory at the top of glibc's heaps to the OS; it
     // takes no pointers and is safe to call at any time from any thread.
