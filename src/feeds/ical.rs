@@ -3,7 +3,7 @@
 //! We write the feed ourselves rather than through the `icalendar` crate's `Display`, which
 //! leaves `\r` unescaped in TEXT, does not escape X- properties, and adds a fresh `DTSTAMP` and
 //! random `UID` to VTIMEZONE sub-components, so the bytes (and the ETag) would change on every
-//! render. `icalendar` reads our output back in the tests. Every line goes through
+//! render. The tests read our output back with python `icalendar` and Mozilla `ical.js`. Every line goes through
 //! [`text::fold_line`]; every TEXT value through [`text::escape_text_into`].
 
 use std::collections::BTreeMap;
