@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{csrf_ok, forbidden, form_pairs, require};
+use super::{checked_form, forbidden, require};
 use crate::db::models::{ApiToken, Partner, Venue};
 use crate::db::queries::auth as qa;
 use crate::db::queries::catalog::{self, ActionView};
@@ -212,14 +212,10 @@ async fn create(
         Ok(u) => u,
         Err(resp) => return Ok(resp),
     };
-    let pairs = form_pairs(&body)?;
-    if !csrf_ok(&user, &pairs) {
-        return forbidden(
-            &req,
-            &state,
-            Ctx::new(&req, &state, "").t("admin_csrf_failed"),
-        );
-    }
+    let pairs = match checked_form(&req, &state, &user, &body)? {
+        Ok(pairs) => pairs,
+        Err(refused) => return Ok(refused),
+    };
     let kind = kind.into_inner();
     let values: HashMap<String, String> = pairs.into_iter().filter(|(k, _)| k != "csrf").collect();
     let lang = Ctx::new(&req, &state, "").lang;
@@ -333,12 +329,8 @@ async fn revoke(
         Ok(u) => u,
         Err(resp) => return Ok(resp),
     };
-    if !csrf_ok(&user, &form_pairs(&body)?) {
-        return forbidden(
-            &req,
-            &state,
-            Ctx::new(&req, &state, "").t("admin_csrf_failed"),
-        );
+    if let Err(refused) = checked_form(&req, &state, &user, &body)? {
+        return Ok(refused);
     }
     let id = id.into_inner().to_string();
     let lang = Ctx::new(&req, &state, "").lang;
@@ -397,39 +389,42 @@ fn field(
     }
 }
 
-fn partner_fields(v: &HashMap<String, String>) -> Vec<Field> {
-    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
-    vec![
-        field("name", "manage_name", "text", g("name")),
-        field("website", "website", "url", g("website")),
-        field("description", "form_description", "text", g("description")),
-    ]
+/// An edit form's fields, (name, label key, input type), filled from `v`.
+fn fields(
+    v: &HashMap<String, String>,
+    spec: &[(&'static str, &'static str, &'static str)],
+) -> Vec<Field> {
+    spec.iter()
+        .map(|(name, label, kind)| {
+            field(name, label, kind, v.get(*name).cloned().unwrap_or_default())
+        })
+        .collect()
 }
 
-fn action_fields(v: &HashMap<String, String>) -> Vec<Field> {
-    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
-    vec![
-        field("title", "form_title", "text", g("title")),
-        field("description", "form_description", "text", g("description")),
-        field("hashtags", "manage_hashtags", "text", g("hashtags")),
-        field("first_day", "manage_first_day", "date", g("first_day")),
-        field("last_day", "manage_last_day", "date", g("last_day")),
-        field("partners", "manage_lead_partners", "text", g("partners")),
-    ]
-}
+const PARTNER_FIELDS: &[(&str, &str, &str)] = &[
+    ("name", "manage_name", "text"),
+    ("website", "website", "url"),
+    ("description", "form_description", "text"),
+];
 
-fn venue_fields(v: &HashMap<String, String>) -> Vec<Field> {
-    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
-    vec![
-        field("name", "form_venue_name", "text", g("name")),
-        field("address", "form_address", "text", g("address")),
-        field("city", "form_city", "text", g("city")),
-        field("region", "form_region", "text", g("region")),
-        field("postal_code", "form_postal", "text", g("postal_code")),
-        field("country", "form_country", "text", g("country")),
-        field("timezone", "form_venue_tz", "text", g("timezone")),
-    ]
-}
+const ACTION_FIELDS: &[(&str, &str, &str)] = &[
+    ("title", "form_title", "text"),
+    ("description", "form_description", "text"),
+    ("hashtags", "manage_hashtags", "text"),
+    ("first_day", "manage_first_day", "date"),
+    ("last_day", "manage_last_day", "date"),
+    ("partners", "manage_lead_partners", "text"),
+];
+
+const VENUE_FIELDS: &[(&str, &str, &str)] = &[
+    ("name", "form_venue_name", "text"),
+    ("address", "form_address", "text"),
+    ("city", "form_city", "text"),
+    ("region", "form_region", "text"),
+    ("postal_code", "form_postal", "text"),
+    ("country", "form_country", "text"),
+    ("timezone", "form_venue_tz", "text"),
+];
 
 async fn edit_page(
     req: &HttpRequest,
@@ -441,9 +436,9 @@ async fn edit_page(
     errors: HashMap<String, String>,
 ) -> Result<HttpResponse, AppError> {
     let fields = match kind {
-        "partner" => partner_fields(&values),
-        "venue" => venue_fields(&values),
-        _ => action_fields(&values),
+        "partner" => fields(&values, PARTNER_FIELDS),
+        "venue" => fields(&values, VENUE_FIELDS),
+        _ => fields(&values, ACTION_FIELDS),
     };
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -559,14 +554,10 @@ async fn edit(
         Ok(u) => u,
         Err(resp) => return Ok(resp),
     };
-    let pairs = form_pairs(&body)?;
-    if !csrf_ok(&user, &pairs) {
-        return forbidden(
-            &req,
-            &state,
-            Ctx::new(&req, &state, "").t("admin_csrf_failed"),
-        );
-    }
+    let pairs = match checked_form(&req, &state, &user, &body)? {
+        Ok(pairs) => pairs,
+        Err(refused) => return Ok(refused),
+    };
     let (kind, slug) = path.into_inner();
     let values: HashMap<String, String> = pairs.into_iter().filter(|(k, _)| k != "csrf").collect();
     let v = values.clone();
@@ -645,12 +636,8 @@ async fn user_op(
         Ok(u) => u,
         Err(resp) => return Ok(resp),
     };
-    if !csrf_ok(&user, &form_pairs(&body)?) {
-        return forbidden(
-            &req,
-            &state,
-            Ctx::new(&req, &state, "").t("admin_csrf_failed"),
-        );
+    if let Err(refused) = checked_form(&req, &state, &user, &body)? {
+        return Ok(refused);
     }
     let (id, op) = path.into_inner();
     let disable = match op.as_str() {

@@ -121,9 +121,25 @@ fn principal(user: &SessionUser) -> Principal {
 }
 
 /// Reads a urlencoded form body (keeps repeated and unknown fields as typed).
-fn form_pairs(body: &[u8]) -> Result<Vec<(String, String)>, AppError> {
+pub(crate) fn form_pairs(body: &[u8]) -> Result<Vec<(String, String)>, AppError> {
     serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
         .map_err(|e| AppError::BadRequest(format!("the form could not be read: {e}")))
+}
+
+/// A form posted in a session: its fields, or — without the session's CSRF token — the
+/// not-allowed page to answer with.
+fn checked_form(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &SessionUser,
+    body: &[u8],
+) -> Result<Result<Vec<(String, String)>, HttpResponse>, AppError> {
+    let pairs = form_pairs(body)?;
+    if csrf_ok(user, &pairs) {
+        Ok(Ok(pairs))
+    } else {
+        forbidden(req, state, Ctx::new(req, state, "").t("admin_csrf_failed")).map(Err)
+    }
 }
 
 fn csrf_ok(user: &SessionUser, pairs: &[(String, String)]) -> bool {
@@ -284,12 +300,8 @@ async fn logout(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let user = require(&req, &state).await?;
-    if !csrf_ok(&user, &form_pairs(&body)?) {
-        return forbidden(
-            &req,
-            &state,
-            Ctx::new(&req, &state, "").t("admin_csrf_failed"),
-        );
+    if let Err(refused) = checked_form(&req, &state, &user, &body)? {
+        return Ok(refused);
     }
     if let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) {
         db::run(&state.pool, move |c| Ok(qa::end_session(c, &token)?)).await?;
@@ -575,14 +587,10 @@ async fn save(
     id: Option<i32>,
 ) -> Result<HttpResponse, AppError> {
     let user = require(&req, &state).await?;
-    let pairs = form_pairs(&body)?;
-    if !csrf_ok(&user, &pairs) {
-        return forbidden(
-            &req,
-            &state,
-            Ctx::new(&req, &state, "").t("admin_csrf_failed"),
-        );
-    }
+    let pairs = match checked_form(&req, &state, &user, &body)? {
+        Ok(pairs) => pairs,
+        Err(refused) => return Ok(refused),
+    };
     let form = EventForm::from_pairs(pairs);
     let input = match form.to_input() {
         Ok(i) => i,
@@ -660,12 +668,8 @@ async fn event_op(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let user = require(&req, &state).await?;
-    if !csrf_ok(&user, &form_pairs(&body)?) {
-        return forbidden(
-            &req,
-            &state,
-            Ctx::new(&req, &state, "").t("admin_csrf_failed"),
-        );
+    if let Err(refused) = checked_form(&req, &state, &user, &body)? {
+        return Ok(refused);
     }
     let (id, op) = path.into_inner();
     let who = principal(&user);

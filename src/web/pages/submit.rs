@@ -16,6 +16,7 @@ use crate::db::{self, queries::catalog, queries::events as q};
 use crate::error::AppError;
 use crate::startup::AppState;
 use crate::web::admin::form::{form_field, EventForm};
+use crate::web::admin::form_pairs;
 use crate::web::limit::Limiter;
 
 const CSRF_COOKIE: &str = "turnout_submit_csrf";
@@ -109,8 +110,7 @@ async fn submit(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let pairs = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
-        .map_err(|e| AppError::BadRequest(format!("the form could not be read: {e}")))?;
+    let pairs = form_pairs(&body)?;
     let form = EventForm::from_pairs(pairs);
     let lang = Ctx::new(&req, &state, "").lang;
     let expected = req
