@@ -6,24 +6,51 @@ use base64::Engine;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
-/// An authenticated caller. A principal without a partner is an admin.
+/// Who is acting. A public submitter is neither an admin nor an organizer: it may only propose
+/// events (they wait for moderation) and is never named beyond `public` (no address, no name).
 #[derive(Clone, PartialEq, Eq)]
-pub struct Principal {
-    /// Shown in revision history: `token:NAME`, `user:EMAIL`, `cli`.
-    pub actor: String,
-    pub partner_id: Option<i32>,
+pub enum Principal {
+    /// Everything. `actor` as shown in revision history: `token:NAME`, `user:EMAIL`, `cli:…`.
+    Admin { actor: String },
+    /// Events its partner hosts or co-hosts.
+    Organizer { actor: String, partner_id: i32 },
+    /// Someone on `/submit`.
+    Public,
 }
 
 impl Principal {
+    /// An admin without a partner, an organizer with one.
+    pub fn new(actor: String, partner_id: Option<i32>) -> Principal {
+        match partner_id {
+            Some(partner_id) => Principal::Organizer { actor, partner_id },
+            None => Principal::Admin { actor },
+        }
+    }
+
     pub fn is_admin(&self) -> bool {
-        self.partner_id.is_none()
+        matches!(self, Principal::Admin { .. })
+    }
+
+    /// The organizer's partner.
+    pub fn partner_id(&self) -> Option<i32> {
+        match self {
+            Principal::Organizer { partner_id, .. } => Some(*partner_id),
+            _ => None,
+        }
+    }
+
+    /// As revision history shows it.
+    pub fn actor(&self) -> &str {
+        match self {
+            Principal::Admin { actor } | Principal::Organizer { actor, .. } => actor,
+            Principal::Public => "public",
+        }
     }
 
     /// The command line acts as an admin.
     pub fn cli(what: &str) -> Principal {
-        Principal {
+        Principal::Admin {
             actor: format!("cli:{what}"),
-            partner_id: None,
         }
     }
 }
@@ -31,10 +58,20 @@ impl Principal {
 impl std::fmt::Debug for Principal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Principal")
-            .field("actor", &self.actor)
-            .field("partner_id", &self.partner_id)
+            .field("actor", &self.actor())
+            .field("partner_id", &self.partner_id())
             .finish()
     }
+}
+
+/// Constant-time comparison of secrets (CSRF tokens): the time taken does not depend on where
+/// the first difference is.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 pub const TOKEN_PREFIX: &str = "tnt_";
@@ -101,6 +138,26 @@ mod tests {
         assert_eq!(t.hash, hash_token(&t.plaintext));
         assert_ne!(t.plaintext, new_token().plaintext);
         assert!(!format!("{t:?}").contains(&t.plaintext));
+    }
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "ab"));
+        assert!(!same_secret("", "a"));
+    }
+
+    #[test]
+    fn public_is_neither_admin_nor_organizer() {
+        assert!(!Principal::Public.is_admin());
+        assert_eq!(Principal::Public.partner_id(), None);
+        assert_eq!(Principal::Public.actor(), "public");
+        assert!(Principal::new("user:a".into(), None).is_admin());
+        assert_eq!(
+            Principal::new("user:a".into(), Some(3)).partner_id(),
+            Some(3)
+        );
     }
 
     #[test]

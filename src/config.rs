@@ -15,6 +15,12 @@ pub struct Settings {
     pub database_url: String,
     /// Shown in page titles and feed names.
     pub site_name: String,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (CIDRs or addresses, as written).
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+    /// `trusted_proxies`, parsed by `validate`.
+    #[serde(skip)]
+    pub proxies: Vec<ipnet::IpNet>,
     pub database: DatabaseSettings,
     pub feeds: FeedSettings,
     pub api: ApiSettings,
@@ -25,6 +31,8 @@ pub struct Settings {
 pub struct DatabaseSettings {
     pub pool_size: u32,
     pub busy_timeout_ms: u32,
+    /// How often the server looks for writes made by other processes, in milliseconds.
+    pub change_poll_ms: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -68,6 +76,8 @@ impl Settings {
             config::Environment::with_prefix("TURNOUT")
                 .prefix_separator("_")
                 .separator("__")
+                .list_separator(",")
+                .with_list_parse_key("trusted_proxies")
                 .try_parsing(true),
         );
         let settings: Settings = builder
@@ -78,7 +88,8 @@ impl Settings {
         settings.validate()
     }
 
-    fn validate(mut self) -> anyhow::Result<Settings> {
+    /// Checks and normalizes settings (also after a test or the CLI changed them).
+    pub fn validate(mut self) -> anyhow::Result<Settings> {
         self.listen.parse::<SocketAddr>().with_context(|| {
             format!(
                 "listen: {:?} is not an address like 127.0.0.1:8080",
@@ -102,6 +113,10 @@ impl Settings {
         if self.site_name.is_empty() || self.site_name.chars().any(char::is_control) {
             bail!("site_name must be a non-empty single line");
         }
+        self.proxies = parse_proxies(&self.trusted_proxies)?;
+        if self.database.change_poll_ms < 100 {
+            bail!("database.change_poll_ms must be at least 100");
+        }
         if self.database.pool_size == 0 {
             bail!("database.pool_size must be at least 1");
         }
@@ -124,10 +139,34 @@ impl Settings {
         PathBuf::from(path)
     }
 
+    /// Whether `ip` is one of the trusted reverse proxies.
+    pub fn is_trusted_proxy(&self, ip: std::net::IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.proxies.iter().any(|net| net.contains(&ip))
+    }
+
     /// True when links are served over https (cookies get `Secure`).
     pub fn is_https(&self) -> bool {
         self.base_url.starts_with("https://")
     }
+}
+
+/// `10.0.0.0/8`, `::1`, `192.0.2.10` (an address alone is that one host); blanks are ignored.
+fn parse_proxies(list: &[String]) -> anyhow::Result<Vec<ipnet::IpNet>> {
+    let mut out = Vec::new();
+    for raw in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        let net = match raw.parse::<ipnet::IpNet>() {
+            Ok(net) => net.trunc(),
+            Err(_) => match raw.parse::<std::net::IpAddr>() {
+                Ok(ip) => ipnet::IpNet::from(ip.to_canonical()),
+                Err(_) => bail!(
+                    "trusted_proxies: {raw:?} is not an address or CIDR like 10.0.0.0/8 or ::1"
+                ),
+            },
+        };
+        out.push(net);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -146,6 +185,25 @@ mod tests {
         let mut s = Settings::load(None).expect("defaults");
         s.database_url = "sqlite:///var/lib/t.db".into();
         assert_eq!(s.database_path(), PathBuf::from("/var/lib/t.db"));
+    }
+
+    #[test]
+    fn trusted_proxies_parse_and_match() {
+        let mut s = Settings::load(None).expect("defaults");
+        assert!(s.proxies.is_empty());
+        s.trusted_proxies = vec!["10.0.0.0/8".into(), " ::1 ".into(), "192.0.2.10".into()];
+        let s = s.validate().expect("valid");
+        let ip = |a: &str| a.parse::<std::net::IpAddr>().expect("address");
+        assert!(s.is_trusted_proxy(ip("10.1.2.3")));
+        assert!(s.is_trusted_proxy(ip("::ffff:10.1.2.3")));
+        assert!(s.is_trusted_proxy(ip("::1")));
+        assert!(s.is_trusted_proxy(ip("192.0.2.10")));
+        assert!(!s.is_trusted_proxy(ip("192.0.2.11")));
+        assert!(!s.is_trusted_proxy(ip("127.0.0.1")));
+        let mut bad = Settings::load(None).expect("defaults");
+        bad.trusted_proxies = vec!["10.0.0.0/33".into()];
+        let err = bad.validate().expect_err("refused").to_string();
+        assert!(err.contains("trusted_proxies"), "{err}");
     }
 
     #[test]

@@ -137,7 +137,7 @@ pub fn load_if_empty(
                 tags: Some(e.tags),
                 status: Some(e.status),
             };
-            events::create(conn, &who, input, "approved", uid_host)?;
+            events::create(conn, &who, input, uid_host)?;
         }
         Ok(count)
     })

@@ -8,6 +8,8 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod feeds;
+pub mod limit;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 pub mod web;

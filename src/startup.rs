@@ -13,17 +13,7 @@ use crate::feeds::cache::FeedCache;
 use crate::feeds::json::Links;
 use crate::feeds::render::FragmentCache;
 
-/// Shared by every handler.
-pub struct AppState {
-    pub pool: Pool,
-    pub settings: Arc<Settings>,
-    pub links: Links,
-    pub feeds: FeedCache,
-    /// Rendered VEVENTs reused across feed renders.
-    pub fragments: FragmentCache,
-    pub login_limits: crate::web::admin::LoginLimits,
-    pub submit_limit: crate::web::limit::Limiter,
-}
+pub use crate::state::AppState;
 
 /// Bytes of rendered VEVENTs kept between feed renders.
 const FRAGMENT_BUDGET: usize = 4 * 1024 * 1024;
@@ -49,7 +39,8 @@ impl Application {
             pool,
             feeds,
             fragments: FragmentCache::new(FRAGMENT_BUDGET),
-            login_limits: crate::web::admin::LoginLimits::default(),
+            addresses: crate::limit::AddressKeys::default(),
+            login_limits: crate::limit::LoginLimits::default(),
             submit_limit: crate::web::pages::submit::limiter(),
             links: Links::new(&settings.base_url),
             settings: Arc::new(settings),
@@ -58,7 +49,7 @@ impl Application {
         actix_web::rt::spawn(warm_feeds(state.clone()));
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(middleware::from_fn(crate::web::invalidate_feeds_on_write))
+                .wrap(middleware::from_fn(crate::web::finish_responses))
                 .wrap(middleware::from_fn(crate::web::gzip_pages))
                 .wrap(middleware::from_fn(crate::telemetry::log_requests))
                 .app_data(state.clone())
@@ -79,9 +70,11 @@ impl Application {
 }
 
 /// Notices writes made by other processes (`turnout import`, a second server) and drops cached
-/// feeds; writes made through this server invalidate at once (see `web::invalidate_feeds_on_write`).
+/// feeds; writes made through this server invalidate at once (see `AppState::write`).
 async fn watch_for_changes(state: web::Data<AppState>) {
-    let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(2));
+    let mut tick = actix_web::rt::time::interval(std::time::Duration::from_millis(u64::from(
+        state.settings.database.change_poll_ms,
+    )));
     loop {
         tick.tick().await;
         match db::run(&state.pool, |c| {

@@ -4,6 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::*;
+use crate::domain::event::Review;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = partners)]
@@ -123,11 +124,28 @@ pub struct Event {
     #[diesel(deserialize_as = FastTimestamp)]
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
+    /// When it stopped being public (deleted or rejected after approval); only events that had
+    /// been public have it.
+    pub unpublished_at: Option<NaiveDateTime>,
+    /// An admin deleted or rejected it; only an admin may undo that.
+    pub removed_by_admin: bool,
 }
 
 impl Event {
+    /// Approved and not deleted: everything of it may be shown.
     pub fn is_public(&self) -> bool {
-        self.review == "approved" && self.deleted_at.is_none()
+        self.review == Review::Approved.as_str() && self.deleted_at.is_none()
+    }
+
+    /// Was public and is not any more (deleted, or rejected after approval). Public outputs
+    /// show it only as a removed event: a 410, a tombstone, a minimal cancelled VEVENT.
+    pub fn is_unpublished(&self) -> bool {
+        !self.is_public() && self.unpublished_at.is_some()
+    }
+
+    /// What subscribers see as cancelled: cancelled by its organizers, or removed.
+    pub fn shows_as_cancelled(&self) -> bool {
+        self.status == "cancelled" || !self.is_public()
     }
 }
 

@@ -84,6 +84,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        unpublished_at -> Nullable<Timestamp>,
+        removed_by_admin -> Bool,
     }
 }
 

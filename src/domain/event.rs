@@ -47,6 +47,33 @@ impl Status {
     }
 }
 
+/// Moderation state: only approved events are public.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Review {
+    Approved,
+    Pending,
+    Rejected,
+}
+
+impl Review {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Review::Approved => "approved",
+            Review::Pending => "pending",
+            Review::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Review> {
+        match s {
+            "approved" => Some(Review::Approved),
+            "pending" => Some(Review::Pending),
+            "rejected" => Some(Review::Rejected),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
 pub enum Role {
     #[default]

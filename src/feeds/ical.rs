@@ -115,7 +115,7 @@ pub fn location(v: &EventView) -> Option<String> {
 fn description(v: &EventView, page: &str) -> String {
     let e = &v.event;
     let mut d = String::with_capacity(e.description.len() + 256);
-    if e.deleted_at.is_some() || e.status == "cancelled" {
+    if e.shows_as_cancelled() {
         d.push_str("This event is cancelled.\n\n");
     }
     d.push_str(&e.description);
@@ -199,12 +199,17 @@ fn write_event(
 ) {
     let e = &v.event;
     let page = links.page(&format!("/events/{}", e.id));
-    let cancelled = e.deleted_at.is_some() || e.status == "cancelled";
+    let cancelled = e.shows_as_cancelled();
+    // A removed event (deleted, or rejected after approval) stays only so that subscribed
+    // calendars drop it: its identity, time and cancellation, nothing of what it said or where.
+    let removed = !e.is_public();
     raw_line(out, "BEGIN", "VEVENT");
     text_line(out, line, "UID", &e.uid);
     stamp_line(out, "DTSTAMP", e.updated_at);
-    stamp_line(out, "CREATED", e.created_at);
-    stamp_line(out, "LAST-MODIFIED", e.updated_at);
+    if !removed {
+        stamp_line(out, "CREATED", e.created_at);
+        stamp_line(out, "LAST-MODIFIED", e.updated_at);
+    }
     out.push_str("SEQUENCE:");
     out.push_str(&e.sequence.to_string());
     out.push_str("\r\n");
@@ -237,6 +242,11 @@ fn write_event(
             }
             fold_line(line, out);
         }
+    }
+    if removed {
+        raw_line(out, "SUMMARY", "Cancelled event");
+        raw_line(out, "END", "VEVENT");
+        return;
     }
     let summary = if cancelled {
         format!("Cancelled: {}", e.title)

@@ -105,7 +105,7 @@ fn list_header(
             }
         }
         Spec::Tag(tag) => {
-            let name = catalog::tag_name(conn, tag.trim_start_matches('#'))?
+            let name = catalog::public_tag_name(conn, tag.trim_start_matches('#'))?
                 .ok_or_else(|| unknown("tag", tag))?;
             filter.tag = Some(name.clone());
             Header {
@@ -213,7 +213,7 @@ impl FragmentCache {
     pub fn warm(&self, conn: &mut DbConn, links: &Links, from: Bound) -> Result<usize, AppError> {
         let filter = q::Filter {
             from: Some(from),
-            include_deleted: true,
+            include_unpublished: true,
             ..q::Filter::default()
         };
         let most = i64::try_from(self.budget / 1400).unwrap_or(0);
@@ -263,10 +263,8 @@ pub fn render(
     let site = &settings.site_name;
     let (header, keys) = match spec {
         Spec::Event(id) => {
-            let event = q::event_by_id(conn, *id)?;
-            if event.review != "approved" {
-                return Err(AppError::NotFound(format!("There is no event {id}.")));
-            }
+            // A removed event's own feed is gone (410); list feeds keep a minimal VEVENT.
+            let event = q::public_event(conn, *id)?;
             let header = Header {
                 name: event.title.clone(),
                 description: format!("{} — from {site}", event.title),
@@ -279,7 +277,7 @@ pub fn render(
         list => {
             let mut filter = q::Filter {
                 from: Some(from),
-                include_deleted: true,
+                include_unpublished: true,
                 ..q::Filter::default()
             };
             let mut header = list_header(conn, list, site, &mut filter)?;

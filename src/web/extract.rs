@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use crate::auth::Principal;
 use crate::db;
 use crate::error::{AppError, FieldError};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A request body, read up to the configured size cap. It is parsed by [`Body::json`] inside the
 /// handler, after authentication, so a caller without a valid token learns nothing from

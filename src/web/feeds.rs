@@ -12,7 +12,7 @@ use crate::domain::time::Bound;
 use crate::error::AppError;
 use crate::feeds::cache::{CachedFeed, Encoding};
 use crate::feeds::render::{render, Spec};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let get_or_head = || web::route().guard(guard::Any(guard::Get()).or(guard::Head()));
@@ -36,7 +36,16 @@ pub struct FeedParams {
 }
 
 fn not_found(message: String) -> HttpResponse {
-    HttpResponse::NotFound()
+    plain(HttpResponse::NotFound(), message)
+}
+
+/// A removed event's feed: calendars that subscribed to it alone stop asking.
+fn gone(message: String) -> HttpResponse {
+    plain(HttpResponse::Gone(), message)
+}
+
+fn plain(mut builder: actix_web::HttpResponseBuilder, message: String) -> HttpResponse {
+    builder
         .content_type("text/plain; charset=utf-8")
         .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
         .body(message + "\n")
@@ -138,6 +147,7 @@ async fn serve(req: HttpRequest, state: web::Data<AppState>, spec: Spec) -> Http
                     r.newest_change,
                 ),
                 Err(AppError::NotFound(m)) => return not_found(m),
+                Err(AppError::Gone(m)) => return gone(m),
                 Err(e) => return actix_web::ResponseError::error_response(&e),
             }
         }

@@ -1,5 +1,6 @@
 //! `spawn_app`: the real application on a random port over a fresh SQLite file, and a client.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use awc::http::StatusCode;
@@ -87,6 +88,11 @@ impl Response {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// `spawn_app` with settings changed by `change` (validated as the server would).
+pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     LazyLock::force(&TRACING);
     let dir = tempfile::Builder::new()
         .prefix("turnout-test")
@@ -96,6 +102,8 @@ pub async fn spawn_app() -> TestApp {
     settings.database_url = dir.path().join("turnout.db").to_string_lossy().into_owned();
     settings.listen = "127.0.0.1:0".into();
     settings.base_url = BASE_URL.into();
+    change(&mut settings);
+    let settings = settings.validate().expect("valid settings");
     let app = Application::build(settings.clone()).expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
@@ -246,4 +254,121 @@ pub fn event(title: &str, start: &str, end: &str, tz: &str) -> Value {
         "partners": [{"slug": "mijente", "role": "host"}],
         "tags": ["NoTechForICE"]
     })
+}
+
+/// A client that keeps cookies, like a browser.
+pub struct Browser<'a> {
+    app: &'a TestApp,
+    pub cookies: HashMap<String, String>,
+    /// Sent as X-Forwarded-For (a client behind a trusted proxy).
+    pub forwarded_for: Option<String>,
+}
+
+pub fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {page}"))
+        + marker.len();
+    page[start..start + page[start..].find('"').unwrap()].to_string()
+}
+
+impl<'a> Browser<'a> {
+    pub fn new(app: &'a TestApp) -> Self {
+        Browser {
+            app,
+            cookies: HashMap::new(),
+            forwarded_for: None,
+        }
+    }
+
+    fn remember(&mut self, r: &Response) {
+        for v in r.headers.get_all("set-cookie") {
+            let v = v.to_str().unwrap();
+            let pair = v.split(';').next().unwrap();
+            let (k, val) = pair.split_once('=').unwrap();
+            if val.is_empty() || v.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_string(), val.to_string());
+            }
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub async fn get(&mut self, path: &str) -> Response {
+        let req = self
+            .app
+            .client
+            .get(self.app.url(path))
+            .insert_header(("cookie", self.cookie_header()));
+        let req = match &self.forwarded_for {
+            Some(xff) => req.insert_header(("x-forwarded-for", xff.as_str())),
+            None => req,
+        };
+        let r = self.app.send(req, None).await;
+        self.remember(&r);
+        r
+    }
+
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Response {
+        let body = serde_urlencoded::to_string(form).unwrap();
+        let req = self
+            .app
+            .client
+            .post(self.app.url(path))
+            .insert_header(("cookie", self.cookie_header()))
+            .insert_header(("content-type", "application/x-www-form-urlencoded"));
+        let req = match &self.forwarded_for {
+            Some(xff) => req.insert_header(("x-forwarded-for", xff.as_str())),
+            None => req,
+        };
+        let res = req.send_body(body).await;
+        let mut res = res.expect("sent");
+        let body = res.body().limit(16 * 1024 * 1024).await.unwrap().to_vec();
+        let r = Response {
+            status: res.status(),
+            headers: res.headers().clone(),
+            body,
+        };
+        self.remember(&r);
+        r
+    }
+
+    pub async fn login(&mut self, email: &str, password: &str) -> Response {
+        let page = String::from_utf8(self.get("/admin/login").await.body).unwrap();
+        let csrf = hidden(&page, "csrf");
+        self.post(
+            "/admin/login",
+            &[
+                ("csrf", &csrf),
+                ("next", "/admin"),
+                ("email", email),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+
+    /// The CSRF token of the session (from any admin page).
+    pub async fn csrf(&mut self) -> String {
+        let page = String::from_utf8(self.get("/admin").await.body).unwrap();
+        hidden(&page, "csrf")
+    }
+}
+
+pub fn text(r: &Response) -> String {
+    String::from_utf8_lossy(&r.body).into_owned()
+}
+
+pub fn user(app: &TestApp, email: &str, role: &str, partner: Option<&str>) -> String {
+    let mut conn = turnout::db::connect(&app.settings).unwrap();
+    turnout::db::queries::auth::create_user(&mut conn, email, role, partner).unwrap()
 }

@@ -19,10 +19,7 @@ pub fn principal_for_token(conn: &mut DbConn, token: &str) -> QueryResult<Option
         .select(ApiToken::as_select())
         .first(conn)
         .optional()?;
-    Ok(found.map(|t| Principal {
-        actor: format!("token:{}", t.name),
-        partner_id: t.partner_id,
-    }))
+    Ok(found.map(|t| Principal::new(format!("token:{}", t.name), t.partner_id)))
 }
 
 fn partner_id(conn: &mut DbConn, slug: Option<&str>) -> Result<Option<i32>, AppError> {

@@ -6,9 +6,12 @@ use diesel::prelude::*;
 use diesel::AggregateExpressionMethods;
 
 use crate::db::models::*;
-use crate::db::schema::{action_partners, actions, event_partners, events, partners, tags, venues};
+use crate::db::schema::{
+    action_partners, actions, event_partners, event_tags, events, partners, tags, venues,
+};
 use crate::db::DbConn;
 use crate::domain::catalog::{ActionDraft, PartnerDraft, VenueDraft};
+use crate::domain::event::Role;
 use crate::domain::Errors;
 use crate::error::AppError;
 
@@ -273,6 +276,49 @@ pub fn list_public_venues(conn: &mut DbConn) -> QueryResult<Vec<Venue>> {
         .load(conn)
 }
 
+/// Venues the event form offers. Admins get every venue; an organizer gets the venues of public
+/// events, of the events its partner may edit, and venues no event uses yet (made by an admin),
+/// but never a place known only from a pending submission or a removed event.
+pub fn venues_for_editor(
+    conn: &mut DbConn,
+    who: &crate::auth::Principal,
+) -> QueryResult<Vec<Venue>> {
+    let mut q = venues::table.into_boxed();
+    if !who.is_admin() {
+        let pid = who.partner_id().unwrap_or(-1);
+        let public = events::table
+            .filter(events::review.eq("approved"))
+            .filter(events::deleted_at.is_null())
+            .filter(events::venue_id.is_not_null())
+            .select(events::venue_id.assume_not_null());
+        let editors = [Role::Host, Role::CoHost].map(Role::as_str);
+        let own = events::table
+            .filter(
+                events::id.eq_any(
+                    event_partners::table
+                        .filter(event_partners::partner_id.eq(pid))
+                        .filter(event_partners::role.eq_any(editors))
+                        .select(event_partners::event_id),
+                ),
+            )
+            .filter(events::venue_id.is_not_null())
+            .select(events::venue_id.assume_not_null());
+        let used = events::table
+            .filter(events::venue_id.is_not_null())
+            .select(events::venue_id.assume_not_null());
+        q = q.filter(
+            venues::id
+                .eq_any(public)
+                .or(venues::id.eq_any(own))
+                .or(diesel::dsl::not(venues::id.eq_any(used))),
+        );
+    }
+    q.order((venues::city, venues::name))
+        .limit(2000)
+        .select(Venue::as_select())
+        .load(conn)
+}
+
 /// Partners an event lists, with their roles (for permission checks).
 pub fn event_partner_roles(conn: &mut DbConn, event_id: i32) -> QueryResult<Vec<(i32, String)>> {
     event_partners::table
@@ -281,10 +327,22 @@ pub fn event_partner_roles(conn: &mut DbConn, event_id: i32) -> QueryResult<Vec<
         .load(conn)
 }
 
-/// A tag's stored spelling, matched case-insensitively.
-pub fn tag_name(conn: &mut DbConn, name: &str) -> QueryResult<Option<String>> {
+/// A tag's stored spelling, matched case-insensitively — only if a public event carries it, so
+/// that tags of pending submissions or removed events cannot be probed.
+pub fn public_tag_name(conn: &mut DbConn, name: &str) -> QueryResult<Option<String>> {
+    let public_events = events::table
+        .filter(events::review.eq("approved"))
+        .filter(events::deleted_at.is_null())
+        .select(events::id);
     tags::table
         .filter(tags::name.eq(name))
+        .filter(
+            tags::id.eq_any(
+                event_tags::table
+                    .filter(event_tags::event_id.eq_any(public_events))
+                    .select(event_tags::tag_id),
+            ),
+        )
         .select(tags::name)
         .first(conn)
         .optional()

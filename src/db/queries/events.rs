@@ -17,7 +17,7 @@ use crate::db::schema::{
 use crate::db::DbConn;
 use crate::domain::catalog::VenueInput;
 use crate::domain::event::{
-    EventDraft, EventInput, PartnerRef, Role, Status, VenueChoice, VenueLookup,
+    EventDraft, EventInput, PartnerRef, Review, Role, Status, VenueChoice, VenueLookup,
 };
 use crate::domain::time::{self, Bound};
 use crate::error::AppError;
@@ -213,16 +213,23 @@ fn single_view(conn: &mut DbConn, event: Event) -> Result<EventView, AppError> {
         .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("event view vanished")))
 }
 
-/// The one public read of a single event: 404 unless approved, 410 once deleted.
+/// The one public read of a single event: 410 once it was removed (deleted, or rejected after
+/// it had been approved), 404 if it never was public.
 pub fn public_view(conn: &mut DbConn, id: i32) -> Result<EventView, AppError> {
-    let event = event_by_id(conn, id)?;
-    if event.review != "approved" {
-        return Err(AppError::NotFound(format!("there is no event {id}")));
-    }
-    if event.deleted_at.is_some() {
-        return Err(AppError::Gone(format!("event {id} was deleted")));
-    }
+    let event = public_event(conn, id)?;
     single_view(conn, event)
+}
+
+/// The event row if the public may see it (see `public_view`).
+pub fn public_event(conn: &mut DbConn, id: i32) -> Result<Event, AppError> {
+    let event = event_by_id(conn, id)?;
+    if event.is_public() {
+        Ok(event)
+    } else if event.is_unpublished() {
+        Err(AppError::Gone(format!("event {id} was removed")))
+    } else {
+        Err(AppError::NotFound(format!("there is no event {id}")))
+    }
 }
 
 /// Validates `input` against the database (venue zone), then resolves slugs.
@@ -411,7 +418,7 @@ fn ensure_own_partner(
     who: &Principal,
     draft: &mut EventDraft,
 ) -> Result<(), AppError> {
-    let Some(pid) = who.partner_id else {
+    let Some(pid) = who.partner_id() else {
         return Ok(());
     };
     let slug: String = partners::table
@@ -437,10 +444,16 @@ fn ensure_own_partner(
     }
 }
 
-/// Organizers may change only events their partner hosts or co-hosts.
+/// Organizers may change only events their partner hosts or co-hosts; the public nothing.
 pub fn authorize(conn: &mut DbConn, who: &Principal, event_id: i32) -> Result<(), AppError> {
-    let Some(pid) = who.partner_id else {
-        return Ok(());
+    let pid = match who {
+        Principal::Admin { .. } => return Ok(()),
+        Principal::Public => {
+            return Err(AppError::Forbidden(format!(
+                "event {event_id} can only be changed by its hosts and admins"
+            )))
+        }
+        Principal::Organizer { partner_id, .. } => *partner_id,
     };
     let roles = event_partner_roles(conn, event_id)?;
     let allowed = roles
@@ -455,14 +468,19 @@ pub fn authorize(conn: &mut DbConn, who: &Principal, event_id: i32) -> Result<()
     }
 }
 
-/// Creates an event. `review` is `approved` for trusted callers, `pending` for submissions.
+/// Creates an event: approved for admins and organizers, pending (waiting for moderation) for
+/// the public.
 pub fn create(
     conn: &mut DbConn,
     who: &Principal,
     input: EventInput,
-    review: &str,
     uid_host: &str,
 ) -> Result<EventView, AppError> {
+    let review = match who {
+        Principal::Public => Review::Pending,
+        _ => Review::Approved,
+    }
+    .as_str();
     crate::db::write_tx(conn, |conn| {
         let mut draft = validate(conn, input)?;
         ensure_own_partner(conn, who, &mut draft)?;
@@ -488,27 +506,41 @@ pub fn create(
             .get_result(conn)?;
         write_links(conn, event.id, &refs, &draft.tags)?;
         let view = single_view(conn, event)?;
-        record(conn, &view, "create", &who.actor, at)?;
+        record(conn, &view, "create", who.actor(), at)?;
         Ok(view)
     })
 }
 
-/// Replaces an event's content with `input` (already merged for PATCH). Bumps `sequence` when
-/// time, place or status changes; writes nothing when nothing changed.
+/// Replaces an event's content with `input`. Bumps `sequence` when time, place or status
+/// changes; writes nothing when nothing changed.
 pub fn update(
     conn: &mut DbConn,
     who: &Principal,
     id: i32,
     input: EventInput,
 ) -> Result<EventView, AppError> {
+    update_with(conn, who, id, |_| Ok(input))
+}
+
+/// Updates an event with the input `change` makes of its current state (a merge patch, a
+/// cancellation, a form that keeps the uid). The read, the permission check and the write
+/// happen in one write transaction, so concurrent changes of different fields never undo each
+/// other.
+pub fn update_with(
+    conn: &mut DbConn,
+    who: &Principal,
+    id: i32,
+    change: impl FnOnce(&EventView) -> Result<EventInput, AppError>,
+) -> Result<EventView, AppError> {
     crate::db::write_tx(conn, |conn| {
         let before = view_by_id(conn, id)?;
+        authorize(conn, who, id)?;
         if before.event.deleted_at.is_some() {
             return Err(AppError::Gone(format!(
                 "event {id} was deleted; restore it first"
             )));
         }
-        authorize(conn, who, id)?;
+        let input = change(&before)?;
         let mut draft = validate(conn, input)?;
         ensure_own_partner(conn, who, &mut draft)?;
         let refs = resolve_refs(conn, &draft)?;
@@ -550,21 +582,23 @@ pub fn update(
         } else {
             "update"
         };
-        record(conn, &view, kind, &who.actor, at)?;
+        record(conn, &view, kind, who.actor(), at)?;
         Ok(view)
     })
 }
 
 /// Marks an event cancelled (it stays listed, so subscribers see the cancellation).
 pub fn cancel(conn: &mut DbConn, who: &Principal, id: i32) -> Result<EventView, AppError> {
-    let current = view_by_id(conn, id)?;
-    let mut input = current.to_input(false);
-    input.status = Some(Status::Cancelled);
-    update(conn, who, id, input)
+    update_with(conn, who, id, |current| {
+        let mut input = current.to_input(false);
+        input.status = Some(Status::Cancelled);
+        Ok(input)
+    })
 }
 
-/// Soft delete: the row stays (restorable), leaves public listings, and shows as a tombstone in
-/// `updated_since` syncs.
+/// Soft delete: the row stays (restorable) and its uid is never reused, but the event is
+/// unpublished: its page and `.ics` answer 410, feeds keep only a minimal cancelled VEVENT, and
+/// `updated_since` syncs get a tombstone (when it had been public).
 pub fn delete(conn: &mut DbConn, who: &Principal, id: i32) -> Result<(), AppError> {
     crate::db::write_tx(conn, |conn| {
         let event = event_by_id(conn, id)?;
@@ -573,35 +607,52 @@ pub fn delete(conn: &mut DbConn, who: &Principal, id: i32) -> Result<(), AppErro
             return Err(AppError::Gone(format!("event {id} was already deleted")));
         }
         let at = now();
+        let unpublished_at = if event.is_public() {
+            Some(at)
+        } else {
+            event.unpublished_at
+        };
         diesel::update(events::table.find(id))
             .set((
                 events::deleted_at.eq(Some(at)),
+                events::unpublished_at.eq(unpublished_at),
+                events::removed_by_admin.eq(who.is_admin()),
                 events::updated_at.eq(at),
                 events::sequence.eq(event.sequence + 1),
             ))
             .execute(conn)?;
         let view = view_by_id(conn, id)?;
-        record(conn, &view, "delete", &who.actor, at)
+        record(conn, &view, "delete", who.actor(), at)
     })
 }
 
+/// Undoes a delete. Only an admin may undo an admin's delete or rejection.
 pub fn restore(conn: &mut DbConn, who: &Principal, id: i32) -> Result<EventView, AppError> {
     crate::db::write_tx(conn, |conn| {
         let event = event_by_id(conn, id)?;
         authorize(conn, who, id)?;
+        if !who.is_admin() && (event.removed_by_admin || event.review == Review::Rejected.as_str())
+        {
+            return Err(AppError::Forbidden(format!(
+                "event {id} was removed by an admin; only an admin may restore it"
+            )));
+        }
         if event.deleted_at.is_none() {
             return Err(AppError::Conflict(format!("event {id} is not deleted")));
         }
         let at = now();
+        let approved = event.review == Review::Approved.as_str();
         diesel::update(events::table.find(id))
             .set((
                 events::deleted_at.eq(None::<NaiveDateTime>),
+                events::unpublished_at.eq(if approved { None } else { event.unpublished_at }),
+                events::removed_by_admin.eq(!approved && event.removed_by_admin),
                 events::updated_at.eq(at),
                 events::sequence.eq(event.sequence + 1),
             ))
             .execute(conn)?;
         let view = view_by_id(conn, id)?;
-        record(conn, &view, "restore", &who.actor, at)?;
+        record(conn, &view, "restore", who.actor(), at)?;
         Ok(view)
     })
 }
@@ -634,7 +685,7 @@ pub fn upsert(
         None => None,
     };
     match existing {
-        None => create(conn, who, input, "approved", uid_host).map(|_| Upserted::Created),
+        None => create(conn, who, input, uid_host).map(|_| Upserted::Created),
         Some(e) if e.deleted_at.is_some() => Ok(Upserted::SkippedDeleted),
         Some(e) => {
             let before = e.updated_at;
@@ -662,8 +713,9 @@ pub struct Filter {
     pub q: Option<String>,
     pub statuses: Vec<String>,
     pub updated_since: Option<NaiveDateTime>,
-    /// Include soft-deleted events (feeds show them as cancelled).
-    pub include_deleted: bool,
+    /// Include unpublished events (feeds keep them as minimal cancelled VEVENTs, so that
+    /// subscribed calendars drop them).
+    pub include_unpublished: bool,
     /// Latest first (the archive); otherwise soonest first.
     pub newest_first: bool,
 }
@@ -726,12 +778,16 @@ fn escape_like(s: &str) -> String {
 
 /// Public events matching `f` (not yet ordered or limited).
 fn filtered(f: &Filter) -> events::BoxedQuery<'static, diesel::sqlite::Sqlite> {
-    let mut q = events::table
-        .filter(events::review.eq("approved"))
-        .into_boxed();
-    if !f.include_deleted {
-        q = q.filter(events::deleted_at.is_null());
-    }
+    let public = events::review
+        .eq(Review::Approved.as_str())
+        .and(events::deleted_at.is_null());
+    let mut q = if f.include_unpublished {
+        events::table
+            .filter(public.or(events::unpublished_at.is_not_null()))
+            .into_boxed()
+    } else {
+        events::table.filter(public).into_boxed()
+    };
     match f.from {
         Some(Bound::Date(d)) => {
             q = q.filter(events::end_local.gt(d.and_time(chrono::NaiveTime::MIN)))
@@ -920,19 +976,24 @@ pub fn views_by_ids(conn: &mut DbConn, ids: &[i32]) -> QueryResult<Vec<EventView
     load_views(conn, rows)
 }
 
-/// Tombstones for a sync: events deleted after `since` that had been public.
-pub fn deleted_since(
+/// Tombstones for a sync: events that stopped being public after `since` (deleted, or
+/// rejected after approval) and are not public again.
+pub fn unpublished_since(
     conn: &mut DbConn,
     since: NaiveDateTime,
 ) -> QueryResult<Vec<(i32, String, NaiveDateTime)>> {
     events::table
-        .filter(events::review.eq("approved"))
-        .filter(events::deleted_at.gt(since))
-        .order((events::deleted_at.asc(), events::id.asc()))
+        .filter(events::unpublished_at.gt(since))
+        .filter(
+            events::review
+                .ne(Review::Approved.as_str())
+                .or(events::deleted_at.is_not_null()),
+        )
+        .order((events::unpublished_at.asc(), events::id.asc()))
         .select((
             events::id,
             events::uid,
-            events::deleted_at.assume_not_null(),
+            events::unpublished_at.assume_not_null(),
         ))
         .load(conn)
 }
@@ -954,12 +1015,13 @@ pub fn count_events(conn: &mut DbConn) -> QueryResult<i64> {
     events::table.count().get_result(conn)
 }
 
-/// Approves or rejects a pending submission.
+/// Approves or rejects an event. Rejecting one that was public unpublishes it as a delete does
+/// (410, tombstone, minimal cancelled VEVENT); approving publishes it (again).
 pub fn set_review(
     conn: &mut DbConn,
     who: &Principal,
     id: i32,
-    review: &str,
+    review: Review,
 ) -> Result<EventView, AppError> {
     crate::db::write_tx(conn, |conn| {
         let event = event_by_id(conn, id)?;
@@ -968,25 +1030,35 @@ pub fn set_review(
                 "only admins moderate submissions".into(),
             ));
         }
-        if event.review == review {
+        if event.review == review.as_str() {
             return single_view(conn, event);
         }
         let at = now();
+        let (unpublished_at, removed_by_admin, sequence) = match review {
+            Review::Rejected if event.is_public() => (Some(at), true, event.sequence + 1),
+            Review::Rejected => (event.unpublished_at, true, event.sequence),
+            // Published again: subscribers must take it back.
+            _ if event.deleted_at.is_none() && event.unpublished_at.is_some() => {
+                (None, false, event.sequence + 1)
+            }
+            _ => (event.unpublished_at, event.removed_by_admin, event.sequence),
+        };
         diesel::update(events::table.find(id))
-            .set((events::review.eq(review), events::updated_at.eq(at)))
+            .set((
+                events::review.eq(review.as_str()),
+                events::unpublished_at.eq(unpublished_at),
+                events::removed_by_admin.eq(removed_by_admin),
+                events::sequence.eq(sequence),
+                events::updated_at.eq(at),
+            ))
             .execute(conn)?;
         let view = view_by_id(conn, id)?;
-        record(
-            conn,
-            &view,
-            if review == "approved" {
-                "approve"
-            } else {
-                "reject"
-            },
-            &who.actor,
-            at,
-        )?;
+        let kind = if review == Review::Approved {
+            "approve"
+        } else {
+            "reject"
+        };
+        record(conn, &view, kind, who.actor(), at)?;
         Ok(view)
     })
 }
@@ -994,7 +1066,7 @@ pub fn set_review(
 /// Events waiting for moderation, oldest first.
 pub fn pending(conn: &mut DbConn) -> QueryResult<Vec<EventView>> {
     let rows = events::table
-        .filter(events::review.eq("pending"))
+        .filter(events::review.eq(Review::Pending.as_str()))
         .filter(events::deleted_at.is_null())
         .order(events::created_at.asc())
         .limit(200)
@@ -1003,7 +1075,8 @@ pub fn pending(conn: &mut DbConn) -> QueryResult<Vec<EventView>> {
     load_views(conn, rows)
 }
 
-/// The latest changes, newest first, with the title each event has now.
+/// The latest changes, newest first, with the title each event has now. An organizer
+/// (`partner_id`) sees only the events it may edit: those its partner hosts or co-hosts.
 pub fn recent_revisions(
     conn: &mut DbConn,
     partner_id: Option<i32>,
@@ -1013,10 +1086,12 @@ pub fn recent_revisions(
         .inner_join(events::table)
         .into_boxed();
     if let Some(pid) = partner_id {
+        let editors = [Role::Host, Role::CoHost].map(Role::as_str);
         q = q.filter(
             events::id.eq_any(
                 event_partners::table
                     .filter(event_partners::partner_id.eq(pid))
+                    .filter(event_partners::role.eq_any(editors))
                     .select(event_partners::event_id),
             ),
         );

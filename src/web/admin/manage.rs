@@ -16,7 +16,7 @@ use crate::domain::catalog::{
     ActionDraft, ActionInput, PartnerDraft, PartnerInput, VenueDraft, VenueInput,
 };
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::pages::{page, Ctx};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -224,7 +224,8 @@ async fn create(
         "partner" => {
             let draft = PartnerDraft::try_from(partner_input(&v, opt(&v, "slug")));
             match draft {
-                Ok(d) => db::run(&state.pool, move |c| catalog::create_partner(c, &d))
+                Ok(d) => state
+                    .write(move |c| catalog::create_partner(c, &d))
                     .await
                     .map(|p| (format!("{} {}", lang.t("manage_created"), p.name), None)),
                 Err(e) => Err(e),
@@ -233,7 +234,8 @@ async fn create(
         "action" => {
             let draft = ActionDraft::try_from(action_input(&v, opt(&v, "slug")));
             match draft {
-                Ok(d) => db::run(&state.pool, move |c| catalog::create_action(c, &d))
+                Ok(d) => state
+                    .write(move |c| catalog::create_action(c, &d))
                     .await
                     .map(|a| (format!("{} {}", lang.t("manage_created"), a.title), None)),
                 Err(e) => Err(e),
@@ -242,7 +244,8 @@ async fn create(
         "venue" => {
             let draft = VenueDraft::try_from(venue_input(&v));
             match draft {
-                Ok(d) => db::run(&state.pool, move |c| catalog::find_or_create_venue(c, &d))
+                Ok(d) => state
+                    .write(move |c| catalog::find_or_create_venue(c, &d))
                     .await
                     .map(|x| (format!("{} {}", lang.t("manage_created"), x.name), None)),
                 Err(e) => Err(e),
@@ -565,29 +568,26 @@ async fn edit(
     let result = match kind.as_str() {
         "partner" => match PartnerDraft::try_from(partner_input(&v, Some(slug.clone()))) {
             Ok(d) => {
-                db::run(&state.pool, move |c| {
-                    catalog::update_partner(c, &target, &d).map(|_| ())
-                })
-                .await
+                state
+                    .write(move |c| catalog::update_partner(c, &target, &d).map(|_| ()))
+                    .await
             }
             Err(e) => Err(e),
         },
         "action" => match ActionDraft::try_from(action_input(&v, Some(slug.clone()))) {
             Ok(d) => {
-                db::run(&state.pool, move |c| {
-                    catalog::update_action(c, &target, &d).map(|_| ())
-                })
-                .await
+                state
+                    .write(move |c| catalog::update_action(c, &target, &d).map(|_| ()))
+                    .await
             }
             Err(e) => Err(e),
         },
         "venue" => match VenueDraft::try_from(venue_input(&v)) {
             Ok(d) => {
                 let id = target.parse::<i32>().unwrap_or(0);
-                db::run(&state.pool, move |c| {
-                    catalog::update_venue(c, id, &d).map(|_| ())
-                })
-                .await
+                state
+                    .write(move |c| catalog::update_venue(c, id, &d).map(|_| ()))
+                    .await
             }
             Err(e) => Err(e),
         },

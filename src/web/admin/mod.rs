@@ -6,7 +6,6 @@ pub mod form;
 mod manage;
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
@@ -21,31 +20,16 @@ use crate::db::queries::auth::{self as qa, SessionUser};
 use crate::db::queries::events::{self as q, EventView, Filter};
 use crate::db::queries::{self, catalog};
 use crate::db::{self};
+use crate::domain::event::Review;
 use crate::domain::time::Bound;
 use crate::error::AppError;
-use crate::startup::AppState;
-use crate::web::limit::Limiter;
+use crate::state::AppState;
 use crate::web::pages::view::EventCard;
 use crate::web::pages::{page, Ctx};
 
 pub const SESSION_COOKIE: &str = "turnout_session";
 const LOGIN_CSRF_COOKIE: &str = "turnout_login_csrf";
 const SESSION_HOURS: i64 = 12;
-
-/// Login attempts: per client address and per e-mail address.
-pub struct LoginLimits {
-    pub by_client: Limiter,
-    pub by_email: Limiter,
-}
-
-impl Default for LoginLimits {
-    fn default() -> Self {
-        LoginLimits {
-            by_client: Limiter::new(20, Duration::from_secs(15 * 60)),
-            by_email: Limiter::new(8, Duration::from_secs(15 * 60)),
-        }
-    }
-}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(dashboard))
@@ -59,15 +43,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/events/{id}", web::post().to(update_event))
         .route("/admin/events/{id}/{op}", web::post().to(event_op))
         .configure(manage::configure);
-}
-
-/// Constant-time string comparison (CSRF tokens).
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 
 fn cookie<'a>(state: &AppState, name: &'a str, value: String, path: &'a str) -> Cookie<'a> {
@@ -110,14 +85,14 @@ async fn require(req: &HttpRequest, state: &web::Data<AppState>) -> Result<Sessi
 }
 
 fn principal(user: &SessionUser) -> Principal {
-    Principal {
-        actor: format!("user:{}", user.email),
-        partner_id: if user.role == "admin" {
+    Principal::new(
+        format!("user:{}", user.email),
+        if user.role == "admin" {
             None
         } else {
             user.partner_id
         },
-    }
+    )
 }
 
 /// Reads a urlencoded form body (keeps repeated and unknown fields as typed).
@@ -145,7 +120,7 @@ fn checked_form(
 fn csrf_ok(user: &SessionUser, pairs: &[(String, String)]) -> bool {
     pairs
         .iter()
-        .any(|(k, v)| k == "csrf" && same(v, &user.csrf))
+        .any(|(k, v)| k == "csrf" && auth::same_secret(v, &user.csrf))
 }
 
 #[derive(Template)]
@@ -183,10 +158,11 @@ struct NextQuery {
     next: Option<String>,
 }
 
+/// Where to go after logging in: a path of the admin on this site, or the dashboard.
 fn safe_next(next: Option<&str>) -> String {
-    next.filter(|n| n.starts_with("/admin") && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or("/admin")
-        .to_string()
+    crate::web::local_path(next.unwrap_or(""))
+        .filter(|p| p == "/admin" || p.starts_with("/admin/") || p.starts_with("/admin?"))
+        .unwrap_or_else(|| "/admin".to_string())
 }
 
 async fn login_form(
@@ -207,12 +183,6 @@ async fn login_form(
     resp.add_cookie(&cookie(&state, LOGIN_CSRF_COOKIE, csrf, "/admin/login"))
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
     Ok(resp)
-}
-
-fn client_key(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
 }
 
 async fn login(
@@ -256,26 +226,36 @@ async fn login(
         Ok(resp)
     };
     let lang = Ctx::new(&req, &state, "").lang;
-    if expected.is_empty() || !same(&csrf, &expected) {
+    if expected.is_empty() || !auth::same_secret(&csrf, &expected) {
         return again(lang.t("admin_csrf_failed"), StatusCode::FORBIDDEN);
     }
-    let client = client_key(&req);
-    let email_key = email.to_lowercase();
-    if !state.login_limits.by_client.allowed(&client)
-        || !state.login_limits.by_email.allowed(&email_key)
-    {
+    // Every attempt counts before the password is checked, so parallel guesses cannot slip
+    // past the limits; the account itself is only ever slowed down, never locked.
+    let limits = &state.login_limits;
+    let client = crate::web::client::client_key(&req, &state);
+    let account = email.to_lowercase();
+    let pair = format!("{account}\n{client}");
+    if !limits.by_address.try_hit(&client) {
         return again(lang.t("admin_too_many"), StatusCode::TOO_MANY_REQUESTS);
+    }
+    if !limits.by_address_and_account.try_hit(&pair) {
+        return again(lang.t("admin_too_many"), StatusCode::TOO_MANY_REQUESTS);
+    }
+    let wait = limits.by_account.delay(&account);
+    if !wait.is_zero() {
+        actix_web::rt::time::sleep(wait).await;
     }
     let lookup = email.clone();
     let user = db::run(&state.pool, move |c| Ok(qa::user_by_email(c, &lookup)?)).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
     let ok = web::block(move || auth::verify_password(&password, hash.as_deref())).await?;
     let Some(user) = user.filter(|_| ok) else {
-        state.login_limits.by_client.hit(&client);
-        state.login_limits.by_email.hit(&email_key);
+        limits.by_account.fail(&account);
         return again(lang.t("admin_bad_login"), StatusCode::UNAUTHORIZED);
     };
-    state.login_limits.by_email.clear(&email_key);
+    limits.by_address_and_account.clear(&pair);
+    limits.by_address.refund(&client);
+    limits.by_account.clear(&account);
     let user_id = user.id;
     let (token, _) = db::run(&state.pool, move |c| {
         Ok(qa::create_session(c, user_id, SESSION_HOURS)?)
@@ -347,7 +327,7 @@ async fn dashboard(
     let (upcoming, pending, revisions) = db::run(&state.pool, move |c| {
         let f = Filter {
             from: Some(Bound::Instant(queries::now())),
-            partner_id: who.partner_id,
+            partner_id: who.partner_id(),
             ..Filter::default()
         };
         let (upcoming, _) = q::list(c, &f, None, 100)?;
@@ -356,7 +336,7 @@ async fn dashboard(
         } else {
             Vec::new()
         };
-        let revisions = q::recent_revisions(c, who.partner_id, 30)?;
+        let revisions = q::recent_revisions(c, who.partner_id(), 30)?;
         Ok((upcoming, pending, revisions))
     })
     .await?;
@@ -439,14 +419,9 @@ async fn render_form(
     errors: HashMap<String, String>,
     cancelled: bool,
 ) -> Result<HttpResponse, AppError> {
-    let (venues, actions, partners) = db::run(&state.pool, |c| {
-        use crate::db::schema::venues;
-        use diesel::prelude::*;
-        let venues = venues::table
-            .order((venues::city, venues::name))
-            .limit(2000)
-            .select(Venue::as_select())
-            .load(c)?;
+    let who = principal(&user);
+    let (venues, actions, partners) = db::run(&state.pool, move |c| {
+        let venues = catalog::venues_for_editor(c, &who)?;
         let actions = catalog::list_actions(c)?
             .into_iter()
             .map(|a| (a.action.slug, a.action.title))
@@ -604,16 +579,17 @@ async fn save(
     };
     let who = principal(&user);
     let host = state.links.host().to_string();
-    let result = db::run(&state.pool, move |c| match id {
-        None => q::create(c, &who, input, "approved", &host),
-        Some(id) => {
-            // Keep what the form does not show (uid).
-            let mut input = input;
-            input.uid = Some(q::event_by_id(c, id)?.uid);
-            q::update(c, &who, id, input)
-        }
-    })
-    .await;
+    let result = state
+        .write(move |c| match id {
+            None => q::create(c, &who, input, &host),
+            Some(id) => q::update_with(c, &who, id, |current| {
+                // Keep what the form does not show (uid).
+                let mut input = input;
+                input.uid = Some(current.event.uid.clone());
+                Ok(input)
+            }),
+        })
+        .await;
     match result {
         Ok(_) => Ok(redirect(if id.is_some() {
             "/admin?done=saved"
@@ -674,15 +650,16 @@ async fn event_op(
     let (id, op) = path.into_inner();
     let who = principal(&user);
     let op_name = op.clone();
-    let result = db::run(&state.pool, move |c| match op_name.as_str() {
-        "cancel" => q::cancel(c, &who, id).map(|_| ()),
-        "delete" => q::delete(c, &who, id),
-        "restore" => q::restore(c, &who, id).map(|_| ()),
-        "approve" => q::set_review(c, &who, id, "approved").map(|_| ()),
-        "reject" => q::set_review(c, &who, id, "rejected").map(|_| ()),
-        _ => Err(AppError::NotFound(format!("no operation {op_name:?}"))),
-    })
-    .await;
+    let result = state
+        .write(move |c| match op_name.as_str() {
+            "cancel" => q::cancel(c, &who, id).map(|_| ()),
+            "delete" => q::delete(c, &who, id),
+            "restore" => q::restore(c, &who, id).map(|_| ()),
+            "approve" => q::set_review(c, &who, id, Review::Approved).map(|_| ()),
+            "reject" => q::set_review(c, &who, id, Review::Rejected).map(|_| ()),
+            _ => Err(AppError::NotFound(format!("no operation {op_name:?}"))),
+        })
+        .await;
     match result {
         Ok(()) => Ok(redirect(&format!("/admin?done={op}"))),
         Err(AppError::Forbidden(_)) => forbidden(

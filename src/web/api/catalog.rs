@@ -10,7 +10,7 @@ use crate::domain::catalog::{
 };
 use crate::error::AppError;
 use crate::feeds::json::{ActionJson, PartnerJson, VenueJson};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::extract::{Auth, Body};
 
 fn admin_only(auth: &Auth, what: &str) -> Result<(), AppError> {
@@ -49,7 +49,7 @@ pub async fn create_partner(
     admin_only(&auth, "partners")?;
     let input: PartnerInput = body.json()?;
     let draft = PartnerDraft::try_from(input)?;
-    let p = db::run(&state.pool, move |c| q::create_partner(c, &draft)).await?;
+    let p = state.write(move |c| q::create_partner(c, &draft)).await?;
     created(&PartnerJson::new(&p, &state.links))
 }
 
@@ -83,11 +83,12 @@ pub async fn create_action(
     admin_only(&auth, "actions")?;
     let input: ActionInput = body.json()?;
     let draft = ActionDraft::try_from(input)?;
-    let view = db::run(&state.pool, move |c| {
-        let a = q::create_action(c, &draft)?;
-        q::action_view(c, a)
-    })
-    .await?;
+    let view = state
+        .write(move |c| {
+            let a = q::create_action(c, &draft)?;
+            q::action_view(c, a)
+        })
+        .await?;
     created(&ActionJson::new(&view, &state.links))
 }
 
@@ -106,14 +107,15 @@ pub async fn create_venue(
 ) -> Result<HttpResponse, AppError> {
     let input: VenueInput = body.json()?;
     let draft = VenueDraft::try_from(input)?;
-    let (v, new) = db::run(&state.pool, move |c| {
-        let existing = q::find_venue(c, &draft)?;
-        match existing {
-            Some(v) => Ok((v, false)),
-            None => Ok((q::create_venue(c, &draft)?, true)),
-        }
-    })
-    .await?;
+    let (v, new) = state
+        .write(move |c| {
+            let existing = q::find_venue(c, &draft)?;
+            match existing {
+                Some(v) => Ok((v, false)),
+                None => Ok((q::create_venue(c, &draft)?, true)),
+            }
+        })
+        .await?;
     if new {
         created(&VenueJson::from(&v))
     } else {

@@ -12,7 +12,7 @@ use crate::domain::time::{self, Bound};
 use crate::domain::Errors;
 use crate::error::AppError;
 use crate::feeds::json::EventJson;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::extract::{parse_json, Auth, Body};
 
 /// Query parameters of `GET /api/v1/events` (all optional, all strings so errors name them).
@@ -197,7 +197,7 @@ pub async fn list(
         let (views, next) = q::list(conn, &parsed.filter, cursor, limit)?;
         // Tombstones come with the first page of a sync.
         let deleted = match (parsed.filter.updated_since, cursor) {
-            (Some(since), None) => Some(q::deleted_since(conn, since)?),
+            (Some(since), None) => Some(q::unpublished_since(conn, since)?),
             (Some(_), Some(_)) => Some(Vec::new()),
             _ => None,
         };
@@ -254,10 +254,9 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let input: EventInput = body.json()?;
     let host = state.links.host().to_string();
-    let view = db::run(&state.pool, move |c| {
-        q::create(c, &who, input, "approved", &host)
-    })
-    .await?;
+    let view = state
+        .write(move |c| q::create(c, &who, input, &host))
+        .await?;
     let body = EventJson::new(&view, &state.links);
     let mut resp = created(&body)?;
     if let Ok(v) = header::HeaderValue::from_str(&format!("/api/v1/events/{}", body.id)) {
@@ -274,20 +273,17 @@ pub async fn patch(
 ) -> Result<HttpResponse, AppError> {
     let patch: serde_json::Map<String, serde_json::Value> = body.json()?;
     let id = event_id(&id)?;
-    let view = db::run(&state.pool, move |c| {
-        let current = q::view_by_id(c, id)?;
-        if current.event.deleted_at.is_some() {
-            return Err(AppError::Gone(format!(
-                "event {id} was deleted; restore it first"
-            )));
-        }
-        q::authorize(c, &who, id)?;
-        let merged = merge_patch(&current.to_input(false), patch)?;
-        let bytes = serde_json::to_vec(&merged)?;
-        let input: EventInput = parse_json(&bytes)?;
-        q::update(c, &who, id, input)
-    })
-    .await?;
+    // The patch is parsed before the write lock; it is merged with the event as it is inside
+    // the write transaction, so concurrent patches of different fields both stay.
+    let view = state
+        .write(move |c| {
+            q::update_with(c, &who, id, |current| {
+                let merged = merge_patch(&current.to_input(false), patch)?;
+                let bytes = serde_json::to_vec(&merged)?;
+                parse_json::<EventInput>(&bytes)
+            })
+        })
+        .await?;
     ok(&EventJson::new(&view, &state.links))
 }
 
@@ -297,7 +293,7 @@ pub async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = event_id(&id)?;
-    db::run(&state.pool, move |c| q::delete(c, &who, id)).await?;
+    state.write(move |c| q::delete(c, &who, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -307,14 +303,7 @@ pub async fn cancel(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = event_id(&id)?;
-    let view = db::run(&state.pool, move |c| {
-        let e = q::event_by_id(c, id)?;
-        if e.deleted_at.is_some() {
-            return Err(AppError::Gone(format!("event {id} was deleted")));
-        }
-        q::cancel(c, &who, id)
-    })
-    .await?;
+    let view = state.write(move |c| q::cancel(c, &who, id)).await?;
     ok(&EventJson::new(&view, &state.links))
 }
 
@@ -324,7 +313,7 @@ pub async fn restore(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = event_id(&id)?;
-    let view = db::run(&state.pool, move |c| q::restore(c, &who, id)).await?;
+    let view = state.write(move |c| q::restore(c, &who, id)).await?;
     ok(&EventJson::new(&view, &state.links))
 }
 

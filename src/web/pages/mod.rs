@@ -18,7 +18,7 @@ use crate::db::queries::events::{self as q, Cursor, EventView, Filter};
 use crate::db::{self, queries};
 use crate::domain::time::Bound;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::i18n::{self, Lang};
 
 const PAGE_SIZE: i64 = 50;
@@ -440,9 +440,9 @@ async fn event(
     let Some(id) = id.parse::<i32>().ok().filter(|n| *n > 0) else {
         return not_found_page(&req, &state);
     };
-    let found: Option<EventView> = db::run(&state.pool, move |c| match q::view_by_id(c, id) {
-        Ok(v) if v.event.review == "approved" => Ok(Some(v)),
-        Ok(_) | Err(AppError::NotFound(_)) => Ok(None),
+    let found: Option<EventView> = db::run(&state.pool, move |c| match q::public_view(c, id) {
+        Ok(v) => Ok(Some(v)),
+        Err(AppError::NotFound(_)) => Ok(None),
         Err(e) => Err(e),
     })
     .await?;
@@ -463,7 +463,6 @@ async fn event(
         outlook,
         json_ld: view::json_ld(&v, &state.links),
     };
-    // A deleted event's page stays (links to it keep working) and says it is cancelled.
     page(StatusCode::OK, &p)
 }
 
@@ -494,6 +493,64 @@ pub fn not_found_page(req: &HttpRequest, state: &AppState) -> Result<HttpRespons
     )
 }
 
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ctx: Ctx,
+    message: String,
+    home: &'static str,
+    home_label: &'static str,
+}
+
+/// The one HTML rendering of an `AppError` (pages and admin; the API answers problem+json).
+/// A removed event answers 410 with a short page that says only that.
+pub fn error_page(req: &HttpRequest, state: &AppState, err: &AppError) -> HttpResponse {
+    let lang = Lang::of(req);
+    let status = actix_web::ResponseError::status_code(err);
+    let (title, message) = match err {
+        AppError::NotFound(_) => (lang.t("not_found_title"), lang.t("not_found_text").into()),
+        AppError::Gone(_) if req.path().starts_with("/events/") => {
+            (lang.t("removed_title"), lang.t("removed_text").into())
+        }
+        AppError::Gone(m) => (lang.t("error_gone"), m.clone()),
+        AppError::Forbidden(m) | AppError::Unauthorized(m) => {
+            (lang.t("error_forbidden"), m.clone())
+        }
+        AppError::Unexpected(_) => (lang.t("error_server"), lang.t("error_server_text").into()),
+        other if status == StatusCode::TOO_MANY_REQUESTS => {
+            (lang.t("error_too_many"), other.to_string())
+        }
+        other => (
+            lang.t("error_bad_request"),
+            match other {
+                AppError::Validation(fields) => fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, lang.field_message(f)))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                AppError::BadRequest(m) | AppError::Conflict(m) => m.clone(),
+                other => other.to_string(),
+            },
+        ),
+    };
+    let admin = req.path().starts_with("/admin");
+    let body = ErrorPage {
+        ctx: Ctx::new(req, state, title),
+        message,
+        home: if admin { "/admin" } else { "/" },
+        home_label: lang.t(if admin {
+            "admin_dashboard"
+        } else {
+            "back_home"
+        }),
+    };
+    page(status, &body).unwrap_or_else(|_| {
+        HttpResponse::build(status)
+            .content_type("text/plain; charset=utf-8")
+            .body(format!("{title}\n"))
+    })
+}
+
 #[derive(Deserialize)]
 struct Next {
     next: Option<String>,
@@ -502,11 +559,8 @@ struct Next {
 /// Sets the language cookie and goes back. Only local paths are followed.
 async fn switch_language(code: web::Path<String>, next: web::Query<Next>) -> HttpResponse {
     let lang = Lang::parse(&code).unwrap_or(Lang::En);
-    let target = next
-        .next
-        .as_deref()
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or("/");
+    let target = crate::web::local_path(next.next.as_deref().unwrap_or(""))
+        .unwrap_or_else(|| "/".to_string());
     let cookie = actix_web::cookie::Cookie::build(i18n::COOKIE, lang.code())
         .path("/")
         .max_age(actix_web::cookie::time::Duration::days(365))

@@ -14,10 +14,10 @@ use super::{page, Ctx};
 use crate::auth::{self, Principal};
 use crate::db::{self, queries::catalog, queries::events as q};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::limit::Limiter;
+use crate::state::AppState;
 use crate::web::admin::form::{form_field, EventForm};
 use crate::web::admin::form_pairs;
-use crate::web::limit::Limiter;
 
 const CSRF_COOKIE: &str = "turnout_submit_csrf";
 /// The field people leave empty and form-filling bots fill in.
@@ -117,28 +117,27 @@ async fn submit(
         .cookie(CSRF_COOKIE)
         .map(|c| c.value().to_string())
         .unwrap_or_default();
-    let sent = form.get("csrf");
-    if expected.is_empty() || sent.len() != expected.len() || sent != expected {
+    if expected.is_empty() || !auth::same_secret(form.get("csrf"), &expected) {
         let errors = HashMap::from([("form".to_string(), lang.t("admin_csrf_failed").to_string())]);
         return render(&req, &state, form, errors, StatusCode::FORBIDDEN).await;
     }
-    let client = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
-    if !state.submit_limit.allowed(&client) {
+    // The limit keys on a keyed hash of the address that changes daily; the address itself is
+    // never stored. An attempt counts before anything is written (and is given back when the
+    // form only needs correcting), so parallel posts cannot exceed the limit.
+    let client = crate::web::client::client_key(&req, &state);
+    if !state.submit_limit.try_hit(&client) {
         let errors = HashMap::from([("form".to_string(), lang.t("submit_too_many").to_string())]);
         return render(&req, &state, form, errors, StatusCode::TOO_MANY_REQUESTS).await;
     }
     let ctx = Ctx::new(&req, &state, lang.t("submit_done_title"));
     if !form.get(HONEYPOT).is_empty() {
         // A bot: thank it and store nothing.
-        state.submit_limit.hit(&client);
         return page(StatusCode::OK, &DonePage { ctx });
     }
     let mut input = match form.to_input() {
         Ok(i) => i,
         Err(fe) => {
+            state.submit_limit.refund(&client);
             return render(
                 &req,
                 &state,
@@ -149,7 +148,7 @@ async fn submit(
                 )]),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
-            .await
+            .await;
         }
     };
     // Submitters do not set partners or status; moderators do.
@@ -157,20 +156,13 @@ async fn submit(
     input.status = None;
     input.venue_id = None;
     let host = state.links.host().to_string();
-    let who = Principal {
-        actor: format!("public:{client}"),
-        partner_id: None,
-    };
-    match db::run(&state.pool, move |c| {
-        q::create(c, &who, input, "pending", &host)
-    })
-    .await
+    match state
+        .write(move |c| q::create(c, &Principal::Public, input, &host))
+        .await
     {
-        Ok(_) => {
-            state.submit_limit.hit(&client);
-            page(StatusCode::OK, &DonePage { ctx })
-        }
+        Ok(_) => page(StatusCode::OK, &DonePage { ctx }),
         Err(AppError::Validation(fields)) => {
+            state.submit_limit.refund(&client);
             let mut errors = HashMap::new();
             for f in fields {
                 let message = Ctx::new(&req, &state, "").lang.field_message(&f);
