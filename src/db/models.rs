@@ -305,3 +305,42 @@ mod tests {
         assert_eq!(t("2027-09-13 16:00:00Z"), None);
     }
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = online_actions)]
+pub struct OnlineAction {
+    pub id: i32,
+    pub uid: String,
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    pub action_id: Option<i32>,
+    pub url: String,
+    pub goal: Option<i32>,
+    pub count: Option<i32>,
+    pub deadline: Option<NaiveDate>,
+    pub timezone: String,
+    pub status: String,
+    pub sequence: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+/// The columns a create or an update of an online action writes.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = online_actions, treat_none_as_null = true)]
+pub struct OnlineActionFields<'a> {
+    pub kind: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub action_id: Option<i32>,
+    pub url: &'a str,
+    pub goal: Option<i32>,
+    pub count: Option<i32>,
+    pub deadline: Option<NaiveDate>,
+    pub timezone: &'a str,
+    pub status: &'a str,
+    pub sequence: i32,
+    pub updated_at: NaiveDateTime,
+}

@@ -159,6 +159,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     event_revisions,
     event_tags,
     events,
+    online_action_partners,
+    online_actions,
     partners,
     tags,
     users,
@@ -177,3 +179,36 @@ diesel::table! {
 
 diesel::joinable!(sessions -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(sessions, users);
+
+diesel::table! {
+    online_actions (id) {
+        id -> Integer,
+        uid -> Text,
+        kind -> Text,
+        title -> Text,
+        description -> Text,
+        action_id -> Nullable<Integer>,
+        url -> Text,
+        goal -> Nullable<Integer>,
+        count -> Nullable<Integer>,
+        deadline -> Nullable<Date>,
+        timezone -> Text,
+        status -> Text,
+        sequence -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    online_action_partners (online_action_id, partner_id) {
+        online_action_id -> Integer,
+        partner_id -> Integer,
+        position -> Integer,
+    }
+}
+
+diesel::joinable!(online_actions -> actions (action_id));
+diesel::joinable!(online_action_partners -> online_actions (online_action_id));
+diesel::joinable!(online_action_partners -> partners (partner_id));

@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod event;
 pub mod message;
+pub mod online;
 pub mod time;
 
 use crate::error::{AppError, FieldError};

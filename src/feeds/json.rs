@@ -315,3 +315,70 @@ mod tests {
         );
     }
 }
+
+#[derive(Debug, Serialize)]
+pub struct SlugTitle {
+    pub slug: String,
+    pub title: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SlugName {
+    pub slug: String,
+    pub name: String,
+}
+
+/// An online action as the API answers it.
+#[derive(Debug, Serialize)]
+pub struct OnlineActionJson {
+    pub id: i32,
+    pub uid: String,
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    pub action: Option<SlugTitle>,
+    pub partners: Vec<SlugName>,
+    pub url: String,
+    pub goal: Option<i32>,
+    pub count: Option<i32>,
+    pub deadline: Option<String>,
+    pub timezone: String,
+    pub status: String,
+    pub html_url: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl OnlineActionJson {
+    pub fn new(v: &crate::db::queries::online::OnlineView, links: &Links) -> OnlineActionJson {
+        let r = &v.row;
+        OnlineActionJson {
+            id: r.id,
+            uid: r.uid.clone(),
+            kind: r.kind.clone(),
+            title: r.title.clone(),
+            description: r.description.clone(),
+            action: v.action.as_ref().map(|(slug, title)| SlugTitle {
+                slug: slug.clone(),
+                title: title.clone(),
+            }),
+            partners: v
+                .partners
+                .iter()
+                .map(|(slug, name)| SlugName {
+                    slug: slug.clone(),
+                    name: name.clone(),
+                })
+                .collect(),
+            url: r.url.clone(),
+            goal: r.goal,
+            count: r.count,
+            deadline: r.deadline.map(|d| d.to_string()),
+            timezone: r.timezone.clone(),
+            status: r.status.clone(),
+            html_url: links.page(&format!("/online-actions/{}", r.id)),
+            created_at: crate::domain::time::utc_rfc3339(r.created_at),
+            updated_at: crate::domain::time::utc_rfc3339(r.updated_at),
+        }
+    }
+}

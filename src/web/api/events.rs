@@ -33,7 +33,53 @@ pub struct ListParams {
     pub cursor: Option<String>,
 }
 
-fn nonempty(v: &Option<String>) -> Option<&str> {
+/// `limit` and `cursor` of a listing, checked.
+pub(super) fn paging(
+    state: &AppState,
+    limit: &Option<String>,
+    cursor: &Option<String>,
+) -> Result<(i64, Option<Cursor>), AppError> {
+    let api = &state.settings.api;
+    let limit = match nonempty(limit) {
+        None => i64::from(api.default_limit),
+        Some(s) => match s.parse::<i64>() {
+            Ok(n) if (1..=i64::from(api.max_limit)).contains(&n) => n,
+            _ => {
+                return Err(AppError::field(
+                    "limit",
+                    format!("must be a whole number from 1 to {}", api.max_limit),
+                ))
+            }
+        },
+    };
+    let cursor = match nonempty(cursor) {
+        None => None,
+        Some(s) => Some(Cursor::decode(s).ok_or_else(|| {
+            AppError::field(
+                "cursor",
+                "is not a cursor this server gave out; start again without it",
+            )
+        })?),
+    };
+    Ok((limit, cursor))
+}
+
+/// An RFC 3339 `updated_since`, checked.
+pub(super) fn since(e: &mut Errors, v: &Option<String>) -> Option<chrono::NaiveDateTime> {
+    let s = nonempty(v)?;
+    match chrono::DateTime::parse_from_rfc3339(s) {
+        Ok(t) => Some(t.naive_utc()),
+        Err(_) => {
+            e.push(
+                "updated_since",
+                format!("{s:?} is not an RFC 3339 instant like 2027-09-01T00:00:00Z"),
+            );
+            None
+        }
+    }
+}
+
+pub(super) fn nonempty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
@@ -58,19 +104,7 @@ impl ListParams {
         };
         let from = bound(&mut e, "from", nonempty(&self.from));
         let to = bound(&mut e, "to", nonempty(&self.to));
-        let updated_since =
-            nonempty(&self.updated_since).and_then(
-                |s| match chrono::DateTime::parse_from_rfc3339(s) {
-                    Ok(t) => Some(t.naive_utc()),
-                    Err(_) => {
-                        e.push(
-                            "updated_since",
-                            format!("{s:?} is not an RFC 3339 instant like 2027-09-01T00:00:00Z"),
-                        );
-                        None
-                    }
-                },
-            );
+        let updated_since = since(&mut e, &self.updated_since);
         let mut statuses = Vec::new();
         if let Some(s) = nonempty(&self.status) {
             for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -138,13 +172,13 @@ pub fn resolve_slugs(conn: &mut db::DbConn, p: &mut ParsedFilter) -> Result<(), 
 }
 
 /// How far `synced_at` trails the moment a sync read starts.
-const SYNC_MARGIN_SECS: i64 = 2;
+pub(super) const SYNC_MARGIN_SECS: i64 = 2;
 
 #[derive(Serialize)]
-struct Tombstone {
-    id: i32,
-    uid: String,
-    deleted_at: String,
+pub(super) struct Tombstone {
+    pub id: i32,
+    pub uid: String,
+    pub deleted_at: String,
 }
 
 #[derive(Serialize)]
@@ -163,28 +197,7 @@ pub async fn list(
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, AppError> {
     let mut parsed = params.parse()?;
-    let api = &state.settings.api;
-    let limit = match nonempty(&params.limit) {
-        None => i64::from(api.default_limit),
-        Some(s) => match s.parse::<i64>() {
-            Ok(n) if (1..=i64::from(api.max_limit)).contains(&n) => n,
-            _ => {
-                return Err(AppError::field(
-                    "limit",
-                    format!("must be a whole number from 1 to {}", api.max_limit),
-                ))
-            }
-        },
-    };
-    let cursor = match nonempty(&params.cursor) {
-        None => None,
-        Some(s) => Some(Cursor::decode(s).ok_or_else(|| {
-            AppError::field(
-                "cursor",
-                "is not a cursor this server gave out; start again without it",
-            )
-        })?),
-    };
+    let (limit, cursor) = paging(&state, &params.limit, &params.cursor)?;
     // Writes take their timestamp inside their transaction and may commit a moment after this
     // read begins; stepping back a little means a client may see a change twice, never miss one.
     // Every page of one sync reports the first page's time (it travels in the cursor).

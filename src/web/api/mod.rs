@@ -2,6 +2,7 @@
 
 mod catalog;
 mod events;
+mod online;
 mod openapi;
 
 use actix_web::{web, HttpResponse};
@@ -40,6 +41,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/venues")
             .route(web::get().to(catalog::list_venues))
             .route(web::post().to(catalog::create_venue)),
+    )
+    .service(
+        web::resource("/online-actions")
+            .route(web::get().to(online::list))
+            .route(web::post().to(online::create)),
+    )
+    .service(
+        web::resource("/online-actions/{id}")
+            .route(web::get().to(online::get))
+            .route(web::patch().to(online::patch))
+            .route(web::delete().to(online::delete)),
     )
     .route("/openapi.json", web::get().to(openapi::document));
 }
