@@ -7,10 +7,11 @@ use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 
 use crate::auth::Principal;
-use crate::db::queries::{catalog, events};
+use crate::db::queries::{catalog, events, online};
 use crate::db::{self, DbConn};
 use crate::domain::catalog::{ActionDraft, ActionInput, PartnerDraft, PartnerInput, VenueInput};
 use crate::domain::event::{EventInput, PartnerRef, Status};
+use crate::domain::online::OnlineActionInput;
 use crate::error::AppError;
 
 const DATA: &str = include_str!("demo/demo.json");
@@ -22,6 +23,16 @@ struct DemoSet {
     venues: Vec<DemoVenue>,
     actions: Vec<DemoAction>,
     events: Vec<DemoEvent>,
+    online_actions: Vec<DemoOnline>,
+}
+
+/// An online action; its deadline, like every demo date, relative to today.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoOnline {
+    #[serde(flatten)]
+    input: OnlineActionInput,
+    deadline_offset: Option<i64>,
 }
 
 /// A venue of the demo set: `key` (how events name it) plus the venue input fields.
@@ -138,6 +149,11 @@ pub fn load_if_empty(
                 status: Some(e.status),
             };
             events::create(conn, &who, input, uid_host)?;
+        }
+        for o in set.online_actions {
+            let mut input = o.input;
+            input.deadline = o.deadline_offset.map(|d| day(d).to_string());
+            online::create(conn, &who, input, uid_host)?;
         }
         Ok(count)
     })

@@ -317,6 +317,101 @@ pub fn render_event(v: &EventView, links: &Links) -> Fragment {
     }
 }
 
+/// What an online action's deadline entry asks people to do.
+pub fn online_verb(kind: &str) -> &'static str {
+    match kind {
+        "petition" => "sign the petition",
+        "letter" => "send the letter",
+        "call-in" => "make the call",
+        "pledge" => "take the pledge",
+        "donation" => "give",
+        _ => "take action",
+    }
+}
+
+/// An online action's deadline as an all-day VEVENT on that day ("Deadline: … — sign the
+/// petition"), free time (TRANSP:TRANSPARENT). Cancelled when the action was closed (or won)
+/// before its deadline; a removed one stays only as a bare cancelled entry so that calendars
+/// drop it.
+pub fn render_online_action(
+    v: &crate::db::queries::online::OnlineView,
+    links: &Links,
+) -> Option<Fragment> {
+    let r = &v.row;
+    let deadline = r.deadline?;
+    let tz: Tz = r.timezone.parse().unwrap_or(Tz::UTC);
+    let removed = r.deleted_at.is_some();
+    let day_after = deadline.succ_opt().unwrap_or(deadline);
+    let ended_at = tz
+        .from_local_datetime(&day_after.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .map(|t| t.naive_utc());
+    let closed_early = r.status != "open" && ended_at.is_some_and(|end| r.updated_at < end);
+    let mut out = String::with_capacity(r.description.len() + 512);
+    let mut line = String::with_capacity(512);
+    raw_line(&mut out, "BEGIN", "VEVENT");
+    text_line(&mut out, &mut line, "UID", &r.uid);
+    stamp_line(&mut out, "DTSTAMP", r.updated_at);
+    out.push_str("SEQUENCE:");
+    out.push_str(&r.sequence.to_string());
+    out.push_str("\r\n");
+    let cancelled = removed || closed_early;
+    raw_line(
+        &mut out,
+        "STATUS",
+        if cancelled { "CANCELLED" } else { "CONFIRMED" },
+    );
+    date_line(&mut out, "DTSTART", deadline);
+    date_line(&mut out, "DTEND", day_after);
+    raw_line(&mut out, "TRANSP", "TRANSPARENT");
+    if removed {
+        raw_line(&mut out, "SUMMARY", "Cancelled deadline");
+        raw_line(&mut out, "END", "VEVENT");
+        return Some(Fragment {
+            text: out.into_boxed_str(),
+            zone: None,
+        });
+    }
+    let summary = format!(
+        "{}Deadline: {} — {}",
+        if cancelled { "Cancelled: " } else { "" },
+        r.title,
+        online_verb(&r.kind)
+    );
+    text_line(&mut out, &mut line, "SUMMARY", &summary);
+    let page = links.page(&format!("/online-actions/{}", r.id));
+    let mut d = String::new();
+    if cancelled {
+        d.push_str(if r.status == "won" {
+            "Won before its deadline.\n\n"
+        } else {
+            "Closed before its deadline.\n\n"
+        });
+    }
+    d.push_str(&r.description);
+    if !d.is_empty() {
+        d.push_str("\n\n");
+    }
+    if let (Some(count), Some(goal)) = (r.count, r.goal) {
+        d.push_str(&format!("{count} of {goal} so far.\n"));
+    }
+    let names: Vec<&str> = v.partners.iter().map(|(_, n)| n.as_str()).collect();
+    if !names.is_empty() {
+        d.push_str(&format!("From: {}\n", names.join(", ")));
+    }
+    if let Some((_, title)) = &v.action {
+        d.push_str(&format!("Part of: {title}\n"));
+    }
+    d.push_str(&format!("Take action: {}\nDetails: {page}", r.url));
+    text_line(&mut out, &mut line, "DESCRIPTION", &d);
+    raw_line(&mut out, "URL", &page);
+    raw_line(&mut out, "END", "VEVENT");
+    Some(Fragment {
+        text: out.into_boxed_str(),
+        zone: None,
+    })
+}
+
 /// Puts a VCALENDAR together from rendered events (in the order given), adding the VTIMEZONEs
 /// their TZIDs name.
 pub fn assemble<'a>(

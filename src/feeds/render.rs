@@ -261,6 +261,7 @@ pub fn render(
     from: Bound,
 ) -> Result<Rendered, AppError> {
     let site = &settings.site_name;
+    let mut online = Vec::new();
     let (header, keys) = match spec {
         Spec::Event(id) => {
             // A removed event's own feed is gone (410); list feeds keep a minimal VEVENT.
@@ -281,6 +282,18 @@ pub fn render(
                 ..q::Filter::default()
             };
             let mut header = list_header(conn, list, site, &mut filter)?;
+            if matches!(list, Spec::Action(_) | Spec::Partner(_)) {
+                let from_day = match from {
+                    Bound::Date(d) => d,
+                    Bound::Instant(t) => t.date(),
+                };
+                online = crate::db::queries::online::for_feed(
+                    conn,
+                    filter.action_id,
+                    filter.partner_id,
+                    from_day,
+                )?;
+            }
             let mut keys = q::list_keys(conn, &filter, MAX_FEED_EVENTS + 1)?;
             if keys.len() as i64 > MAX_FEED_EVENTS {
                 // Never cut silently: the calendar says so, and the log too.
@@ -349,7 +362,15 @@ pub fn render(
             }
         }
     }
-    let newest = keys.iter().map(|(_, t)| *t).max();
+    let newest = keys
+        .iter()
+        .map(|(_, t)| *t)
+        .chain(online.iter().map(|o| o.row.updated_at))
+        .max();
+    let deadlines: Vec<Fragment> = online
+        .iter()
+        .filter_map(|o| ical::render_online_action(o, links))
+        .collect();
     let meta = CalendarMeta {
         name: format!("{site} — {}", header.name),
         description: header.description,
@@ -357,7 +378,12 @@ pub fn render(
         feed_url: links.page(&header.feed_path),
         refresh_minutes: settings.feeds.refresh_interval_minutes,
     };
-    let events: Vec<&Fragment> = found.iter().flatten().map(|f| f.as_ref()).collect();
+    let events: Vec<&Fragment> = found
+        .iter()
+        .flatten()
+        .map(|f| f.as_ref())
+        .chain(deadlines.iter())
+        .collect();
     Ok(Rendered {
         body: ical::assemble(&meta, events.iter().copied()),
         filename: header.filename,

@@ -378,7 +378,8 @@ pub fn change_fingerprint(conn: &mut DbConn) -> QueryResult<String> {
                 COALESCE((SELECT MAX(updated_at) FROM partners), '') || '|' || \
                 COALESCE((SELECT MAX(updated_at) FROM actions), '') || '|' || \
                 COALESCE((SELECT MAX(updated_at) FROM venues), '') || '|' || \
-                COALESCE((SELECT MAX(id) FROM venues), 0) AS fp",
+                COALESCE((SELECT MAX(id) FROM venues), 0) || '|' || \
+                COALESCE((SELECT MAX(updated_at) FROM online_actions), '') AS fp",
     )
     .get_result(conn)?;
     Ok(row.fp)

@@ -508,3 +508,37 @@ pub fn deadline_near(
         .load(conn)?;
     load_views(conn, rows)
 }
+
+/// Online actions with a deadline on or after `from` for a day of action's or partner's feed,
+/// removed ones included (their feed entry stays, cancelled, so calendars drop it).
+pub fn for_feed(
+    conn: &mut DbConn,
+    action_id: Option<i32>,
+    partner_id: Option<i32>,
+    from: NaiveDate,
+) -> QueryResult<Vec<OnlineView>> {
+    if action_id.is_none() && partner_id.is_none() {
+        return Ok(Vec::new());
+    }
+    let mut q = online_actions::table
+        .filter(online_actions::deadline.ge(from))
+        .into_boxed();
+    if let Some(id) = action_id {
+        q = q.filter(online_actions::action_id.eq(id));
+    }
+    if let Some(pid) = partner_id {
+        q = q.filter(
+            online_actions::id.eq_any(
+                online_action_partners::table
+                    .filter(online_action_partners::partner_id.eq(pid))
+                    .select(online_action_partners::online_action_id),
+            ),
+        );
+    }
+    let rows = q
+        .order((online_actions::deadline.asc(), online_actions::id.asc()))
+        .limit(1000)
+        .select(OnlineAction::as_select())
+        .load(conn)?;
+    load_views(conn, rows)
+}
