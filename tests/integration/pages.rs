@@ -361,6 +361,26 @@ fn meta_description(page: &str) -> Option<&str> {
 }
 
 #[actix_web::test]
+async fn robots_txt_keeps_crawlers_out_of_admin_and_submit() {
+    let app = spawn_app().await;
+    let r = app.get("/robots.txt").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("content-type").as_deref(),
+        Some("text/plain; charset=utf-8")
+    );
+    assert!(r
+        .header("cache-control")
+        .is_some_and(|c| c.contains("max-age")));
+    let body = String::from_utf8(r.body).expect("UTF-8");
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines.first(), Some(&"User-agent: *"), "{body}");
+    assert!(lines.contains(&"Disallow: /admin"), "{body}");
+    assert!(lines.contains(&"Disallow: /submit"), "{body}");
+    assert!(!lines.contains(&"Disallow: /"), "{body}");
+}
+
+#[actix_web::test]
 async fn every_page_has_a_description_and_public_pages_a_canonical_url() {
     let app = spawn_app().await;
     app.seed().await;
