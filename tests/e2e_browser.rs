@@ -1,6 +1,7 @@
 //! The browser end-to-end tests (tests/e2e/*.test.mjs) as part of `cargo test`: headless
-//! Chromium driven by playwright-core against the `turnout` binary cargo just built.
-//! tests/e2e/run.sh installs Debian's chromium (apt) and playwright-core (npm) when missing.
+//! Chromium driven by playwright-core, and Lighthouse's SEO category (seo.test.mjs), against the
+//! `turnout` binary cargo just built. tests/e2e/run.sh installs Debian's chromium (apt) and the
+//! npm packages (playwright-core, lighthouse, chrome-launcher) when missing.
 
 use std::path::Path;
 use std::process::Command;

@@ -351,3 +351,131 @@ async fn pages_are_gzipped_for_browsers_that_ask() {
         .await;
     assert_eq!(j.header("content-encoding"), None);
 }
+
+/// The `content` of the page's `<meta name="description">` (as written, HTML-escaped), if any.
+fn meta_description(page: &str) -> Option<&str> {
+    let start = "<meta name=\"description\" content=\"";
+    let from = page.find(start)? + start.len();
+    let len = page[from..].find('"')?;
+    Some(&page[from..from + len])
+}
+
+#[actix_web::test]
+async fn robots_txt_keeps_crawlers_out_of_admin_and_submit() {
+    let app = spawn_app().await;
+    let r = app.get("/robots.txt").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("content-type").as_deref(),
+        Some("text/plain; charset=utf-8")
+    );
+    assert!(r
+        .header("cache-control")
+        .is_some_and(|c| c.contains("max-age")));
+    let body = String::from_utf8(r.body).expect("UTF-8");
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines.first(), Some(&"User-agent: *"), "{body}");
+    assert!(lines.contains(&"Disallow: /admin"), "{body}");
+    assert!(lines.contains(&"Disallow: /submit"), "{body}");
+    assert!(!lines.contains(&"Disallow: /"), "{body}");
+}
+
+#[actix_web::test]
+async fn every_page_has_a_description_and_public_pages_a_canonical_url() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let mut body = event(
+        "Vigil",
+        "2030-11-03T18:00",
+        "2030-11-03T19:00",
+        "America/Los_Angeles",
+    );
+    let long = "Candles at dusk for the families separated by raids.\nBring a friend, \
+                a candle and a sign; we walk together from the plaza to the federal building \
+                and read the names of those detained this year.";
+    body["description"] = json!(long);
+    let e = app.create_event(&body).await;
+    let event_path = format!("/events/{}", e["id"]);
+
+    let (_, page) = html(&app, &event_path, None).await;
+    let d = meta_description(&page).expect("event description");
+    assert!(
+        d.starts_with("Candles at dusk for the families separated by raids. Bring a friend,"),
+        "the event's own text, on one line: {d}"
+    );
+    assert!(
+        d.ends_with('…') && d.chars().count() <= 160,
+        "cut short: {d}"
+    );
+    let one_line = long.replace('\n', " ");
+    let kept = d.trim_end_matches('…');
+    assert!(
+        one_line.starts_with(kept) && one_line[kept.len()..].starts_with(' '),
+        "cut on a word: {d}"
+    );
+    assert!(
+        page.contains(&format!(
+            "<link rel=\"canonical\" href=\"https://turnout.test{event_path}\">"
+        )),
+        "{page}"
+    );
+    assert!(!page.contains("noindex"));
+
+    // No description: "date · place · title", in the page's language.
+    let mut bare = event(
+        "Quiet vigil",
+        "2030-11-04T18:00",
+        "2030-11-04T19:00",
+        "America/Los_Angeles",
+    );
+    bare["description"] = json!("");
+    let bare = app.create_event(&bare).await;
+    let (_, page) = html(&app, &format!("/events/{}", bare["id"]), None).await;
+    assert_eq!(
+        meta_description(&page),
+        Some("Monday, November 4, 2030 · City Hall Plaza, Boston · Quiet vigil")
+    );
+    let (_, page) = html(&app, &format!("/events/{}", bare["id"]), Some("es")).await;
+    assert_eq!(
+        meta_description(&page),
+        Some("lunes, 4 de noviembre de 2030 · City Hall Plaza, Boston · Quiet vigil")
+    );
+
+    // The action's and the partner's own descriptions.
+    let (_, page) = html(&app, "/actions/never-again", None).await;
+    assert_eq!(meta_description(&page), Some("Coast to coast."));
+    let (_, page) = html(&app, "/partners/mijente", None).await;
+    assert_eq!(meta_description(&page), Some("A coalition partner."));
+
+    // Lists and the form: a sentence from the catalog, in both languages.
+    for path in ["/", "/archive", "/actions", "/submit"] {
+        let (status, en) = html(&app, path, None).await;
+        assert_eq!(status, 200, "{path}");
+        let (_, es) = html(&app, path, Some("es")).await;
+        let (d_en, d_es) = (meta_description(&en), meta_description(&es));
+        assert!(d_en.is_some_and(|d| d.len() > 20), "{path}: {d_en:?}");
+        assert!(d_es.is_some_and(|d| d.len() > 20), "{path}: {d_es:?}");
+        assert_ne!(d_en, d_es, "{path}");
+    }
+
+    // A filtered listing's canonical URL keeps its filters, not other parameters.
+    let (_, page) = html(&app, "/?city=Boston&utm_source=x", None).await;
+    assert!(
+        page.contains("<link rel=\"canonical\" href=\"https://turnout.test/?city=Boston\">"),
+        "{page}"
+    );
+
+    // The form and the admin are not for search engines.
+    for path in ["/submit", "/admin/login"] {
+        let (_, page) = html(&app, path, None).await;
+        assert!(
+            page.contains("<meta name=\"robots\" content=\"noindex\">"),
+            "{path}"
+        );
+        assert!(!page.contains("rel=\"canonical\""), "{path}");
+        assert!(
+            meta_description(&page).is_some_and(|d| !d.is_empty()),
+            "{path}"
+        );
+    }
+}

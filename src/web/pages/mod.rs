@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/events/{id}", web::get().to(event))
         .route("/tags/{tag}", web::get().to(tag))
         .route("/lang/{code}", web::get().to(switch_language))
+        .route("/robots.txt", web::get().to(robots))
         .route("/static/style.css", web::get().to(style))
         .route("/static/local-time.js", web::get().to(script))
         .configure(submit::configure);
@@ -44,6 +45,23 @@ pub struct Ctx {
     pub title: String,
     /// Path and query of this page, for the language switch to come back to.
     pub here: String,
+    /// `<meta name="description">`: one line, at most [`view::DESCRIPTION_MAX`] characters.
+    pub description: String,
+    /// `<link rel="canonical">`: this page's absolute URL under `base_url`.
+    pub canonical: Option<String>,
+    /// `<meta name="robots" content="noindex">`: admin and submission pages, the paths
+    /// /robots.txt disallows.
+    pub noindex: bool,
+}
+
+/// Paths search engines are asked to leave alone (/robots.txt and `noindex`).
+const PRIVATE_PATHS: [&str; 2] = ["/admin", "/submit"];
+
+fn is_private(path: &str) -> bool {
+    PRIVATE_PATHS.iter().any(|p| {
+        path.strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
 }
 
 impl Ctx {
@@ -52,12 +70,36 @@ impl Ctx {
             "" => req.path().to_string(),
             q => format!("{}?{q}", req.path()),
         };
+        let lang = Lang::of(req);
+        let noindex = is_private(req.path());
         Ctx {
-            lang: Lang::of(req),
+            lang,
             site: state.settings.site_name.clone(),
             title: title.into(),
             here,
+            description: lang.t("meta_default").to_string(),
+            canonical: (!noindex).then(|| format!("{}{}", state.links.base(), req.path())),
+            noindex,
         }
+    }
+
+    /// The page's description from `text` (a user-written one, shortened to one line), or, if
+    /// that is empty, from `fallback`.
+    pub fn describe(mut self, text: &str, fallback: impl FnOnce() -> String) -> Ctx {
+        let mut d = view::summary(text);
+        if d.is_empty() {
+            d = view::summary(&fallback());
+        }
+        if !d.is_empty() {
+            self.description = d;
+        }
+        self
+    }
+
+    /// The description from the catalog's message `key`.
+    pub fn describe_key(self, key: &str) -> Ctx {
+        let text = self.lang.t(key);
+        self.describe(text, String::new)
     }
 
     pub fn t(&self, key: &str) -> &'static str {
@@ -78,7 +120,10 @@ impl Ctx {
 }
 
 /// Renders a page with the headers every page gets: a strict CSP (only this server's own
-/// stylesheet and script), no framing, no referrer to other sites.
+/// stylesheet and script), no framing, no referrer to other sites. `connect-src 'self'` lets
+/// Lighthouse fetch /robots.txt from inside the page (it does so in the page's context, and with
+/// `connect-src` falling back to `default-src 'none'` it reports robots.txt as not downloadable);
+/// our own script makes no requests, and no other script may run.
 pub fn page(status: StatusCode, t: &impl Template) -> Result<HttpResponse, AppError> {
     let body = t
         .render()
@@ -88,6 +133,7 @@ pub fn page(status: StatusCode, t: &impl Template) -> Result<HttpResponse, AppEr
         .insert_header((
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; \
              form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
         ))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -249,8 +295,26 @@ async fn list_page(
             format!("{base}?{q}&cursor={}", c.encode())
         }
     });
+    let mut ctx = Ctx::new(&req, &state, title).describe_key(if archive {
+        "meta_archive"
+    } else {
+        "meta_upcoming"
+    });
+    // A filtered listing or a later page is a page of its own; other query parameters are not.
+    let mut own_query = filters.query();
+    if let Some(c) = clean(&filters.cursor).filter(|c| Cursor::decode(c).is_some()) {
+        let sep = if own_query.is_empty() { "" } else { "&" };
+        own_query = format!(
+            "{own_query}{sep}cursor={}",
+            crate::feeds::json::percent_encode(&c)
+        );
+    }
+    if let (Some(url), false) = (&mut ctx.canonical, own_query.is_empty()) {
+        url.push('?');
+        url.push_str(&own_query);
+    }
     let page_ = ListingPage {
-        ctx: Ctx::new(&req, &state, title),
+        ctx,
         archive,
         days: by_day(cards, lang, archive),
         paged: filters.cursor.is_some(),
@@ -272,7 +336,8 @@ struct ActionsPage {
 
 async fn actions(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let list = db::run(&state.pool, |c| Ok(catalog::list_actions(c)?)).await?;
-    let ctx = Ctx::new(&req, &state, Lang::of(&req).t("title_actions"));
+    let ctx =
+        Ctx::new(&req, &state, Lang::of(&req).t("title_actions")).describe_key("meta_actions");
     page(StatusCode::OK, &ActionsPage { ctx, actions: list })
 }
 
@@ -358,7 +423,10 @@ async fn action(
         &format!("{} — {}", state.settings.site_name, view.action.title),
     );
     let p = ActionPage {
-        ctx: Ctx::new(&req, &state, view.action.title.clone()),
+        ctx: Ctx::new(&req, &state, view.action.title.clone())
+            .describe(&view.action.description, || {
+                lang.t("meta_action").replace("{name}", &view.action.title)
+            }),
         hashtags: view.action.hashtag_list(),
         regions: by_place(cards, lang.t("online")),
         subscribe,
@@ -407,7 +475,9 @@ async fn partner(
         &format!("{} — {}", state.settings.site_name, p.name),
     );
     let pg = PartnerPage {
-        ctx: Ctx::new(&req, &state, p.name.clone()),
+        ctx: Ctx::new(&req, &state, p.name.clone()).describe(&p.description, || {
+            lang.t("meta_partner").replace("{name}", &p.name)
+        }),
         days: by_day(cards, lang, false),
         partner: p,
         subscribe,
@@ -450,9 +520,26 @@ async fn event(
         return not_found_page(&req, &state);
     };
     let (google, outlook) = view::add_event_links(&v, &state.links);
+    let card = EventCard::new(&v, lang);
+    let ctx = Ctx::new(&req, &state, v.event.title.clone()).describe(&v.event.description, || {
+        // "Saturday, September 13, 2030 · Grand Park, Los Angeles · LA rally"
+        let place = match card.place() {
+            p if p.is_empty() && card.online => lang.t("online").to_string(),
+            p => p,
+        };
+        [
+            card.date_label.as_str(),
+            place.as_str(),
+            card.title.as_str(),
+        ]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ")
+    });
     let p = EventPage {
-        ctx: Ctx::new(&req, &state, v.event.title.clone()),
-        card: EventCard::new(&v, lang),
+        ctx,
+        card,
         description: v.event.description.clone(),
         venue: v.venue.clone(),
         online_url: v.event.online_url.clone(),
@@ -488,7 +575,11 @@ pub fn not_found_page(req: &HttpRequest, state: &AppState) -> Result<HttpRespons
     page(
         StatusCode::NOT_FOUND,
         &NotFoundPage {
-            ctx: Ctx::new(req, state, lang.t("not_found_title")),
+            ctx: Ctx {
+                // A missing page has no address of its own to recommend.
+                canonical: None,
+                ..Ctx::new(req, state, lang.t("not_found_title"))
+            },
         },
     )
 }
@@ -575,6 +666,21 @@ async fn switch_language(code: web::Path<String>, next: web::Query<Next>) -> Htt
 
 const STYLE: &str = include_str!("../../../static/style.css");
 const SCRIPT: &str = include_str!("../../../static/local-time.js");
+
+/// Asks crawlers to keep out of the admin and the submission form (those pages also say
+/// `noindex`, for links from elsewhere); everything else may be crawled.
+async fn robots() -> HttpResponse {
+    let mut body = String::from("User-agent: *\n");
+    for p in PRIVATE_PATHS {
+        body.push_str("Disallow: ");
+        body.push_str(p);
+        body.push('\n');
+    }
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/plain; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(body)
+}
 
 async fn style() -> HttpResponse {
     HttpResponse::Ok()

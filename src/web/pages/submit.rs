@@ -74,7 +74,7 @@ async fn render(
     let csrf = auth::new_password();
     let lang = Ctx::new(req, state, "").lang;
     let body = SubmitPage {
-        ctx: Ctx::new(req, state, lang.t("submit_title")),
+        ctx: Ctx::new(req, state, lang.t("submit_title")).describe_key("meta_submit"),
         csrf: csrf.clone(),
         form,
         errors,
@@ -129,7 +129,7 @@ async fn submit(
         let errors = HashMap::from([("form".to_string(), lang.t("submit_too_many").to_string())]);
         return render(&req, &state, form, errors, StatusCode::TOO_MANY_REQUESTS).await;
     }
-    let ctx = Ctx::new(&req, &state, lang.t("submit_done_title"));
+    let ctx = Ctx::new(&req, &state, lang.t("submit_done_title")).describe_key("meta_submit");
     if !form.get(HONEYPOT).is_empty() {
         // A bot: thank it and store nothing.
         return page(StatusCode::OK, &DonePage { ctx });

@@ -9,6 +9,31 @@ use crate::feeds::ical::location;
 use crate::feeds::json::{percent_encode, Links};
 use crate::web::i18n::Lang;
 
+/// The longest page description, in characters (what search results show of one).
+pub const DESCRIPTION_MAX: usize = 155;
+
+/// `text` as a page description: one line (every run of whitespace or control characters becomes
+/// one space) of at most [`DESCRIPTION_MAX`] characters, cut at a word boundary with "…".
+pub fn summary(text: &str) -> String {
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let line = words.join(" ");
+    if line.chars().count() <= DESCRIPTION_MAX {
+        return line;
+    }
+    // Room for the ellipsis; then back to the last space, unless that leaves too little (one
+    // very long word), where the word is cut instead.
+    let cut: String = line.chars().take(DESCRIPTION_MAX - 1).collect();
+    let kept = match cut.rfind(' ') {
+        Some(i) if cut[..i].chars().count() >= DESCRIPTION_MAX / 2 => &cut[..i],
+        _ => cut.as_str(),
+    };
+    let kept = kept.trim_end_matches([' ', ',', ';', ':']);
+    format!("{kept}…")
+}
+
 /// One event in a list.
 pub struct EventCard {
     pub id: i32,
@@ -323,4 +348,42 @@ pub fn json_ld(v: &EventView, links: &Links) -> String {
         .replace('<', "\\u003c")
         .replace('>', "\\u003e")
         .replace('&', "\\u0026")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{summary, DESCRIPTION_MAX};
+
+    #[test]
+    fn summary_is_one_line() {
+        assert_eq!(
+            summary("  Bring signs.\r\n\tAnd\u{0}water.\u{2028}"),
+            "Bring signs. And water."
+        );
+        assert_eq!(summary(" \n "), "");
+    }
+
+    #[test]
+    fn summary_cuts_long_text_at_a_word() {
+        let text = "March with us, ".repeat(20);
+        let s = summary(&text);
+        assert!(s.chars().count() <= DESCRIPTION_MAX, "{s}");
+        let kept = s.strip_suffix('…').expect("an ellipsis");
+        let line = text.trim_end();
+        assert!(line.starts_with(kept), "{s}");
+        assert!(
+            line[kept.len()..].starts_with([' ', ',']),
+            "ends on a word: {s}"
+        );
+        assert!(!kept.ends_with(','), "{s}");
+        let exact = "x".repeat(DESCRIPTION_MAX);
+        assert_eq!(summary(&exact), exact);
+    }
+
+    #[test]
+    fn summary_cuts_a_long_word_on_a_character() {
+        let s = summary(&"é".repeat(400));
+        assert_eq!(s.chars().count(), DESCRIPTION_MAX);
+        assert!(s.ends_with("é…"));
+    }
 }
