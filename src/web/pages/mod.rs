@@ -1,6 +1,7 @@
 //! Public HTML pages: the listing (and archive), days of action, partners, events, 404.
 //! Server-rendered with askama (auto-escaping); work without JavaScript; no third-party requests.
 
+pub mod online;
 pub mod submit;
 pub mod view;
 
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/actions/{slug}", web::get().to(action))
         .route("/partners/{slug}", web::get().to(partner))
         .route("/events/{id}", web::get().to(event))
+        .route("/online-actions/{id}", web::get().to(online::online_action))
         .route("/tags/{tag}", web::get().to(tag))
         .route("/lang/{code}", web::get().to(switch_language))
         .route("/robots.txt", web::get().to(robots))
@@ -204,6 +206,9 @@ struct ListingPage {
     next: Option<String>,
     paged: bool,
     subscribe: Subscribe,
+    /// On the first page of the unfiltered home page: open online actions of current days of
+    /// action.
+    online: Vec<online::OnlineCard>,
 }
 
 async fn listing(
@@ -245,7 +250,8 @@ async fn list_page(
     }
     let cursor = clean(&filters.cursor).and_then(|c| Cursor::decode(&c));
     let (action, partner) = (clean(&filters.action), clean(&filters.partner));
-    let (views, next, actions, partners) = db::run(&state.pool, move |c| {
+    let home = !archive && filters.query().is_empty() && filters.cursor.is_none();
+    let (views, next, actions, partners, open_online) = db::run(&state.pool, move |c| {
         // An unknown slug in a filter matches nothing rather than everything.
         if let Some(slug) = &action {
             f.action_id = Some(catalog::action_by_slug(c, slug).map(|a| a.id).unwrap_or(-1));
@@ -266,7 +272,12 @@ async fn list_page(
             .into_iter()
             .map(|p| (p.slug, p.name))
             .collect::<Vec<_>>();
-        Ok((views, next, actions, partners))
+        let open_online = if home {
+            crate::db::queries::online::open_now(c, chrono::Utc::now().date_naive())?
+        } else {
+            Vec::new()
+        };
+        Ok((views, next, actions, partners, open_online))
     })
     .await?;
     let cards = views.iter().map(|v| EventCard::new(v, lang)).collect();
@@ -323,6 +334,7 @@ async fn list_page(
         partners,
         next,
         subscribe,
+        online: online::cards(&open_online, lang),
     };
     page(StatusCode::OK, &page_)
 }
@@ -390,6 +402,7 @@ struct ActionPage {
     hashtags: Vec<String>,
     regions: Vec<RegionGroup>,
     subscribe: Subscribe,
+    online: Vec<online::OnlineCard>,
 }
 
 async fn action(
@@ -409,10 +422,17 @@ async fn action(
             ..Filter::default()
         };
         let (events, _) = q::list(c, &f, None, 5000)?;
-        Ok(Some((view, events)))
+        let online = crate::db::queries::online::for_page(
+            c,
+            &crate::db::queries::online::Filter {
+                action_id: Some(view.action.id),
+                ..Default::default()
+            },
+        )?;
+        Ok(Some((view, events, online)))
     })
     .await?;
-    let Some((view, events)) = found else {
+    let Some((view, events, online_list)) = found else {
         return not_found_page(&req, &state);
     };
     let cards = events.iter().map(|v| EventCard::new(v, lang)).collect();
@@ -431,6 +451,7 @@ async fn action(
         regions: by_place(cards, lang.t("online")),
         subscribe,
         action: view,
+        online: online::cards(&online_list, lang),
     };
     page(StatusCode::OK, &p)
 }
@@ -442,6 +463,7 @@ struct PartnerPage {
     partner: Partner,
     days: Vec<Day>,
     subscribe: Subscribe,
+    online: Vec<online::OnlineCard>,
 }
 
 async fn partner(
@@ -461,10 +483,17 @@ async fn partner(
             ..Filter::default()
         };
         let (events, _) = q::list(c, &f, None, 500)?;
-        Ok(Some((p, events)))
+        let online = crate::db::queries::online::for_page(
+            c,
+            &crate::db::queries::online::Filter {
+                partner_id: Some(p.id),
+                ..Default::default()
+            },
+        )?;
+        Ok(Some((p, events, online)))
     })
     .await?;
-    let Some((p, events)) = found else {
+    let Some((p, events, online_list)) = found else {
         return not_found_page(&req, &state);
     };
     let cards = events.iter().map(|v| EventCard::new(v, lang)).collect();
@@ -481,6 +510,7 @@ async fn partner(
         days: by_day(cards, lang, false),
         partner: p,
         subscribe,
+        online: online::cards(&online_list, lang),
     };
     page(StatusCode::OK, &pg)
 }
