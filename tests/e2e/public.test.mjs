@@ -270,6 +270,40 @@ test('(f) pages work with JavaScript disabled', { timeout: TEST_TIMEOUT }, async
   });
 });
 
+test('(g) a day of action shows what people can do from home: online actions with a readable goal', { timeout: TEST_TIMEOUT }, async () => {
+  await withPage({ javaScriptEnabled: false }, async (page) => {
+    // The demo's Seattle petition (goal 100) belongs to the Seattle petition day of action.
+    await visit(page, '/actions');
+    const href = await page.locator('a[href^="/actions/seattle-petition"]').first().getAttribute('href');
+    await visit(page, href);
+    const section = page.locator('section.online');
+    await assert.doesNotReject(section.waitFor());
+    assert.equal(squash(await section.locator('h2').innerText()), 'Take action online');
+    const card = section.locator('li.online-card').filter({ hasText: 'Leave Seattle' });
+    assert.equal(await card.count(), 1);
+    // The goal in words (no colour or script needed), beside a native progress bar.
+    assert.match(squash(await card.locator('.progress').innerText()), /^\d+ of 100 signatures \(\d+%\)$/);
+    assert.equal(await card.locator('progress').getAttribute('max'), '100');
+    assert.match(squash(await card.locator('.deadline').innerText()), /^Deadline: \w+day, \w+ \d{1,2}, \d{4}$/);
+    const take = card.locator('a.take');
+    assert.equal(squash(await take.innerText()), 'Sign the petition');
+    assert.match(await take.getAttribute('href'), /^https:\/\/www\.change\.org\//);
+    // Its own page, with schema.org JSON-LD naming where it is taken.
+    await card.locator('h3 a').click();
+    assert.match(page.url(), /\/online-actions\/\d+$/);
+    const ld = JSON.parse(await page.locator('script[type="application/ld+json"]').textContent());
+    assert.equal(ld['@type'], 'Action');
+    assert.match(ld.target.urlTemplate, /change\.org/);
+  });
+  // The home page lists open online actions of current days of action, in Spanish too.
+  await withPage({ locale: 'es-ES' }, async (page) => {
+    await visit(page, '/');
+    const section = page.locator('section.online');
+    assert.equal(squash(await section.locator('h2').innerText()), 'Actúa en línea');
+    assert.ok((await section.locator('li.online-card').count()) >= 2);
+  });
+});
+
 test('(e) across every test above, every request went to this server only', { timeout: TEST_TIMEOUT }, () => {
   assert.ok(requests.length >= 20, `requests were recorded (${requests.length})`);
   assert.deepEqual(foreign(requests), []);
