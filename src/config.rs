@@ -109,6 +109,7 @@ impl Settings {
         if self.database_url.trim().is_empty() {
             bail!("database_url must not be empty");
         }
+        self.database()?;
         self.site_name = self.site_name.trim().to_string();
         if self.site_name.is_empty() || self.site_name.chars().any(char::is_control) {
             bail!("site_name must be a non-empty single line");
@@ -129,14 +130,46 @@ impl Settings {
         Ok(self)
     }
 
-    /// Path of the SQLite file named by `database_url`.
-    pub fn database_path(&self) -> PathBuf {
+    /// The database `database_url` names, refused when this build cannot serve it (a
+    /// `postgres://` URL never silently becomes a SQLite file of that name).
+    pub fn database(&self) -> anyhow::Result<DatabaseUrl> {
         let url = self.database_url.trim();
-        let path = url
+        let lower = url.to_ascii_lowercase();
+        let db = if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+            DatabaseUrl::Postgres(url.to_string())
+        } else if let Some(path) = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url);
-        PathBuf::from(path)
+        {
+            DatabaseUrl::Sqlite(PathBuf::from(path))
+        } else if url.contains("://") {
+            bail!(
+                "database_url: {:?} is neither a postgres:// URL nor a SQLite file path",
+                redact(url)
+            );
+        } else {
+            DatabaseUrl::Sqlite(PathBuf::from(url))
+        };
+        match db {
+            DatabaseUrl::Postgres(_) if !cfg!(feature = "postgres") => bail!(
+                "database_url is a PostgreSQL URL, but this turnout was built without PostgreSQL \
+                 support; build it with `cargo build --release --features postgres`"
+            ),
+            DatabaseUrl::Sqlite(_) if !cfg!(feature = "sqlite") => bail!(
+                "database_url is a SQLite file, but this turnout was built without SQLite \
+                 support; build it with `--features sqlite` or give a postgres:// URL"
+            ),
+            db => Ok(db),
+        }
+    }
+
+    /// Path of the SQLite file named by `database_url` (for a PostgreSQL URL, the URL itself:
+    /// callers that need a file check `database()` first).
+    pub fn database_path(&self) -> PathBuf {
+        match self.database() {
+            Ok(DatabaseUrl::Sqlite(path)) => path,
+            _ => PathBuf::from(self.database_url.trim()),
+        }
     }
 
     /// Whether `ip` is one of the trusted reverse proxies.
@@ -148,6 +181,42 @@ impl Settings {
     /// True when links are served over https (cookies get `Secure`).
     pub fn is_https(&self) -> bool {
         self.base_url.starts_with("https://")
+    }
+}
+
+/// Which database `database_url` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// For messages and logs: a file path, or a URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite(p) => p.display().to_string(),
+            DatabaseUrl::Postgres(url) => redact(url),
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &creds[..colon],
+                    &url[at..]
+                ),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
     }
 }
 
@@ -204,6 +273,29 @@ mod tests {
         bad.trusted_proxies = vec!["10.0.0.0/33".into()];
         let err = bad.validate().expect_err("refused").to_string();
         assert!(err.contains("trusted_proxies"), "{err}");
+    }
+
+    #[test]
+    fn database_urls_pick_their_backend_or_are_refused() {
+        let mut s = Settings::load(None).expect("defaults");
+        s.database_url = "postgres://turnout:secret@db.example/turnout".into();
+        let r = s.clone().validate();
+        if cfg!(feature = "postgres") {
+            assert_eq!(
+                r.expect("valid").database().expect("postgres"),
+                DatabaseUrl::Postgres("postgres://turnout:secret@db.example/turnout".into())
+            );
+        } else {
+            let err = r.expect_err("refused").to_string();
+            assert!(err.contains("--features postgres"), "{err}");
+        }
+        s.database_url = "mysql://x@y/z".into();
+        let err = s.clone().validate().expect_err("refused").to_string();
+        assert!(err.contains("neither") && !err.contains("secret"), "{err}");
+        assert_eq!(
+            DatabaseUrl::Postgres("postgres://u:pw@h/db".into()).describe(),
+            "postgres://u:***@h/db"
+        );
     }
 
     #[test]

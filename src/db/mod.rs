@@ -1,8 +1,10 @@
-//! Database access: the connection type, pool, per-connection PRAGMAs, embedded migrations, and
-//! `run`, the one way handlers reach the database without blocking the async executor.
+//! Database access: the connection type over both backends, the pool, per-connection settings,
+//! embedded migrations per backend, `run` (the one way handlers reach the database without
+//! blocking the async executor) and `write_tx` (the one write transaction).
 //!
-//! SQLite is the embedded default. Everything outside this module names `DbConn`, so adding the
-//! PostgreSQL backend (a `diesel::MultiConnection` enum) is a change here and in `migrations/`.
+//! SQLite is the embedded default; PostgreSQL is chosen by a `postgres://` URL. Queries are
+//! written once against `DbConn` (a `diesel::MultiConnection`), in the SQL both backends share;
+//! the few backend-specific spots match on the variant.
 
 pub mod models;
 pub mod queries;
@@ -11,64 +13,155 @@ pub mod schema;
 use std::time::Duration;
 
 use anyhow::Context;
+#[cfg(feature = "sqlite")]
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool as R2d2Pool};
+use diesel::r2d2::{ManageConnection, Pool as R2d2Pool, R2D2Connection};
 use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use crate::config::Settings;
+use crate::config::{DatabaseUrl, Settings};
 use crate::error::AppError;
 
-pub type DbConn = diesel::sqlite::SqliteConnection;
-pub type Pool = R2d2Pool<ConnectionManager<DbConn>>;
+#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+compile_error!("build with feature `sqlite` (the default), `postgres`, or both");
 
-pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+/// A connection to either backend.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    #[cfg(feature = "sqlite")]
+    Sqlite(diesel::SqliteConnection),
+    #[cfg(feature = "postgres")]
+    Pg(diesel::PgConnection),
+}
 
-#[derive(Debug, Clone, Copy)]
-struct Pragmas {
+/// The backend every query is written for (both, through `DbConn`).
+pub type Db = MultiBackend;
+
+pub type Pool = R2d2Pool<Manager>;
+
+#[cfg(feature = "sqlite")]
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+#[cfg(feature = "postgres")]
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// The SQLite migrations (tests that build an old schema step by step use them).
+#[cfg(feature = "sqlite")]
+pub const MIGRATIONS: EmbeddedMigrations = SQLITE_MIGRATIONS;
+
+/// Any lock key of our own for `pg_advisory_*`: the one write lock and the migration lock.
+#[cfg(feature = "postgres")]
+const PG_WRITE_LOCK: i64 = 0x7475_726e_6f75_7401; // "turnout" 1
+#[cfg(feature = "postgres")]
+const PG_MIGRATION_LOCK: i64 = 0x7475_726e_6f75_7402;
+
+/// Opens connections the way the service wants them: by the URL's backend (never guessing),
+/// with SQLite's PRAGMAs applied to each.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: DatabaseUrl,
     busy_timeout_ms: u32,
 }
 
-impl Pragmas {
-    fn apply(&self, conn: &mut DbConn) -> diesel::QueryResult<()> {
-        conn.batch_execute(&format!(
-            "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-            self.busy_timeout_ms
-        ))
+impl Manager {
+    pub fn new(settings: &Settings) -> anyhow::Result<Manager> {
+        Ok(Manager {
+            url: settings.database()?,
+            busy_timeout_ms: settings.database.busy_timeout_ms,
+        })
+    }
+
+    fn open(&self) -> diesel::ConnectionResult<DbConn> {
+        match &self.url {
+            #[cfg(feature = "sqlite")]
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                    self.busy_timeout_ms
+                ))
+                .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+                Ok(DbConn::Sqlite(conn))
+            }
+            #[cfg(feature = "postgres")]
+            DatabaseUrl::Postgres(url) => {
+                let mut conn = diesel::PgConnection::establish(url)?;
+                // Timestamps are naive UTC on both backends; keep the session in UTC so that
+                // now() and friends agree with what we store.
+                diesel::RunQueryDsl::execute(diesel::sql_query("SET TIME ZONE 'UTC'"), &mut conn)
+                    .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+                Ok(DbConn::Pg(conn))
+            }
+            #[allow(unreachable_patterns)]
+            other => Err(diesel::ConnectionError::BadConnection(format!(
+                "this build cannot open {}",
+                other.describe()
+            ))),
+        }
     }
 }
 
-impl CustomizeConnection<DbConn, diesel::r2d2::Error> for Pragmas {
-    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
-        self.apply(conn).map_err(diesel::r2d2::Error::QueryError)
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        self.open().map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        conn.is_broken()
     }
 }
 
-/// Opens one connection with the service's PRAGMAs (CLI commands that need no pool).
+/// Opens one connection (CLI commands that need no pool). A SQLite file's directory is made.
 pub fn connect(settings: &Settings) -> anyhow::Result<DbConn> {
-    let path = settings.database_path();
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("creating database directory {}", dir.display()))?;
+    let manager = Manager::new(settings)?;
+    #[cfg(feature = "sqlite")]
+    if let DatabaseUrl::Sqlite(path) = &manager.url {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating database directory {}", dir.display()))?;
+        }
     }
-    let url = path.to_string_lossy().into_owned();
-    let mut conn = DbConn::establish(&url).with_context(|| format!("opening database {url}"))?;
-    Pragmas {
-        busy_timeout_ms: settings.database.busy_timeout_ms,
-    }
-    .apply(&mut conn)
-    .context("setting PRAGMAs")?;
-    Ok(conn)
+    manager
+        .open()
+        .with_context(|| format!("opening database {}", manager.url.describe()))
 }
 
-/// Applies pending migrations and switches the file to WAL (persistent, done once).
+/// Applies pending migrations of the connection's backend. SQLite: also switches the file to
+/// WAL (persistent). PostgreSQL: under an advisory lock, so instances starting together
+/// migrate once.
 pub fn migrate(conn: &mut DbConn) -> anyhow::Result<usize> {
-    conn.batch_execute("PRAGMA journal_mode = WAL;")
-        .context("enabling WAL")?;
-    let applied = conn
-        .run_pending_migrations(MIGRATIONS)
-        .map_err(|e| anyhow::anyhow!("running migrations: {e}"))?;
-    Ok(applied.len())
+    let applied = match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(c) => {
+            c.batch_execute("PRAGMA journal_mode = WAL;")
+                .context("enabling WAL")?;
+            c.run_pending_migrations(SQLITE_MIGRATIONS)
+                .map_err(|e| anyhow::anyhow!("running migrations: {e}"))?
+                .len()
+        }
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(c) => {
+            use diesel::RunQueryDsl;
+            diesel::sql_query(format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})"))
+                .execute(c)
+                .context("taking the migration lock")?;
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.len())
+                .map_err(|e| anyhow::anyhow!("running migrations: {e}"));
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({PG_MIGRATION_LOCK})"))
+                .execute(c)
+                .context("releasing the migration lock")?;
+            result?
+        }
+    };
+    Ok(applied)
 }
 
 /// Migrates, then builds the pool.
@@ -79,14 +172,10 @@ pub fn build_pool(settings: &Settings) -> anyhow::Result<Pool> {
         tracing::info!(applied, "applied database migrations");
     }
     drop(conn);
-    let manager = ConnectionManager::<DbConn>::new(settings.database_path().to_string_lossy());
     R2d2Pool::builder()
         .max_size(settings.database.pool_size)
         .connection_timeout(Duration::from_secs(10))
-        .connection_customizer(Box::new(Pragmas {
-            busy_timeout_ms: settings.database.busy_timeout_ms,
-        }))
-        .build(manager)
+        .build(Manager::new(settings)?)
         .context("building the connection pool")
 }
 
@@ -104,25 +193,52 @@ where
     .await?
 }
 
-/// A write transaction: `BEGIN IMMEDIATE` (take the write lock up front, so concurrent writers
-/// queue on `busy_timeout` instead of failing on lock upgrade), or a savepoint when nested.
+/// The write transaction: writers take one lock up front and run one at a time, so a write
+/// reads, checks and writes with nobody in between (no lost updates; uid and slug checks hold).
+/// SQLite: `BEGIN IMMEDIATE` (queue on `busy_timeout` instead of failing on lock upgrade).
+/// PostgreSQL: a transaction-scoped advisory lock, the same guarantee across every instance.
+/// Nested calls become savepoints.
 pub fn write_tx<T, F>(conn: &mut DbConn, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut DbConn) -> Result<T, AppError>,
 {
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    use diesel::connection::TransactionManager;
     let nested = matches!(
-        AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth(),
+        DbConn::transaction_manager_status_mut(conn).transaction_depth(),
         Ok(Some(_))
     );
     if nested {
-        conn.transaction(f)
-    } else {
-        conn.immediate_transaction(f)
+        return conn.transaction(f);
+    }
+    match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(c) => {
+            use diesel::connection::AnsiTransactionManager;
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+            match f(conn) {
+                Ok(value) => {
+                    DbConn::commit_transaction(conn)?;
+                    Ok(value)
+                }
+                Err(e) => {
+                    if let Err(rollback) = DbConn::rollback_transaction(conn) {
+                        tracing::error!(error = %rollback, "rolling back a write failed");
+                    }
+                    Err(e)
+                }
+            }
+        }
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(_) => conn.transaction(|conn| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})"))
+                .execute(conn)?;
+            f(conn)
+        }),
     }
 }
 
-/// A consistent copy of the live database (safe while the server runs): `VACUUM INTO`.
+/// A consistent copy of the live database (safe while the server runs). SQLite: `VACUUM INTO`.
 pub fn backup(conn: &mut DbConn, target: &std::path::Path) -> anyhow::Result<()> {
     if target.exists() {
         anyhow::bail!(
@@ -134,7 +250,16 @@ pub fn backup(conn: &mut DbConn, target: &std::path::Path) -> anyhow::Result<()>
         std::fs::create_dir_all(dir)
             .with_context(|| format!("creating backup directory {}", dir.display()))?;
     }
-    let path = target.to_string_lossy().replace('\'', "''");
-    conn.batch_execute(&format!("VACUUM INTO '{path}'"))
-        .with_context(|| format!("writing backup to {}", target.display()))
+    match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(c) => {
+            let path = target.to_string_lossy().replace('\'', "''");
+            c.batch_execute(&format!("VACUUM INTO '{path}'"))
+                .with_context(|| format!("writing backup to {}", target.display()))
+        }
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(_) => anyhow::bail!(
+            "backups of a PostgreSQL database: use pg_dump (turnout backup does not do it yet)"
+        ),
+    }
 }

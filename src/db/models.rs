@@ -262,6 +262,7 @@ fn parse_stored_timestamp(s: &str) -> Option<NaiveDateTime> {
     Some(date.and_time(time))
 }
 
+#[cfg(feature = "sqlite")]
 impl diesel::deserialize::FromSql<diesel::sql_types::Timestamp, diesel::sqlite::Sqlite>
     for FastTimestamp
 {
@@ -278,6 +279,26 @@ impl diesel::deserialize::FromSql<diesel::sql_types::Timestamp, diesel::sqlite::
             diesel::sqlite::Sqlite,
         >>::from_sql(value)
         .map(FastTimestamp)
+    }
+}
+
+/// PostgreSQL sends timestamps in binary: nothing to speed up.
+#[cfg(feature = "postgres")]
+impl diesel::deserialize::FromSql<diesel::sql_types::Timestamp, diesel::pg::Pg> for FastTimestamp {
+    fn from_sql(value: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        <NaiveDateTime as diesel::deserialize::FromSql<
+            diesel::sql_types::Timestamp,
+            diesel::pg::Pg,
+        >>::from_sql(value)
+        .map(FastTimestamp)
+    }
+}
+
+impl diesel::deserialize::FromSql<diesel::sql_types::Timestamp, crate::db::Db> for FastTimestamp {
+    fn from_sql(
+        value: <crate::db::Db as diesel::backend::Backend>::RawValue<'_>,
+    ) -> diesel::deserialize::Result<Self> {
+        value.from_sql::<FastTimestamp, diesel::sql_types::Timestamp>()
     }
 }
 

@@ -3,6 +3,7 @@
 use crate::domain::message::Msg;
 use diesel::prelude::*;
 
+use super::catalog::lower;
 use super::now;
 use crate::auth::{self, Principal};
 use crate::db::models::{ApiToken, User};
@@ -126,7 +127,7 @@ pub fn create_user(
     }
     let pid = partner_id(conn, partner)?;
     let exists: i64 = users::table
-        .filter(users::email.eq(email))
+        .filter(lower(users::email.nullable()).eq(lower(Some(email))))
         .count()
         .get_result(conn)?;
     if exists > 0 {
@@ -148,7 +149,7 @@ pub fn create_user(
 
 pub fn user_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
     users::table
-        .filter(users::email.eq(email.trim()))
+        .filter(lower(users::email.nullable()).eq(lower(Some(email.trim()))))
         .filter(users::disabled_at.is_null())
         .select(User::as_select())
         .first(conn)

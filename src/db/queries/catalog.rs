@@ -30,7 +30,7 @@ pub fn create_partner(conn: &mut DbConn, d: &PartnerDraft) -> Result<Partner, Ap
             )));
         }
         let t = now();
-        Ok(diesel::insert_into(partners::table)
+        let id: i32 = diesel::insert_into(partners::table)
             .values(NewPartner {
                 slug: &d.slug,
                 name: &d.name,
@@ -39,8 +39,12 @@ pub fn create_partner(conn: &mut DbConn, d: &PartnerDraft) -> Result<Partner, Ap
                 created_at: t,
                 updated_at: t,
             })
-            .returning(Partner::as_returning())
-            .get_result(conn)?)
+            .returning(partners::id)
+            .get_result(conn)?;
+        Ok(partners::table
+            .find(id)
+            .select(Partner::as_select())
+            .first(conn)?)
     })
 }
 
@@ -107,7 +111,7 @@ pub fn create_action(conn: &mut DbConn, d: &ActionDraft) -> Result<Action, AppEr
         let slugs: Vec<&str> = d.partners.iter().map(String::as_str).collect();
         let partner_ids = partner_ids(conn, &slugs, |i| format!("partners[{i}]"))?;
         let t = now();
-        let action = diesel::insert_into(actions::table)
+        let action_id: i32 = diesel::insert_into(actions::table)
             .values(NewAction {
                 slug: &d.slug,
                 title: &d.title,
@@ -118,16 +122,23 @@ pub fn create_action(conn: &mut DbConn, d: &ActionDraft) -> Result<Action, AppEr
                 created_at: t,
                 updated_at: t,
             })
-            .returning(Action::as_returning())
+            .returning(actions::id)
             .get_result(conn)?;
+        let action: Action = actions::table
+            .find(action_id)
+            .select(Action::as_select())
+            .first(conn)?;
+        let mut seen = std::collections::HashSet::new();
         for (pos, pid) in partner_ids.iter().enumerate() {
+            if !seen.insert(*pid) {
+                continue;
+            }
             diesel::insert_into(action_partners::table)
                 .values((
                     action_partners::action_id.eq(action.id),
                     action_partners::partner_id.eq(pid),
                     action_partners::position.eq(pos as i32),
                 ))
-                .on_conflict_do_nothing()
                 .execute(conn)?;
         }
         Ok(action)
@@ -215,12 +226,25 @@ pub fn action_view(conn: &mut DbConn, action: Action) -> Result<ActionView, AppE
         .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("action view vanished")))
 }
 
+diesel::define_sql_function! {
+    /// SQL `lower()`: case-insensitive comparisons written the same way on both backends.
+    fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
 /// A venue with the same name, address and city (case-insensitive; missing matches missing).
 pub fn find_venue(conn: &mut DbConn, d: &VenueDraft) -> QueryResult<Option<Venue>> {
-    venues::table
-        .filter(venues::name.eq(&d.name))
-        .filter(venues::address.is(d.address.as_deref()))
-        .filter(venues::city.is(d.city.as_deref()))
+    let mut q = venues::table
+        .filter(lower(venues::name.nullable()).eq(lower(Some(d.name.as_str()))))
+        .into_boxed();
+    q = match d.address.as_deref() {
+        Some(a) => q.filter(lower(venues::address).eq(lower(Some(a)))),
+        None => q.filter(venues::address.is_null()),
+    };
+    q = match d.city.as_deref() {
+        Some(c) => q.filter(lower(venues::city).eq(lower(Some(c)))),
+        None => q.filter(venues::city.is_null()),
+    };
+    q.order(venues::id)
         .select(Venue::as_select())
         .first(conn)
         .optional()
@@ -236,7 +260,7 @@ pub fn find_or_create_venue(conn: &mut DbConn, d: &VenueDraft) -> Result<Venue, 
 
 pub fn create_venue(conn: &mut DbConn, d: &VenueDraft) -> Result<Venue, AppError> {
     let t = now();
-    Ok(diesel::insert_into(venues::table)
+    let id: i32 = diesel::insert_into(venues::table)
         .values(NewVenue {
             name: &d.name,
             address: d.address.as_deref(),
@@ -250,8 +274,12 @@ pub fn create_venue(conn: &mut DbConn, d: &VenueDraft) -> Result<Venue, AppError
             created_at: t,
             updated_at: t,
         })
-        .returning(Venue::as_returning())
-        .get_result(conn)?)
+        .returning(venues::id)
+        .get_result(conn)?;
+    Ok(venues::table
+        .find(id)
+        .select(Venue::as_select())
+        .first(conn)?)
 }
 
 pub fn venue_by_id(conn: &mut DbConn, id: i32) -> QueryResult<Option<Venue>> {
@@ -327,6 +355,15 @@ pub fn event_partner_roles(conn: &mut DbConn, event_id: i32) -> QueryResult<Vec<
         .load(conn)
 }
 
+/// A tag's id by name, matched case-insensitively.
+pub fn tag_id(conn: &mut DbConn, name: &str) -> QueryResult<Option<i32>> {
+    tags::table
+        .filter(lower(tags::name.nullable()).eq(lower(Some(name))))
+        .select(tags::id)
+        .first(conn)
+        .optional()
+}
+
 /// A tag's stored spelling, matched case-insensitively — only if a public event carries it, so
 /// that tags of pending submissions or removed events cannot be probed.
 pub fn public_tag_name(conn: &mut DbConn, name: &str) -> QueryResult<Option<String>> {
@@ -335,7 +372,7 @@ pub fn public_tag_name(conn: &mut DbConn, name: &str) -> QueryResult<Option<Stri
         .filter(events::deleted_at.is_null())
         .select(events::id);
     tags::table
-        .filter(tags::name.eq(name))
+        .filter(lower(tags::name.nullable()).eq(lower(Some(name))))
         .filter(
             tags::id.eq_any(
                 event_tags::table
@@ -351,38 +388,44 @@ pub fn public_tag_name(conn: &mut DbConn, name: &str) -> QueryResult<Option<Stri
 /// The last edit of any partner, action or venue (names and places a VEVENT shows). New rows
 /// do not count: no rendered event can show them yet.
 pub fn catalog_stamp(conn: &mut DbConn) -> QueryResult<String> {
-    #[derive(QueryableByName)]
-    struct Stamp {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        stamp: String,
-    }
-    let row: Stamp = diesel::sql_query(
-        "SELECT COALESCE((SELECT MAX(updated_at) FROM partners WHERE updated_at > created_at), '') || '|' || \
-                COALESCE((SELECT MAX(updated_at) FROM actions WHERE updated_at > created_at), '') || '|' || \
-                COALESCE((SELECT MAX(updated_at) FROM venues WHERE updated_at > created_at), '') AS stamp",
-    )
-    .get_result(conn)?;
-    Ok(row.stamp)
+    use diesel::dsl::max;
+    let partners: Option<chrono::NaiveDateTime> = partners::table
+        .filter(partners::updated_at.gt(partners::created_at))
+        .select(max(partners::updated_at))
+        .first(conn)?;
+    let actions: Option<chrono::NaiveDateTime> = actions::table
+        .filter(actions::updated_at.gt(actions::created_at))
+        .select(max(actions::updated_at))
+        .first(conn)?;
+    let venues: Option<chrono::NaiveDateTime> = venues::table
+        .filter(venues::updated_at.gt(venues::created_at))
+        .select(max(venues::updated_at))
+        .first(conn)?;
+    Ok(format!("{partners:?}|{actions:?}|{venues:?}"))
 }
 
 /// Changes whenever anything a feed shows changes (rows are never removed: deletes are soft).
 pub fn change_fingerprint(conn: &mut DbConn) -> QueryResult<String> {
-    #[derive(QueryableByName)]
-    struct Fp {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        fp: String,
-    }
-    let row: Fp = diesel::sql_query(
-        "SELECT COALESCE((SELECT MAX(updated_at) FROM events), '') || '|' || \
-                COALESCE((SELECT MAX(id) FROM events), 0) || '|' || \
-                COALESCE((SELECT MAX(updated_at) FROM partners), '') || '|' || \
-                COALESCE((SELECT MAX(updated_at) FROM actions), '') || '|' || \
-                COALESCE((SELECT MAX(updated_at) FROM venues), '') || '|' || \
-                COALESCE((SELECT MAX(id) FROM venues), 0) || '|' || \
-                COALESCE((SELECT MAX(updated_at) FROM online_actions), '') AS fp",
-    )
-    .get_result(conn)?;
-    Ok(row.fp)
+    use crate::db::schema::online_actions;
+    use diesel::dsl::max;
+    let events_changed: Option<chrono::NaiveDateTime> =
+        events::table.select(max(events::updated_at)).first(conn)?;
+    let events_last: Option<i32> = events::table.select(max(events::id)).first(conn)?;
+    let partners: Option<chrono::NaiveDateTime> = partners::table
+        .select(max(partners::updated_at))
+        .first(conn)?;
+    let actions: Option<chrono::NaiveDateTime> = actions::table
+        .select(max(actions::updated_at))
+        .first(conn)?;
+    let venues_changed: Option<chrono::NaiveDateTime> =
+        venues::table.select(max(venues::updated_at)).first(conn)?;
+    let venues_last: Option<i32> = venues::table.select(max(venues::id)).first(conn)?;
+    let online: Option<chrono::NaiveDateTime> = online_actions::table
+        .select(max(online_actions::updated_at))
+        .first(conn)?;
+    Ok(format!(
+        "{events_changed:?}|{events_last:?}|{partners:?}|{actions:?}|{venues_changed:?}|{venues_last:?}|{online:?}"
+    ))
 }
 
 /// Replaces a partner's public fields (its slug stays: links and feeds use it).
@@ -393,15 +436,19 @@ pub fn update_partner(
 ) -> Result<Partner, AppError> {
     crate::db::write_tx(conn, |conn| {
         let p = partner_by_slug(conn, slug)?;
-        Ok(diesel::update(partners::table.find(p.id))
+        let id: i32 = diesel::update(partners::table.find(p.id))
             .set((
                 partners::name.eq(&d.name),
                 partners::website.eq(d.website.as_deref()),
                 partners::description.eq(&d.description),
                 partners::updated_at.eq(now()),
             ))
-            .returning(Partner::as_returning())
-            .get_result(conn)?)
+            .returning(partners::id)
+            .get_result(conn)?;
+        Ok(partners::table
+            .find(id)
+            .select(Partner::as_select())
+            .first(conn)?)
     })
 }
 
@@ -411,7 +458,7 @@ pub fn update_action(conn: &mut DbConn, slug: &str, d: &ActionDraft) -> Result<A
         let a = action_by_slug(conn, slug)?;
         let slugs: Vec<&str> = d.partners.iter().map(String::as_str).collect();
         let partner_ids = partner_ids(conn, &slugs, |i| format!("partners[{i}]"))?;
-        let action = diesel::update(actions::table.find(a.id))
+        let action_id: i32 = diesel::update(actions::table.find(a.id))
             .set((
                 actions::title.eq(&d.title),
                 actions::description.eq(&d.description),
@@ -420,18 +467,25 @@ pub fn update_action(conn: &mut DbConn, slug: &str, d: &ActionDraft) -> Result<A
                 actions::last_day.eq(d.last_day),
                 actions::updated_at.eq(now()),
             ))
-            .returning(Action::as_returning())
+            .returning(actions::id)
             .get_result(conn)?;
+        let action: Action = actions::table
+            .find(action_id)
+            .select(Action::as_select())
+            .first(conn)?;
         diesel::delete(action_partners::table.filter(action_partners::action_id.eq(a.id)))
             .execute(conn)?;
+        let mut seen = std::collections::HashSet::new();
         for (pos, pid) in partner_ids.iter().enumerate() {
+            if !seen.insert(*pid) {
+                continue;
+            }
             diesel::insert_into(action_partners::table)
                 .values((
                     action_partners::action_id.eq(a.id),
                     action_partners::partner_id.eq(pid),
                     action_partners::position.eq(pos as i32),
                 ))
-                .on_conflict_do_nothing()
                 .execute(conn)?;
         }
         Ok(action)
@@ -443,7 +497,7 @@ pub fn update_venue(conn: &mut DbConn, id: i32, d: &VenueDraft) -> Result<Venue,
     crate::db::write_tx(conn, |conn| {
         venue_by_id(conn, id)?
             .ok_or_else(|| AppError::NotFound(format!("there is no venue {id}")))?;
-        Ok(diesel::update(venues::table.find(id))
+        diesel::update(venues::table.find(id))
             .set((
                 venues::name.eq(&d.name),
                 venues::address.eq(d.address.as_deref()),
@@ -454,7 +508,10 @@ pub fn update_venue(conn: &mut DbConn, id: i32, d: &VenueDraft) -> Result<Venue,
                 venues::timezone.eq(d.timezone.map(|z| z.name())),
                 venues::updated_at.eq(now()),
             ))
-            .returning(Venue::as_returning())
-            .get_result(conn)?)
+            .execute(conn)?;
+        Ok(venues::table
+            .find(id)
+            .select(Venue::as_select())
+            .first(conn)?)
     })
 }

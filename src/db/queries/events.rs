@@ -7,6 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use super::catalog::lower;
 use super::catalog::{event_partner_roles, find_or_create_venue, partner_ids};
 use super::now;
 use crate::auth::Principal;
@@ -347,22 +348,25 @@ fn write_links(
             .execute(conn)?;
     }
     diesel::delete(event_tags::table.filter(event_tags::event_id.eq(event_id))).execute(conn)?;
+    // Inside the write transaction writers run one at a time, so look-then-insert is safe.
+    let mut linked = std::collections::HashSet::new();
     for (pos, name) in tag_names.iter().enumerate() {
-        diesel::insert_into(tags::table)
-            .values(tags::name.eq(name))
-            .on_conflict_do_nothing()
-            .execute(conn)?;
-        let tag_id: i32 = tags::table
-            .filter(tags::name.eq(name))
-            .select(tags::id)
-            .first(conn)?;
+        let tag_id = match super::catalog::tag_id(conn, name)? {
+            Some(id) => id,
+            None => diesel::insert_into(tags::table)
+                .values(tags::name.eq(name))
+                .returning(tags::id)
+                .get_result(conn)?,
+        };
+        if !linked.insert(tag_id) {
+            continue;
+        }
         diesel::insert_into(event_tags::table)
             .values((
                 event_tags::event_id.eq(event_id),
                 event_tags::tag_id.eq(tag_id),
                 event_tags::position.eq(pos as i32),
             ))
-            .on_conflict_do_nothing()
             .execute(conn)?;
     }
     Ok(())
@@ -495,15 +499,16 @@ pub fn create(
         let refs = resolve_refs(conn, &draft)?;
         let at = now();
         let uid = draft.uid.clone().unwrap_or_else(|| new_uid(uid_host));
-        let event = diesel::insert_into(events::table)
+        let event_id: i32 = diesel::insert_into(events::table)
             .values(NewEvent {
                 uid: &uid,
                 review,
                 created_at: at,
                 fields: fields(&draft, &refs, 0, at),
             })
-            .returning(Event::as_returning())
+            .returning(events::id)
             .get_result(conn)?;
+        let event = event_by_id(conn, event_id)?;
         write_links(conn, event.id, &refs, &draft.tags)?;
         let view = single_view(conn, event)?;
         record(conn, &view, "create", who.actor(), at)?;
@@ -777,7 +782,7 @@ fn escape_like(s: &str) -> String {
 }
 
 /// Public events matching `f` (not yet ordered or limited).
-fn filtered(f: &Filter) -> events::BoxedQuery<'static, diesel::sqlite::Sqlite> {
+fn filtered(f: &Filter) -> events::BoxedQuery<'static, crate::db::Db> {
     let public = events::review
         .eq(Review::Approved.as_str())
         .and(events::deleted_at.is_null());
@@ -821,7 +826,10 @@ fn filtered(f: &Filter) -> events::BoxedQuery<'static, diesel::sqlite::Sqlite> {
             events::id.eq_any(
                 event_tags::table
                     .inner_join(tags::table)
-                    .filter(tags::name.eq(tag.trim_start_matches('#').to_string()))
+                    .filter(
+                        lower(tags::name.nullable())
+                            .eq(lower(Some(tag.trim_start_matches('#').to_string()))),
+                    )
                     .select(event_tags::event_id),
             ),
         );
@@ -830,7 +838,7 @@ fn filtered(f: &Filter) -> events::BoxedQuery<'static, diesel::sqlite::Sqlite> {
         q = q.filter(
             events::venue_id.eq_any(
                 venues::table
-                    .filter(venues::city.eq(city.clone()))
+                    .filter(lower(venues::city).eq(lower(Some(city.clone()))))
                     .select(venues::id.nullable()),
             ),
         );
@@ -839,7 +847,7 @@ fn filtered(f: &Filter) -> events::BoxedQuery<'static, diesel::sqlite::Sqlite> {
         q = q.filter(
             events::venue_id.eq_any(
                 venues::table
-                    .filter(venues::region.eq(region.clone()))
+                    .filter(lower(venues::region).eq(lower(Some(region.clone()))))
                     .select(venues::id.nullable()),
             ),
         );
@@ -848,7 +856,7 @@ fn filtered(f: &Filter) -> events::BoxedQuery<'static, diesel::sqlite::Sqlite> {
         q = q.filter(
             events::venue_id.eq_any(
                 venues::table
-                    .filter(venues::country.eq(country.clone()))
+                    .filter(lower(venues::country).eq(lower(Some(country.clone()))))
                     .select(venues::id.nullable()),
             ),
         );

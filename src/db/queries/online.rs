@@ -260,14 +260,15 @@ pub fn create(
         let r = resolve(conn, who, &draft)?;
         let at = now();
         let uid = format!("online-{}@{uid_host}", uuid::Uuid::new_v4());
-        let row = diesel::insert_into(online_actions::table)
+        let id: i32 = diesel::insert_into(online_actions::table)
             .values((
                 online_actions::uid.eq(&uid),
                 online_actions::created_at.eq(at),
                 fields(&draft, &r, 0, at),
             ))
-            .returning(OnlineAction::as_returning())
+            .returning(online_actions::id)
             .get_result(conn)?;
+        let row = by_id(conn, id)?;
         write_partners(conn, row.id, &r.partner_ids)?;
         single(conn, row)
     })
@@ -350,7 +351,7 @@ pub struct Filter {
     pub updated_since: Option<NaiveDateTime>,
 }
 
-fn filtered(f: &Filter) -> online_actions::BoxedQuery<'static, diesel::sqlite::Sqlite> {
+fn filtered(f: &Filter) -> online_actions::BoxedQuery<'static, crate::db::Db> {
     let mut q = online_actions::table
         .filter(online_actions::deleted_at.is_null())
         .into_boxed();

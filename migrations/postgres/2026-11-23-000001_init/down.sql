@@ -1,0 +1,11 @@
+DROP TABLE api_tokens;
+DROP TABLE users;
+DROP TABLE event_revisions;
+DROP TABLE event_tags;
+DROP TABLE tags;
+DROP TABLE event_partners;
+DROP TABLE events;
+DROP TABLE venues;
+DROP TABLE action_partners;
+DROP TABLE actions;
+DROP TABLE partners;

@@ -1,0 +1,2 @@
+DROP TABLE online_action_partners;
+DROP TABLE online_actions;
