@@ -621,3 +621,43 @@ async fn writes_need_a_token_and_organizers_change_only_their_own() {
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["deleted"].as_array().map(Vec::len), Some(2));
 }
+
+#[actix_web::test]
+async fn patch_keeps_and_changes_the_order_of_partners() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let mut body = petition("Ordered");
+    // Listed in the reverse of the order the partners were created in.
+    body["partners"] = json!(["tech-workers-coalition", "mijente"]);
+    let o = create(&app, &body).await;
+    let path = one(&o["id"]);
+    assert_eq!(slugs(&o), ["tech-workers-coalition", "mijente"]);
+    let other = create(&app, &petition("Later")).await;
+    // A sync lists by last change: written ones move to the end.
+    let sync_order = || async { ids(&list(&app, "updated_since=2000-01-01T00:00:00Z").await) };
+    let (first, second) = (o["id"].as_i64().unwrap(), other["id"].as_i64().unwrap());
+
+    // A patch that changes nothing writes nothing.
+    let same = app.patch(&path, &json!({"count": 37})).await;
+    assert_eq!(same.status, 200, "{}", text(&same));
+    assert_eq!(sync_order().await, [first, second], "a no-op patch wrote");
+
+    // Reordering the partners is a change.
+    let r = app
+        .patch(
+            &path,
+            &json!({"partners": ["mijente", "tech-workers-coalition"]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(slugs(&r.json()), ["mijente", "tech-workers-coalition"]);
+    assert_eq!(
+        slugs(&app.get(&path).await.json()),
+        ["mijente", "tech-workers-coalition"]
+    );
+    assert_eq!(
+        sync_order().await,
+        [second, first],
+        "the reorder was written"
+    );
+}
