@@ -9,6 +9,7 @@ mod events_api;
 mod feeds;
 mod helpers;
 mod interop;
+mod online_actions;
 mod online_pages;
 mod openapi;
 mod pages;

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use crate::helpers::{event, spawn_app, token, Response, TestApp, BASE_URL};
 
 /// Every route under `/api/v1` (src/web/api/mod.rs), as (method, path template).
-const ROUTES: [(&str, &str); 17] = [
+const ROUTES: [(&str, &str); 22] = [
     ("get", "/events"),
     ("post", "/events"),
     ("get", "/events/{id}"),
@@ -28,6 +28,11 @@ const ROUTES: [(&str, &str); 17] = [
     ("get", "/actions/{slug}"),
     ("get", "/venues"),
     ("post", "/venues"),
+    ("get", "/online-actions"),
+    ("post", "/online-actions"),
+    ("get", "/online-actions/{id}"),
+    ("patch", "/online-actions/{id}"),
+    ("delete", "/online-actions/{id}"),
     ("get", "/openapi.json"),
 ];
 
@@ -42,6 +47,17 @@ const LIST_PARAMS: [&str; 13] = [
     "region",
     "country",
     "q",
+    "status",
+    "updated_since",
+    "limit",
+    "cursor",
+];
+
+/// The query parameters `GET /online-actions` reads (`ListParams` in src/web/api/online.rs).
+const ONLINE_LIST_PARAMS: [&str; 7] = [
+    "action",
+    "partner",
+    "kind",
     "status",
     "updated_since",
     "limit",
@@ -676,6 +692,35 @@ async fn every_route_is_documented_and_every_operation_answers_as_documented() {
     )
     .await;
 
+    // Online actions (the example is behind mijente and tech-workers-coalition, not cosecha).
+    let r = ex
+        .ok("post", "/online-actions", "/online-actions", admin)
+        .await;
+    let online_id = r.json()["id"].as_i64().expect("id");
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/api/v1/online-actions/{online_id}"))
+    );
+    assert!(
+        doc.op("post", "/online-actions")["responses"]["201"]["headers"]
+            .get("Location")
+            .is_some()
+    );
+    let online = format!("/online-actions/{online_id}");
+    ex.ok("get", "/online-actions", "/online-actions", None)
+        .await;
+    ex.ok("get", "/online-actions/{id}", &online, None).await;
+    ex.ok("patch", "/online-actions/{id}", &online, admin).await;
+    ex.expect(403, "patch", "/online-actions/{id}", &online, cosecha)
+        .await;
+    ex.expect(403, "delete", "/online-actions/{id}", &online, cosecha)
+        .await;
+    for (status, query) in [(422, "kind=rally"), (400, "kind=letter&kind=petition")] {
+        let path = format!("/online-actions?{query}");
+        ex.expect(status, "get", "/online-actions", &path, None)
+            .await;
+    }
+
     // Documented refusals.
     ex.expect(403, "post", "/partners", "/partners", cosecha)
         .await;
@@ -757,7 +802,12 @@ async fn every_route_is_documented_and_every_operation_answers_as_documented() {
         if doc.op(&method, &template).get("requestBody").is_none() {
             continue;
         }
-        let path = format!("/api/v1{}", template.replace("{id}", &id.to_string()));
+        let record = if template.starts_with("/online-actions") {
+            online_id
+        } else {
+            id
+        };
+        let path = format!("/api/v1{}", template.replace("{id}", &record.to_string()));
         for (status, content_type, body) in [
             (415, "text/plain", b"{}".to_vec()),
             (400, "application/json", b"not json".to_vec()),
@@ -782,16 +832,22 @@ async fn every_route_is_documented_and_every_operation_answers_as_documented() {
         admin,
     )
     .await;
-    let sync = ex
-        .ok(
-            "get",
-            "/events",
-            "/events?updated_since=2000-01-01T00:00:00Z",
-            None,
-        )
-        .await
-        .json();
-    assert_eq!(sync["deleted"][0]["id"], id, "{sync}");
+
+    // An online action likewise.
+    ex.ok("delete", "/online-actions/{id}", &online, admin)
+        .await;
+    ex.expect(410, "get", "/online-actions/{id}", &online, None)
+        .await;
+    ex.expect(410, "delete", "/online-actions/{id}", &online, admin)
+        .await;
+    ex.expect(410, "patch", "/online-actions/{id}", &online, admin)
+        .await;
+    for (template, deleted) in [("/events", id), ("/online-actions", online_id)] {
+        let path = format!("{template}?updated_since=2000-01-01T00:00:00Z");
+        let sync = ex.ok("get", template, &path, None).await.json();
+        assert_eq!(sync["deleted"][0]["id"], deleted, "{sync}");
+    }
+    // An event (not an online action) can be restored.
     ex.ok(
         "post",
         "/events/{id}/restore",
@@ -820,6 +876,45 @@ fn assert_keys(label: &str, schema: &Value, value: &Value) {
         properties,
         "{label}: documented vs served keys"
     );
+}
+
+/// The keys of a listing (`query` under `/api/v1`, with at least one record): the required ones;
+/// after deleting record `id`, a sync's: all of them, with a tombstone.
+async fn check_list_keys(
+    app: &TestApp,
+    doc: &Doc,
+    query: &str,
+    list_name: &str,
+    key: &str,
+    record_name: &str,
+    id: &Value,
+) {
+    let list_schema = doc.schema(list_name);
+    let list = app.get(&format!("/api/v1{query}")).await.json();
+    assert_eq!(
+        keys(&list),
+        strings(&list_schema["required"]),
+        "{list_name}"
+    );
+    assert_keys(record_name, doc.schema(record_name), &list[key][0]);
+    let path = query.split('?').next().unwrap_or(query);
+    app.write(
+        "DELETE",
+        &format!("/api/v1{path}/{id}"),
+        Some(&app.admin_token),
+        None,
+    )
+    .await;
+    let sync = app
+        .get(&format!("/api/v1{path}?updated_since=2000-01-01T00:00:00Z"))
+        .await
+        .json();
+    assert_eq!(
+        keys(&sync),
+        keys(&list_schema["properties"]),
+        "{list_name} with updated_since"
+    );
+    assert_keys("Tombstone", doc.schema("Tombstone"), &sync["deleted"][0]);
 }
 
 #[actix_web::test]
@@ -864,6 +959,21 @@ async fn record_schemas_list_exactly_the_keys_the_server_writes() {
     assert_keys("VenueList", doc.schema("VenueList"), &venues);
     assert_keys("Venue", doc.schema("Venue"), &venues["venues"][0]);
 
+    let example = doc.bodies("post", "/online-actions").swap_remove(0).1;
+    let r = app.post("/api/v1/online-actions", &example).await;
+    assert_eq!(r.status, 201, "{}", body_text(&r));
+    let created = r.json();
+    let online_id = created["id"].clone();
+    let served = app
+        .get(&format!("/api/v1/online-actions/{online_id}"))
+        .await
+        .json();
+    for o in [&created, &served] {
+        assert_keys("OnlineAction", doc.schema("OnlineAction"), o);
+        assert_keys("ActionRef", doc.schema("ActionRef"), &o["action"]);
+        assert_keys("LeadPartner", doc.schema("LeadPartner"), &o["partners"][0]);
+    }
+
     // Records with only their required fields: the nulls are documented too.
     for (template, body) in [
         ("/venues", json!({"name": "Somewhere"})),
@@ -879,6 +989,10 @@ async fn record_schemas_list_exactly_the_keys_the_server_writes() {
             json!({"title": "All day", "start": "2027-09-13", "all_day": true,
                    "online_url": "https://meet.example/all-day"}),
         ),
+        (
+            "/online-actions",
+            json!({"kind": "letter", "title": "Bare", "url": "https://letters.example/bare"}),
+        ),
     ] {
         let r = app.post(&format!("/api/v1{template}"), &body).await;
         doc.check("post", template, &r);
@@ -887,33 +1001,33 @@ async fn record_schemas_list_exactly_the_keys_the_server_writes() {
             "/venues" => "Venue",
             "/partners" => "Partner",
             "/actions" => "Action",
+            "/online-actions" => "OnlineAction",
             _ => "Event",
         };
         assert_keys(name, doc.schema(name), &r.json());
     }
 
     // A listing has the required keys; a sync all of them.
-    let list_schema = doc.schema("EventList");
-    let list = app.get("/api/v1/events?from=2000-01-01").await.json();
-    assert_eq!(keys(&list), strings(&list_schema["required"]), "EventList");
-    assert_keys("Event", doc.schema("Event"), &list["events"][0]);
-    app.write(
-        "DELETE",
-        &format!("/api/v1/events/{id}"),
-        Some(&app.admin_token),
-        None,
+    check_list_keys(
+        &app,
+        &doc,
+        "/events?from=2000-01-01",
+        "EventList",
+        "events",
+        "Event",
+        &id,
     )
     .await;
-    let sync = app
-        .get("/api/v1/events?updated_since=2000-01-01T00:00:00Z")
-        .await
-        .json();
-    assert_eq!(
-        keys(&sync),
-        keys(&list_schema["properties"]),
-        "EventList with updated_since"
-    );
-    assert_keys("Tombstone", doc.schema("Tombstone"), &sync["deleted"][0]);
+    check_list_keys(
+        &app,
+        &doc,
+        "/online-actions",
+        "OnlineActionList",
+        "online_actions",
+        "OnlineAction",
+        &online_id,
+    )
+    .await;
 
     let revisions = app
         .write(
@@ -983,6 +1097,10 @@ async fn input_schemas_list_exactly_the_fields_the_server_accepts() {
         ))
         .await;
     let one = format!("/events/{}", e["id"]);
+    let example = doc.bodies("post", "/online-actions").swap_remove(0).1;
+    let r = app.post("/api/v1/online-actions", &example).await;
+    assert_eq!(r.status, 201, "{}", body_text(&r));
+    let online = format!("/online-actions/{}", r.json()["id"]);
     let event_input = json!({"$ref": "#/components/schemas/EventInput"});
     let cases = [
         (
@@ -1022,6 +1140,22 @@ async fn input_schemas_list_exactly_the_fields_the_server_accepts() {
             "/venues",
             "/venues",
             "VenueInput",
+            json!({"bogus": 1}),
+            "bogus",
+        ),
+        (
+            "post",
+            "/online-actions",
+            "/online-actions",
+            "OnlineActionInput",
+            json!({"bogus": 1}),
+            "bogus",
+        ),
+        (
+            "patch",
+            "/online-actions/{id}",
+            online.as_str(),
+            "OnlineActionPatch",
             json!({"bogus": 1}),
             "bogus",
         ),
@@ -1079,6 +1213,11 @@ async fn input_schemas_list_exactly_the_fields_the_server_accepts() {
         "a patch takes the fields of an event"
     );
     assert_eq!(
+        keys(&doc.schema("OnlineActionPatch")["properties"]),
+        keys(&doc.schema("OnlineActionInput")["properties"]),
+        "a patch takes the fields of an online action"
+    );
+    assert_eq!(
         doc.schema("Revision")["properties"]["snapshot"]["properties"]["event"]["$ref"],
         event_input["$ref"]
     );
@@ -1129,13 +1268,25 @@ async fn every_listing_parameter_is_documented_accepted_and_checked() {
             "America/New_York",
         ))
         .await;
+        let r = app
+            .post(
+                "/api/v1/online-actions",
+                &json!({"kind": "petition", "title": title, "action": "never-again",
+                        "partners": ["mijente"], "url": "https://petitions.example/listed"}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", body_text(&r));
     }
-    let list = |query: String| {
-        let app = &app;
-        async move { app.get(&format!("/api/v1/events?{query}")).await }
-    };
+    check_listing(&app, &doc, "/events", &LIST_PARAMS).await;
+    check_listing(&app, &doc, "/online-actions", &ONLINE_LIST_PARAMS).await;
+}
 
-    let params = doc.parameters("get", "/events");
+/// The parameters of a listing with at least two records: documented exactly as `read`; each
+/// accepts its example and values at its limits, and refuses others naming itself.
+async fn check_listing(app: &TestApp, doc: &Doc, template: &str, read: &[&str]) {
+    let list = |query: String| async move { app.get(&format!("/api/v1{template}?{query}")).await };
+
+    let params = doc.parameters("get", template);
     let names: BTreeSet<String> = params
         .iter()
         .map(|p| {
@@ -1143,8 +1294,11 @@ async fn every_listing_parameter_is_documented_accepted_and_checked() {
             p["name"].as_str().expect("name").to_string()
         })
         .collect();
-    let read: BTreeSet<String> = LIST_PARAMS.iter().map(|s| s.to_string()).collect();
-    assert_eq!(names, read, "documented vs read query parameters");
+    let read: BTreeSet<String> = read.iter().map(|s| s.to_string()).collect();
+    assert_eq!(
+        names, read,
+        "{template}: documented vs read query parameters"
+    );
 
     for p in params {
         let name = p["name"].as_str().expect("name");
@@ -1197,6 +1351,15 @@ async fn every_listing_parameter_is_documented_accepted_and_checked() {
                 good.push(values.into_iter().collect::<Vec<_>>().join(","));
                 bad.extend(["maybe".to_string(), "confirmed,maybe".to_string()]);
             }
+            "string" if schema.get("enum").is_some() => {
+                // One value of the list, not several.
+                let values = strings(&schema["enum"]);
+                good.extend(values.iter().cloned());
+                bad.extend([
+                    "maybe".to_string(),
+                    values.into_iter().collect::<Vec<_>>().join(","),
+                ]);
+            }
             "string" => {
                 let formats: BTreeSet<String> = match &schema["anyOf"] {
                     Value::Array(alts) => alts
@@ -1231,12 +1394,12 @@ async fn every_listing_parameter_is_documented_accepted_and_checked() {
 
         for value in good {
             let r = list(format!("{name}={}", encode(&value))).await;
-            doc.check("get", "/events", &r);
+            doc.check("get", template, &r);
             assert_eq!(r.status, 200, "{name}={value}: {}", body_text(&r));
         }
         for value in bad {
             let r = list(format!("{name}={}", encode(&value))).await;
-            doc.check("get", "/events", &r);
+            doc.check("get", template, &r);
             assert_eq!(r.problem(422), [name], "{name}={value}");
         }
     }
@@ -1244,18 +1407,18 @@ async fn every_listing_parameter_is_documented_accepted_and_checked() {
     // Unknown parameters are ignored; a repeated one is a 400.
     let r = list("bogus=1".into()).await;
     assert_eq!(r.status, 200);
-    let r = list("city=Boston&city=Phoenix".into()).await;
-    doc.check("get", "/events", &r);
+    let r = list("limit=1&limit=2".into()).await;
+    doc.check("get", template, &r);
     r.problem(400);
 
     // The first page of a sync carries what the document says; a later page too.
     let since = "updated_since=2000-01-01T00:00:00Z";
     let first = list(format!("{since}&limit=1")).await;
-    doc.check("get", "/events", &first);
+    doc.check("get", template, &first);
     let first = first.json();
     let cursor = first["next_cursor"].as_str().expect("a second page");
     let second = list(format!("{since}&limit=1&cursor={cursor}")).await;
-    doc.check("get", "/events", &second);
+    doc.check("get", template, &second);
     assert_eq!(second.json()["deleted"], json!([]));
 }
 

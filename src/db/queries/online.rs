@@ -111,9 +111,11 @@ pub fn public_view(conn: &mut DbConn, id: i32) -> Result<OnlineView, AppError> {
     single(conn, row)
 }
 
+/// Its partners' ids in their listed order (a patch that only reorders them is a change).
 fn partner_ids_of(conn: &mut DbConn, id: i32) -> QueryResult<Vec<i32>> {
     online_action_partners::table
         .filter(online_action_partners::online_action_id.eq(id))
+        .order(online_action_partners::position)
         .select(online_action_partners::partner_id)
         .load(conn)
 }
