@@ -1,4 +1,5 @@
-//! `spawn_app`: the real application on a random port over a fresh SQLite file, and a client.
+//! `spawn_app`: the real application on a random port over a fresh SQLite file (or, in the
+//! `integration_postgres` run, a fresh PostgreSQL database), and a client.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -26,6 +27,14 @@ pub struct TestApp {
     pub client: awc::Client,
     // Dropped last: the database lives here.
     pub dir: TempDir,
+}
+
+impl TestApp {
+    /// Whether this app runs on PostgreSQL.
+    #[allow(dead_code)]
+    pub fn on_postgres(&self) -> bool {
+        self.settings.database_url.starts_with("postgres://")
+    }
 }
 
 pub struct Response {
@@ -100,6 +109,11 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
         .expect("temp dir");
     let mut settings = Settings::load(None).expect("default settings");
     settings.database_url = dir.path().join("turnout.db").to_string_lossy().into_owned();
+    if crate::postgres::wanted() {
+        if let Some(url) = crate::postgres::fresh_database() {
+            settings.database_url = url;
+        }
+    }
     settings.listen = "127.0.0.1:0".into();
     settings.base_url = BASE_URL.into();
     change(&mut settings);

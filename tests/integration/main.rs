@@ -1,4 +1,6 @@
-//! One integration binary: the real app over HTTP on a temporary SQLite file.
+//! One integration suite: the real app over HTTP on a temporary SQLite file. Built twice: as
+//! `integration` (SQLite) and as `integration_postgres` (the same tests on a PostgreSQL server
+//! the tests start themselves; see postgres.rs).
 
 mod admin;
 mod auth;
@@ -13,6 +15,7 @@ mod online_actions;
 mod online_pages;
 mod openapi;
 mod pages;
+mod postgres;
 mod privacy;
 mod sync;
 mod time_semantics;
