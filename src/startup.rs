@@ -46,6 +46,27 @@ impl Application {
             settings: Arc::new(settings),
         });
         actix_web::rt::spawn(watch_for_changes(state.clone()));
+        #[cfg(feature = "postgres")]
+        {
+            // Holds the state weakly: the thread ends when the server and its state do.
+            let listening = Arc::downgrade(&state.clone().into_inner());
+            let settings = state.settings.clone();
+            std::thread::Builder::new()
+                .name("turnout-listen".into())
+                .spawn(move || {
+                    crate::db::listen_for_changes(
+                        &settings,
+                        std::time::Duration::from_millis(100),
+                        || listening.strong_count() > 0,
+                        || {
+                            if let Some(state) = listening.upgrade() {
+                                state.feeds.invalidate();
+                            }
+                        },
+                    )
+                })
+                .context("starting the change listener")?;
+        }
         actix_web::rt::spawn(warm_feeds(state.clone()));
         let server = HttpServer::new(move || {
             App::new()

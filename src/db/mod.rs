@@ -54,6 +54,66 @@ const PG_WRITE_LOCK: i64 = 0x7475_726e_6f75_7401; // "turnout" 1
 #[cfg(feature = "postgres")]
 const PG_MIGRATION_LOCK: i64 = 0x7475_726e_6f75_7402;
 
+/// The PostgreSQL channel every committed write notifies (see `listen_for_changes`).
+#[cfg(feature = "postgres")]
+pub const CHANGES_CHANNEL: &str = "turnout_changes";
+
+/// On PostgreSQL: calls `changed` whenever another connection (any instance, the CLI) commits a
+/// write, within about `poll` (LISTEN/NOTIFY; libpq reads the notifications without a query).
+/// After a lost connection it reconnects and calls `changed` once, to catch up on whatever was
+/// missed. Runs while `alive()` says so; returns at once on SQLite.
+#[cfg(feature = "postgres")]
+pub fn listen_for_changes(
+    settings: &Settings,
+    poll: Duration,
+    alive: impl Fn() -> bool,
+    changed: impl Fn(),
+) {
+    use diesel::RunQueryDsl;
+    let Ok(DatabaseUrl::Postgres(url)) = settings.database() else {
+        return;
+    };
+    let mut first = true;
+    while alive() {
+        let mut conn = match diesel::PgConnection::establish(&url) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "change listener cannot connect; retrying");
+                std::thread::sleep(Duration::from_secs(1));
+                continue;
+            }
+        };
+        if let Err(e) = diesel::sql_query(format!("LISTEN {CHANGES_CHANNEL}")).execute(&mut conn) {
+            tracing::warn!(error = %e, "LISTEN failed; retrying");
+            std::thread::sleep(Duration::from_secs(1));
+            continue;
+        }
+        if !first {
+            changed();
+        }
+        first = false;
+        'listening: loop {
+            std::thread::sleep(poll);
+            if !alive() {
+                return;
+            }
+            let mut any = false;
+            for n in conn.notifications_iter() {
+                match n {
+                    Ok(_) => any = true,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "change listener lost its connection");
+                        break 'listening;
+                    }
+                }
+            }
+            if any {
+                changed();
+            }
+        }
+    }
+}
+
 /// Opens connections the way the service wants them: by the URL's backend (never guessing),
 /// with SQLite's PRAGMAs applied to each.
 #[derive(Debug, Clone)]
@@ -233,7 +293,10 @@ where
             use diesel::RunQueryDsl;
             diesel::sql_query(format!("SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})"))
                 .execute(conn)?;
-            f(conn)
+            let value = f(conn)?;
+            // Delivered to every instance's listener when (and only if) this commits.
+            diesel::sql_query(format!("NOTIFY {CHANGES_CHANNEL}")).execute(conn)?;
+            Ok(value)
         }),
     }
 }

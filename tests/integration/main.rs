@@ -10,6 +10,7 @@ mod errors;
 mod events_api;
 mod feeds;
 mod helpers;
+mod instances;
 mod interop;
 mod online_actions;
 mod online_pages;

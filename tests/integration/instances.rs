@@ -1,0 +1,230 @@
+//! Several `turnout serve` processes on one PostgreSQL database (the `integration_postgres` run):
+//! a write through one reaches the others' cached answers within a second, by LISTEN/NOTIFY.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::helpers::{event, text, Response};
+
+/// One `turnout serve`, stopped when dropped.
+struct Instance {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn serve(db: &str) -> Instance {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_turnout"))
+        .arg("serve")
+        .env("TURNOUT_DATABASE_URL", db)
+        .env("TURNOUT_LISTEN", format!("127.0.0.1:{port}"))
+        .env("TURNOUT_BASE_URL", "http://turnout.test")
+        // The change poller is far away: only NOTIFY can explain a follow within a second.
+        .env("TURNOUT_DATABASE__CHANGE_POLL_MS", "3600000")
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("starts turnout serve");
+    Instance {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+async fn get(client: &awc::Client, url: &str) -> Option<Response> {
+    let mut res = client.get(url).send().await.ok()?;
+    let body = res.body().limit(16 << 20).await.ok()?.to_vec();
+    Some(Response {
+        status: res.status(),
+        headers: res.headers().clone(),
+        body,
+    })
+}
+
+async fn wait_up(client: &awc::Client, i: &Instance) {
+    let until = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < until {
+        if get(client, &format!("{}/healthz", i.base)).await.is_some() {
+            return;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{} did not come up", i.base);
+}
+
+/// Polls `path` on `i` until `ok(body)` holds; how long that took.
+async fn follows(
+    client: &awc::Client,
+    i: &Instance,
+    path: &str,
+    ok: impl Fn(&str) -> bool,
+) -> Duration {
+    let start = Instant::now();
+    loop {
+        if let Some(r) = get(client, &format!("{}{path}", i.base)).await {
+            if ok(&text(&r)) {
+                return start.elapsed();
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{path} on the other instance never followed"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn send(
+    client: &awc::Client,
+    method: &str,
+    url: &str,
+    token: &str,
+    body: Option<serde_json::Value>,
+) -> u16 {
+    let req = client
+        .request(
+            awc::http::Method::from_bytes(method.as_bytes()).expect("method"),
+            url,
+        )
+        .bearer_auth(token);
+    let res = match body {
+        Some(b) => req.send_json(&b).await,
+        None => req.send().await,
+    };
+    res.expect("sent").status().as_u16()
+}
+
+#[actix_web::test]
+async fn a_write_through_one_instance_reaches_the_other_within_a_second() {
+    if !crate::postgres::wanted() {
+        return;
+    }
+    let Some(db) = crate::postgres::fresh_database() else {
+        return;
+    };
+    let a = serve(&db);
+    let b = serve(&db);
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .finish();
+    wait_up(&client, &a).await;
+    wait_up(&client, &b).await;
+    let out = Command::new(env!("CARGO_BIN_EXE_turnout"))
+        .args(["token", "create", "--name", "instances"])
+        .env("TURNOUT_DATABASE_URL", &db)
+        .output()
+        .expect("token");
+    let token = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    let api = |i: &Instance, p: &str| format!("{}{p}", i.base);
+    for (slug, name) in [("mijente", "Mijente")] {
+        let body = json!({"slug": slug, "name": name});
+        assert_eq!(
+            send(
+                &client,
+                "POST",
+                &api(&a, "/api/v1/partners"),
+                &token,
+                Some(body)
+            )
+            .await,
+            201
+        );
+    }
+    let body =
+        json!({"slug": "never-again", "title": "Never Again Is Now", "partners": ["mijente"]});
+    assert_eq!(
+        send(
+            &client,
+            "POST",
+            &api(&a, "/api/v1/actions"),
+            &token,
+            Some(body)
+        )
+        .await,
+        201
+    );
+    // B has the (empty) feed cached before the write.
+    follows(&client, &b, "/actions/never-again.ics", |t| {
+        t.contains("BEGIN:VCALENDAR")
+    })
+    .await;
+
+    let e = event(
+        "Through A",
+        "2027-09-13T16:00",
+        "2027-09-13T19:00",
+        "America/New_York",
+    );
+    let mut res = client
+        .post(api(&a, "/api/v1/events"))
+        .bearer_auth(&token)
+        .send_json(&e)
+        .await
+        .expect("created");
+    assert_eq!(res.status(), 201);
+    let created: serde_json::Value = res.json().await.expect("json");
+    let id = created["id"].as_i64().expect("id");
+    let mut waited = Vec::new();
+    waited.push(
+        follows(&client, &b, "/actions/never-again.ics", |t| {
+            t.contains("SUMMARY:Through A")
+        })
+        .await,
+    );
+    waited.push(
+        follows(&client, &b, "/api/v1/events?action=never-again", |t| {
+            t.contains("Through A")
+        })
+        .await,
+    );
+    waited.push(
+        follows(&client, &b, "/actions/never-again", |t| {
+            t.contains("Through A")
+        })
+        .await,
+    );
+
+    let patch = json!({"title": "Renamed through A"});
+    let url = api(&a, &format!("/api/v1/events/{id}"));
+    assert_eq!(send(&client, "PATCH", &url, &token, Some(patch)).await, 200);
+    waited.push(
+        follows(&client, &b, "/actions/never-again.ics", |t| {
+            t.contains("SUMMARY:Renamed through A")
+        })
+        .await,
+    );
+    let url = api(&a, &format!("/api/v1/events/{id}/cancel"));
+    assert_eq!(send(&client, "POST", &url, &token, None).await, 200);
+    waited.push(
+        follows(&client, &b, "/actions/never-again.ics", |t| {
+            t.contains("STATUS:CANCELLED")
+        })
+        .await,
+    );
+    for w in &waited {
+        assert!(
+            *w < Duration::from_secs(1),
+            "followed after {w:?}: {waited:?}"
+        );
+    }
+}
