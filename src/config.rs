@@ -21,6 +21,10 @@ pub struct Settings {
     /// `trusted_proxies`, parsed by `validate`.
     #[serde(skip)]
     pub proxies: Vec<ipnet::IpNet>,
+    /// Shared by every instance of one site (env `TURNOUT_SECRET_KEY`): derives the daily key
+    /// that hashes client addresses, so several instances share login and submission limits.
+    #[serde(default)]
+    pub secret_key: Option<String>,
     pub database: DatabaseSettings,
     pub feeds: FeedSettings,
     pub api: ApiSettings,
@@ -115,6 +119,10 @@ impl Settings {
             bail!("site_name must be a non-empty single line");
         }
         self.proxies = parse_proxies(&self.trusted_proxies)?;
+        self.secret_key = self.secret_key.take().filter(|k| !k.trim().is_empty());
+        if self.secret_key.as_ref().is_some_and(|k| k.len() < 16) {
+            bail!("secret_key must be at least 16 characters (use a long random string)");
+        }
         if self.database.change_poll_ms < 100 {
             bail!("database.change_poll_ms must be at least 100");
         }
@@ -192,6 +200,10 @@ pub enum DatabaseUrl {
 }
 
 impl DatabaseUrl {
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, DatabaseUrl::Postgres(_))
+    }
+
     /// For messages and logs: a file path, or a URL without its password.
     pub fn describe(&self) -> String {
         match self {

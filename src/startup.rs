@@ -35,11 +35,24 @@ impl Application {
             .with_context(|| format!("binding {}", settings.listen))?;
         let port = listener.local_addr()?.port();
         let feeds = FeedCache::new(settings.feeds.refresh_interval_minutes);
+        let shared_limits = settings.database().is_ok_and(|d| d.is_postgres());
+        if settings.secret_key.is_none() && settings.database().is_ok_and(|d| d.is_postgres()) {
+            tracing::warn!(
+                "no secret_key: each instance hashes client addresses with its own key, so \
+                 several instances do not share login and submission limits"
+            );
+        }
+        let counts = if shared_limits {
+            crate::limit::Counts::Shared(pool.clone())
+        } else {
+            crate::limit::Counts::memory()
+        };
         let state = web::Data::new(AppState {
             pool,
             feeds,
             fragments: FragmentCache::new(FRAGMENT_BUDGET),
-            addresses: crate::limit::AddressKeys::default(),
+            addresses: crate::limit::AddressKeys::new(settings.secret_key.as_deref()),
+            counts,
             login_limits: crate::limit::LoginLimits::default(),
             submit_limit: crate::web::pages::submit::limiter(),
             links: Links::new(&settings.base_url),

@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::feeds::cache::FeedCache;
 use crate::feeds::json::Links;
 use crate::feeds::render::FragmentCache;
-use crate::limit::{AddressKeys, Limiter, LoginLimits};
+use crate::limit::{AddressKeys, Counts, Limiter, LoginLimits};
 
 pub struct AppState {
     pub pool: Pool,
@@ -19,6 +19,8 @@ pub struct AppState {
     pub fragments: FragmentCache,
     /// Keyed hashes of client addresses (the limiters never see an address).
     pub addresses: AddressKeys,
+    /// Where the limits count: this process, or the database shared by every instance.
+    pub counts: Counts,
     pub login_limits: LoginLimits,
     pub submit_limit: Limiter,
 }

@@ -212,3 +212,11 @@ diesel::table! {
 diesel::joinable!(online_actions -> actions (action_id));
 diesel::joinable!(online_action_partners -> online_actions (online_action_id));
 diesel::joinable!(online_action_partners -> partners (partner_id));
+
+diesel::table! {
+    rate_limits (key) {
+        key -> Text,
+        hits -> Integer,
+        window_start -> Timestamp,
+    }
+}

@@ -29,9 +29,14 @@ fn free_port() -> u16 {
 }
 
 fn serve(db: &str) -> Instance {
+    serve_with(db, &[])
+}
+
+fn serve_with(db: &str, env: &[(&str, &str)]) -> Instance {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_turnout"))
         .arg("serve")
+        .envs(env.iter().copied())
         .env("TURNOUT_DATABASE_URL", db)
         .env("TURNOUT_LISTEN", format!("127.0.0.1:{port}"))
         .env("TURNOUT_BASE_URL", "http://turnout.test")
@@ -227,4 +232,90 @@ async fn a_write_through_one_instance_reaches_the_other_within_a_second() {
             "followed after {w:?}: {waited:?}"
         );
     }
+}
+
+/// One login attempt on `i` (a fresh form each time, as a browser would): its status.
+async fn login(client: &awc::Client, i: &Instance, email: &str, password: &str) -> u16 {
+    let mut form = client
+        .get(format!("{}/admin/login", i.base))
+        .send()
+        .await
+        .expect("login form");
+    let cookie = form
+        .headers()
+        .get_all("set-cookie")
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("turnout_login_csrf="))
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default()
+        .to_string();
+    let page = String::from_utf8_lossy(&form.body().await.expect("page")).into_owned();
+    let csrf = crate::helpers::hidden(&page, "csrf");
+    let body = serde_urlencoded::to_string([
+        ("csrf", csrf.as_str()),
+        ("next", "/admin"),
+        ("email", email),
+        ("password", password),
+    ])
+    .expect("form");
+    client
+        .post(format!("{}/admin/login", i.base))
+        .insert_header(("cookie", cookie))
+        .insert_header(("content-type", "application/x-www-form-urlencoded"))
+        .send_body(body)
+        .await
+        .expect("login")
+        .status()
+        .as_u16()
+}
+
+#[actix_web::test]
+async fn failed_logins_spread_over_two_instances_throttle_as_on_one() {
+    if !crate::postgres::wanted() {
+        return;
+    }
+    let Some(db) = crate::postgres::fresh_database() else {
+        return;
+    };
+    let secret = [(
+        "TURNOUT_SECRET_KEY",
+        "a long shared secret for both instances",
+    )];
+    let a = serve_with(&db, &secret);
+    let b = serve_with(&db, &secret);
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .max_redirects(0)
+        .finish();
+    wait_up(&client, &a).await;
+    wait_up(&client, &b).await;
+    let made = Command::new(env!("CARGO_BIN_EXE_turnout"))
+        .args([
+            "user",
+            "create",
+            "--email",
+            "ana@example.org",
+            "--role",
+            "admin",
+        ])
+        .env("TURNOUT_DATABASE_URL", &db)
+        .output()
+        .expect("user");
+    assert!(made.status.success());
+    let mut statuses = Vec::new();
+    for n in 0..20 {
+        let i = if n % 2 == 0 { &a } else { &b };
+        statuses.push(login(&client, i, "ana@example.org", "guess").await);
+    }
+    // Five tries per address and account, whichever instance gets them.
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        15,
+        "{statuses:?}"
+    );
 }

@@ -231,17 +231,18 @@ async fn login(
     }
     // Every attempt counts before the password is checked, so parallel guesses cannot slip
     // past the limits; the account itself is only ever slowed down, never locked.
-    let limits = &state.login_limits;
+    let (limits, counts) = (&state.login_limits, &state.counts);
     let client = crate::web::client::client_key(&req, &state);
-    let account = email.to_lowercase();
-    let pair = format!("{account}\n{client}");
-    if !limits.by_address.try_hit(&client) {
+    // The account as typed is stored nowhere either: only its keyed hash.
+    let account = state.addresses.hash(email.to_lowercase().as_bytes());
+    let pair = format!("{account}:{client}");
+    if !limits.by_address.try_hit(counts, &client).await? {
         return again(lang.t("admin_too_many"), StatusCode::TOO_MANY_REQUESTS);
     }
-    if !limits.by_address_and_account.try_hit(&pair) {
+    if !limits.by_address_and_account.try_hit(counts, &pair).await? {
         return again(lang.t("admin_too_many"), StatusCode::TOO_MANY_REQUESTS);
     }
-    let wait = limits.by_account.delay(&account);
+    let wait = limits.by_account.delay(counts, &account).await?;
     if !wait.is_zero() {
         actix_web::rt::time::sleep(wait).await;
     }
@@ -250,12 +251,12 @@ async fn login(
     let hash = user.as_ref().map(|u| u.password_hash.clone());
     let ok = web::block(move || auth::verify_password(&password, hash.as_deref())).await?;
     let Some(user) = user.filter(|_| ok) else {
-        limits.by_account.fail(&account);
+        limits.by_account.fail(counts, &account).await?;
         return again(lang.t("admin_bad_login"), StatusCode::UNAUTHORIZED);
     };
-    limits.by_address_and_account.clear(&pair);
-    limits.by_address.refund(&client);
-    limits.by_account.clear(&account);
+    limits.by_address_and_account.clear(counts, &pair).await?;
+    limits.by_address.refund(counts, &client).await?;
+    limits.by_account.clear(counts, &account).await?;
     let user_id = user.id;
     let (token, _) = db::run(&state.pool, move |c| {
         Ok(qa::create_session(c, user_id, SESSION_HOURS)?)

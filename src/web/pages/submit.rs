@@ -25,7 +25,7 @@ pub const HONEYPOT: &str = "website";
 
 /// Submissions per client address and hour.
 pub fn limiter() -> Limiter {
-    Limiter::new(5, Duration::from_secs(3600))
+    Limiter::new("submit", 5, Duration::from_secs(3600))
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -125,7 +125,7 @@ async fn submit(
     // never stored. An attempt counts before anything is written (and is given back when the
     // form only needs correcting), so parallel posts cannot exceed the limit.
     let client = crate::web::client::client_key(&req, &state);
-    if !state.submit_limit.try_hit(&client) {
+    if !state.submit_limit.try_hit(&state.counts, &client).await? {
         let errors = HashMap::from([("form".to_string(), lang.t("submit_too_many").to_string())]);
         return render(&req, &state, form, errors, StatusCode::TOO_MANY_REQUESTS).await;
     }
@@ -137,7 +137,7 @@ async fn submit(
     let mut input = match form.to_input() {
         Ok(i) => i,
         Err(fe) => {
-            state.submit_limit.refund(&client);
+            state.submit_limit.refund(&state.counts, &client).await?;
             return render(
                 &req,
                 &state,
@@ -162,7 +162,7 @@ async fn submit(
     {
         Ok(_) => page(StatusCode::OK, &DonePage { ctx }),
         Err(AppError::Validation(fields)) => {
-            state.submit_limit.refund(&client);
+            state.submit_limit.refund(&state.counts, &client).await?;
             let mut errors = HashMap::new();
             for f in fields {
                 let message = Ctx::new(&req, &state, "").lang.field_message(&f);
