@@ -420,17 +420,8 @@ async fn render_form(
     cancelled: bool,
 ) -> Result<HttpResponse, AppError> {
     let who = principal(&user);
-    let (venues, actions, partners) = db::run(&state.pool, move |c| {
-        let venues = catalog::venues_for_editor(c, &who)?;
-        let actions = catalog::list_actions(c)?
-            .into_iter()
-            .map(|a| (a.action.slug, a.action.title))
-            .collect();
-        let partners = catalog::list_partners(c)?
-            .into_iter()
-            .map(|p| (p.slug, p.name))
-            .collect();
-        Ok((venues, actions, partners))
+    let (venues, (actions, partners)) = db::run(&state.pool, move |c| {
+        Ok((catalog::venues_for_editor(c, &who)?, choices(c)?))
     })
     .await?;
     let lang = Ctx::new(req, state, "").lang;
@@ -439,11 +430,7 @@ async fn render_form(
     } else {
         "admin_new_event"
     });
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     let body = FormPage {
         ctx: Ctx::new(req, state, title),
         user,
@@ -458,6 +445,51 @@ async fn render_form(
         cancelled,
     };
     page(status, &body)
+}
+
+/// A form page's status: 422 when it comes back with errors.
+fn form_status(errors: &HashMap<String, String>) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
+/// An organizer's partner's slug (what their new events and online actions start with).
+async fn own_partner_slug(
+    state: &AppState,
+    user: &SessionUser,
+) -> Result<Option<String>, AppError> {
+    let Some(pid) = principal(user).partner_id() else {
+        return Ok(None);
+    };
+    db::run(&state.pool, move |c| {
+        use crate::db::schema::partners;
+        use diesel::prelude::*;
+        Ok(Some(
+            partners::table
+                .find(pid)
+                .select(partners::slug)
+                .first::<String>(c)?,
+        ))
+    })
+    .await
+}
+
+/// What a form's day-of-action and partner selects offer: (slug, title) and (slug, name).
+type Choices = (Vec<(String, String)>, Vec<(String, String)>);
+
+fn choices(c: &mut db::DbConn) -> Result<Choices, AppError> {
+    let actions = catalog::list_actions(c)?
+        .into_iter()
+        .map(|a| (a.action.slug, a.action.title))
+        .collect();
+    let partners = catalog::list_partners(c)?
+        .into_iter()
+        .map(|p| (p.slug, p.name))
+        .collect();
+    Ok((actions, partners))
 }
 
 #[derive(Deserialize)]
@@ -498,17 +530,8 @@ async fn new_event(
             Err(AppError::NotFound(_)) => {}
             Err(e) => return Err(e),
         }
-    } else if let Some(pid) = user.partner_id.filter(|_| user.role != "admin") {
+    } else if let Some(slug) = own_partner_slug(&state, &user).await? {
         // An organizer's own partner is the host by default.
-        let slug = db::run(&state.pool, move |c| {
-            use crate::db::schema::partners;
-            use diesel::prelude::*;
-            Ok(partners::table
-                .find(pid)
-                .select(partners::slug)
-                .first::<String>(c)?)
-        })
-        .await?;
         form.values.insert("partner_0".into(), slug);
         form.values.insert("role_0".into(), "host".into());
     }
