@@ -1,9 +1,11 @@
 //! The organizers' admin: login (argon2, server-side sessions, CSRF on every form, rate limit),
-//! dashboard, the event form (create, edit, duplicate), cancel, delete, restore, moderation.
+//! dashboard, the event form (create, edit, duplicate), cancel, delete, restore, moderation;
+//! online actions (online.rs).
 //! Organizers see and change only their own partner's events; admins everything.
 
 pub mod form;
 mod manage;
+mod online;
 
 use std::collections::HashMap;
 
@@ -42,7 +44,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/events/{id}/edit", web::get().to(edit_event))
         .route("/admin/events/{id}", web::post().to(update_event))
         .route("/admin/events/{id}/{op}", web::post().to(event_op))
-        .configure(manage::configure);
+        .configure(manage::configure)
+        .configure(online::configure);
 }
 
 fn cookie<'a>(state: &AppState, name: &'a str, value: String, path: &'a str) -> Cookie<'a> {
@@ -308,6 +311,8 @@ struct DashboardPage {
     user: SessionUser,
     upcoming: Vec<EventCard>,
     pending: Vec<EventCard>,
+    /// Open online actions due within two weeks, soonest first.
+    deadlines: Vec<online::OnlineRow>,
     revisions: Vec<RevisionRow>,
     notice: Option<String>,
 }
@@ -324,7 +329,7 @@ async fn dashboard(
 ) -> Result<HttpResponse, AppError> {
     let user = require(&req, &state).await?;
     let who = principal(&user);
-    let (upcoming, pending, revisions) = db::run(&state.pool, move |c| {
+    let (upcoming, pending, deadlines, revisions) = db::run(&state.pool, move |c| {
         let f = Filter {
             from: Some(Bound::Instant(queries::now())),
             partner_id: who.partner_id(),
@@ -336,8 +341,9 @@ async fn dashboard(
         } else {
             Vec::new()
         };
+        let deadlines = online::deadlines(c, who.partner_id())?;
         let revisions = q::recent_revisions(c, who.partner_id(), 30)?;
-        Ok((upcoming, pending, revisions))
+        Ok((upcoming, pending, deadlines, revisions))
     })
     .await?;
     let ctx = Ctx::new(
@@ -349,6 +355,10 @@ async fn dashboard(
     let body = DashboardPage {
         upcoming: upcoming.iter().map(|v| EventCard::new(v, lang)).collect(),
         pending: pending.iter().map(|v| EventCard::new(v, lang)).collect(),
+        deadlines: deadlines
+            .iter()
+            .map(|v| online::OnlineRow::new(v, lang))
+            .collect(),
         revisions: revisions
             .into_iter()
             .map(|(revision, title, deleted)| RevisionRow {
