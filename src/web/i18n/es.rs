@@ -228,7 +228,7 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("admin_online_kind", "Tipo"),
     ("admin_online_kind_petition", "Petición"),
     ("admin_online_kind_letter", "Carta"),
-    ("admin_online_kind_call-in", "Jornada de llamadas"),
+    ("admin_online_kind_call-in", "Llamada colectiva"),
     ("admin_online_kind_pledge", "Compromiso"),
     ("admin_online_kind_donation", "Donación"),
     ("admin_online_kind_other", "Otra"),
