@@ -108,6 +108,16 @@ pub enum Msg {
     ChooseVenue,
     ChooseRole,
     ChooseStatus,
+    ChooseKind,
+    /// A count or goal outside `min..=max`.
+    WholeNumberFrom {
+        min: i64,
+        max: i64,
+    },
+    /// A form's number field that is not a number at all.
+    NotWholeNumber {
+        input: String,
+    },
     Text(String),
 }
 
@@ -179,6 +189,13 @@ impl fmt::Display for Msg {
             Msg::ChooseVenue => f.write_str("choose a venue from the list"),
             Msg::ChooseRole => f.write_str("choose a role"),
             Msg::ChooseStatus => f.write_str("choose a status"),
+            Msg::ChooseKind => f.write_str("choose a kind"),
+            Msg::WholeNumberFrom { min, max } => {
+                f.write_str(&format!("must be a whole number from {min} to {max}"))
+            }
+            Msg::NotWholeNumber { input } => {
+                f.write_str(&format!("{input:?} is not a whole number (like 100)"))
+            }
             Msg::Text(s) => f.write_str(s),
         }
     }
@@ -260,6 +277,13 @@ impl Msg {
             Msg::ChooseVenue => "elige un lugar de la lista".into(),
             Msg::ChooseRole => "elige un papel".into(),
             Msg::ChooseStatus => "elige un estado".into(),
+            Msg::ChooseKind => "elige un tipo".into(),
+            Msg::WholeNumberFrom { min, max } => {
+                format!("debe ser un número entero de {min} a {max}")
+            }
+            Msg::NotWholeNumber { input } => {
+                format!("«{input}» no es un número entero (como 100)")
+            }
             Msg::Text(s) => s.clone(),
         }
     }

@@ -190,7 +190,10 @@ impl TryFrom<OnlineActionInput> for OnlineActionDraft {
             Some(_) => {
                 e.push(
                     field,
-                    format!("must be a whole number from {min} to {MAX_COUNT}"),
+                    Msg::WholeNumberFrom {
+                        min,
+                        max: MAX_COUNT,
+                    },
                 );
                 None
             }

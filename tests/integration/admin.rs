@@ -1,9 +1,10 @@
 //! The admin over real HTTP with a cookie-keeping client: login, CSRF, auth on every route,
-//! organizer permissions, the event form (errors keep what was typed), cancel, delete, restore.
+//! organizer permissions, the event form (errors keep what was typed), cancel, delete, restore;
+//! online actions (list, form, count by hand, delete) and the dashboard's deadlines.
 
 use serde_json::json;
 
-use crate::helpers::{event, hidden, spawn_app, text, user, Browser};
+use crate::helpers::{event, hidden, spawn_app, text, user, Browser, TestApp};
 
 #[actix_web::test]
 async fn every_admin_route_needs_a_login() {
@@ -17,11 +18,15 @@ async fn every_admin_route_needs_a_login() {
             "America/New_York",
         ))
         .await;
+    let o = online_action(&app, &json!({"title": "Petition", "partners": ["mijente"]})).await;
     let mut b = Browser::new(&app);
     for path in [
         "/admin",
         "/admin/events/new",
         &format!("/admin/events/{}/edit", e["id"]),
+        "/admin/online-actions",
+        "/admin/online-actions/new",
+        &format!("/admin/online-actions/{}/edit", o["id"]),
     ] {
         let r = b.get(path).await;
         assert_eq!(r.status, 303, "{path}");
@@ -38,6 +43,9 @@ async fn every_admin_route_needs_a_login() {
         format!("/admin/events/{}/cancel", e["id"]),
         format!("/admin/events/{}/delete", e["id"]),
         "/admin/logout".to_string(),
+        "/admin/online-actions/new".to_string(),
+        format!("/admin/online-actions/{}/edit", o["id"]),
+        format!("/admin/online-actions/{}/delete", o["id"]),
     ] {
         let r = b.post(&path, &[("title", "x")]).await;
         assert_eq!(r.status, 303, "{path}");
@@ -51,6 +59,10 @@ async fn every_admin_route_needs_a_login() {
         app.get(&format!("/api/v1/events/{}", e["id"])).await.json()["title"],
         "March"
     );
+    let after = app
+        .get(&format!("/api/v1/online-actions/{}", o["id"]))
+        .await;
+    assert_eq!(after.json()["title"], "Petition");
 }
 
 #[actix_web::test]
@@ -124,6 +136,26 @@ async fn forms_without_the_right_csrf_token_are_refused() {
             .await;
         assert_eq!(r.status, 403);
     }
+    let o = online_action(&app, &json!({"title": "Petition"})).await;
+    let good = online_form("Sneaky", "5");
+    for path in [
+        "/admin/online-actions/new".to_string(),
+        format!("/admin/online-actions/{}/edit", o["id"]),
+        format!("/admin/online-actions/{}/delete", o["id"]),
+    ] {
+        for csrf in [None, Some(""), Some("wrong")] {
+            let mut form = good.clone();
+            if let Some(csrf) = csrf {
+                form.push(("csrf", csrf));
+            }
+            let r = b.post(&path, &form).await;
+            assert_eq!(r.status, 403, "{path} with csrf {csrf:?}");
+            assert!(text(&r).contains("This form expired"), "{path}");
+        }
+    }
+    let list = app.get("/api/v1/online-actions").await.json();
+    assert_eq!(list["online_actions"].as_array().unwrap().len(), 1);
+    assert_eq!(list["online_actions"][0]["title"], "Petition");
     assert_eq!(
         app.get(&format!("/api/v1/events/{}", e["id"])).await.json()["status"],
         "confirmed"
@@ -755,4 +787,416 @@ async fn admins_correct_venues_and_disable_users() {
     // Nobody locks themselves out.
     let me = &page[page.find("admin@example.org").unwrap()..];
     assert!(!me[..me.find("</li>").unwrap()].contains("/disable"));
+}
+
+/// Creates an online action through the API (a petition with a goal unless `fields` say
+/// otherwise) and returns its JSON.
+async fn online_action(
+    app: &crate::helpers::TestApp,
+    fields: &serde_json::Value,
+) -> serde_json::Value {
+    let mut body = json!({
+        "kind": "petition",
+        "title": "Palantir, end your contract with ICE",
+        "url": "https://petitions.example/palantir",
+        "goal": 100,
+        "count": 0,
+    });
+    for (k, v) in fields.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let r = app.post("/api/v1/online-actions", &body).await;
+    assert_eq!(r.status, 201, "{}", text(&r));
+    r.json()
+}
+
+/// A browser logged in as an admin.
+async fn admin_browser(app: &TestApp) -> Browser<'_> {
+    let password = user(app, "admin@example.org", "admin", None);
+    let mut b = Browser::new(app);
+    b.login("admin@example.org", &password).await;
+    b
+}
+
+/// The online-action form filled in the way a person would, without the CSRF token.
+fn online_form(title: &'static str, count: &'static str) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("kind", "letter"),
+        ("title", title),
+        ("description", "Tell their CEO."),
+        ("action", "never-again"),
+        ("partner_0", "mijente"),
+        ("partner_1", ""),
+        ("partner_2", "cosecha"),
+        ("url", "https://letters.example/palantir"),
+        ("goal", "100"),
+        ("count", count),
+        ("deadline", "2030-09-30"),
+        ("timezone", "America/Chicago"),
+        ("status", "open"),
+    ]
+}
+
+fn with_csrf<'a>(mut form: Vec<(&'a str, &'a str)>, csrf: &'a str) -> Vec<(&'a str, &'a str)> {
+    form.push(("csrf", csrf));
+    form
+}
+
+#[actix_web::test]
+async fn admins_create_edit_and_delete_online_actions_through_the_form() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let mut b = admin_browser(&app).await;
+    let dash = text(&b.get("/admin").await);
+    assert!(
+        dash.contains("<a href=\"/admin/online-actions\">Online actions</a>"),
+        "the admin bar links the list"
+    );
+    let csrf = b.csrf().await;
+    let new = text(&b.get("/admin/online-actions/new").await);
+    assert!(
+        new.contains("<option value=\"call-in\">Call-in</option>"),
+        "{new}"
+    );
+    assert!(new.contains("<option value=\"America/Chicago\">America/Chicago</option>"));
+    assert!(new.contains("<input id=\"deadline\" name=\"deadline\" type=\"date\""));
+
+    let r = b
+        .post(
+            "/admin/online-actions/new",
+            &with_csrf(online_form("Letter <to> Palantir's CEO", "37"), &csrf),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", text(&r));
+    assert_eq!(
+        r.header("location").as_deref(),
+        Some("/admin/online-actions?done=created")
+    );
+    let list = app.get("/api/v1/online-actions").await.json();
+    let o = &list["online_actions"][0];
+    assert_eq!(o["title"], "Letter <to> Palantir's CEO");
+    assert_eq!(o["kind"], "letter");
+    assert_eq!(o["action"]["slug"], "never-again");
+    assert_eq!(o["partners"][0]["slug"], "mijente");
+    assert_eq!(o["partners"][1]["slug"], "cosecha");
+    assert_eq!(
+        (o["goal"].clone(), o["count"].clone()),
+        (json!(100), json!(37))
+    );
+    assert_eq!(o["deadline"], "2030-09-30");
+    assert_eq!(o["timezone"], "America/Chicago");
+    assert_eq!(o["status"], "open");
+    let id = o["id"].as_i64().unwrap();
+
+    let page = text(&b.get("/admin/online-actions?done=created").await);
+    for shown in [
+        "Online action created.",
+        "Letter &#60;to&#62; Palantir&#39;s CEO",
+        "<td>Letter</td>",
+        "<td>Open</td>",
+        "<td>37 of 100</td>",
+        "<time datetime=\"2030-09-30\">Monday, September 30, 2030</time>",
+        &format!("href=\"/admin/online-actions/{id}/edit\""),
+    ] {
+        assert!(page.contains(shown), "{shown} not in {page}");
+    }
+
+    // The count, updated by hand, reaches the API; the rest stays.
+    let edit = text(&b.get(&format!("/admin/online-actions/{id}/edit")).await);
+    for kept in [
+        "value=\"37\"",
+        "<option value=\"letter\" selected>",
+        "<option value=\"America/Chicago\" selected>",
+        "<option value=\"cosecha\" selected>",
+        "value=\"2030-09-30\"",
+        &format!("action=\"/admin/online-actions/{id}/delete\""),
+    ] {
+        assert!(edit.contains(kept), "{kept} not on the edit form");
+    }
+    let r = b
+        .post(
+            &format!("/admin/online-actions/{id}/edit"),
+            &with_csrf(online_form("Letter <to> Palantir's CEO", "52"), &csrf),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", text(&r));
+    let o = app
+        .get(&format!("/api/v1/online-actions/{id}"))
+        .await
+        .json();
+    assert_eq!(o["count"], 52);
+    assert_eq!(o["goal"], 100);
+    assert_eq!(o["partners"].as_array().unwrap().len(), 2);
+
+    // Delete: gone from the API and the list; the form is no more.
+    let r = b
+        .post(
+            &format!("/admin/online-actions/{id}/delete"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        r.header("location").as_deref(),
+        Some("/admin/online-actions?done=deleted")
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/online-actions/{id}"))
+            .await
+            .status,
+        410
+    );
+    assert_eq!(
+        app.get("/api/v1/online-actions").await.json()["online_actions"],
+        json!([])
+    );
+    assert!(!text(&b.get("/admin/online-actions").await).contains("Palantir"));
+    assert_eq!(
+        b.get(&format!("/admin/online-actions/{id}/edit"))
+            .await
+            .status,
+        404
+    );
+    let again = b
+        .post(
+            &format!("/admin/online-actions/{id}/delete"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(again.status, 403);
+    assert!(text(&again).contains("This online action was deleted."));
+    assert_eq!(b.get("/admin/online-actions/999/edit").await.status, 404);
+}
+
+#[actix_web::test]
+async fn online_action_form_errors_keep_what_was_typed_in_the_readers_language() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let mut b = admin_browser(&app).await;
+    let csrf = b.csrf().await;
+    let mut bad = with_csrf(online_form("Letter <to> Palantir", "-5"), &csrf);
+    for (k, v) in bad.iter_mut() {
+        match *k {
+            "url" => *v = "javascript:alert(1)",
+            "goal" => *v = "ten",
+            _ => {}
+        }
+    }
+    let r = b.post("/admin/online-actions/new", &bad).await;
+    assert_eq!(r.status, 422, "a form error, not a 500: {}", text(&r));
+    let page = text(&r);
+    for shown in [
+        "Some fields need attention",
+        "<p class=\"error\" id=\"url-error\">must be a full http:// or https:// link</p>",
+        "<p class=\"error\" id=\"count-error\">must be a whole number from 0 to 1000000000</p>",
+        "<p class=\"error\" id=\"goal-error\">&#34;ten&#34; is not a whole number (like 100)</p>",
+        "id=\"url\" name=\"url\" type=\"url\" value=\"javascript:alert(1)\" aria-invalid=\"true\"",
+        "value=\"ten\"",
+        "value=\"-5\"",
+        "value=\"Letter &#60;to&#62; Palantir\"",
+        ">Tell their CEO.</textarea>",
+        "<option value=\"letter\" selected>",
+        "<option value=\"never-again\" selected>",
+        "<option value=\"America/Chicago\" selected>",
+        "<option value=\"cosecha\" selected>",
+        "value=\"2030-09-30\"",
+    ] {
+        assert!(page.contains(shown), "{shown} not in {page}");
+    }
+    // Nothing was written.
+    assert_eq!(
+        app.get("/api/v1/online-actions").await.json()["online_actions"],
+        json!([])
+    );
+
+    // In Spanish, for a Spanish reader; an unknown partner lands on its row.
+    b.cookies.insert("lang".into(), "es".into());
+    let r = b.post("/admin/online-actions/new", &bad).await;
+    assert_eq!(r.status, 422);
+    let page = text(&r);
+    for shown in [
+        "debe ser un enlace completo http:// o https://",
+        "debe ser un número entero de 0 a 1000000000",
+        "«ten» no es un número entero (como 100)",
+    ] {
+        assert!(page.contains(shown), "{shown} not in {page}");
+    }
+    let mut unknown = with_csrf(online_form("Carta", "3"), &csrf);
+    unknown.push(("partner_3", "nobody"));
+    let r = b.post("/admin/online-actions/new", &unknown).await;
+    assert_eq!(r.status, 422);
+    let page = text(&r);
+    assert!(
+        page.contains("aria-invalid=\"true\" aria-describedby=\"partner_2-error\"")
+            && page.contains("no existe la organización «nobody»"),
+        "{page}"
+    );
+    let r = b
+        .post(
+            "/admin/online-actions/new",
+            &with_csrf(vec![("title", "")], &csrf),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let page = text(&r);
+    assert!(
+        page.contains("<p class=\"error\" id=\"kind-error\">es obligatorio</p>"),
+        "{page}"
+    );
+    assert!(page.contains("<p class=\"error\" id=\"url-error\">es obligatorio</p>"));
+}
+
+#[actix_web::test]
+async fn organizers_see_and_edit_only_their_partners_online_actions() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let password = user(&app, "ana@example.org", "organizer", Some("cosecha"));
+    let theirs = online_action(
+        &app,
+        &json!({"title": "Mijente petition", "partners": ["mijente"]}),
+    )
+    .await;
+    let ours = online_action(
+        &app,
+        &json!({"kind": "pledge", "title": "Cosecha pledge", "partners": ["cosecha"], "count": 37}),
+    )
+    .await;
+    let mut b = Browser::new(&app);
+    b.login("ana@example.org", &password).await;
+    let csrf = b.csrf().await;
+    let list = text(&b.get("/admin/online-actions").await);
+    assert!(
+        list.contains("Cosecha pledge") && !list.contains("Mijente petition"),
+        "{list}"
+    );
+    assert!(list.contains("<td>37 of 100</td>"));
+    let theirs_id = theirs["id"].as_i64().unwrap();
+    let ours_id = ours["id"].as_i64().unwrap();
+    let r = b
+        .get(&format!("/admin/online-actions/{theirs_id}/edit"))
+        .await;
+    assert_eq!(r.status, 403);
+    assert!(text(&r).contains("This online action belongs to another partner"));
+    assert_eq!(
+        b.get(&format!("/admin/online-actions/{ours_id}/edit"))
+            .await
+            .status,
+        200
+    );
+    let hijack = with_csrf(online_form("Hijacked", "99"), &csrf);
+    let r = b
+        .post(&format!("/admin/online-actions/{theirs_id}/edit"), &hijack)
+        .await;
+    assert_eq!(r.status, 403);
+    let r = b
+        .post(
+            &format!("/admin/online-actions/{theirs_id}/delete"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let after = app
+        .get(&format!("/api/v1/online-actions/{theirs_id}"))
+        .await
+        .json();
+    assert_eq!(
+        (after["title"].clone(), after["count"].clone()),
+        (json!("Mijente petition"), json!(0))
+    );
+
+    // Their own: the count by hand, 37 → 52.
+    let mut form = vec![
+        ("kind", "pledge"),
+        ("title", "Cosecha pledge"),
+        ("partner_0", "cosecha"),
+        ("url", "https://petitions.example/palantir"),
+        ("goal", "100"),
+        ("count", "52"),
+        ("status", "open"),
+    ];
+    form.push(("csrf", &csrf));
+    let r = b
+        .post(&format!("/admin/online-actions/{ours_id}/edit"), &form)
+        .await;
+    assert_eq!(r.status, 303, "{}", text(&r));
+    let after = app
+        .get(&format!("/api/v1/online-actions/{ours_id}"))
+        .await
+        .json();
+    assert_eq!(after["count"], 52);
+
+    // A new one starts with their partner, and keeps it even when the row is emptied.
+    let new = text(&b.get("/admin/online-actions/new").await);
+    assert!(new.contains("<option value=\"cosecha\" selected>"), "{new}");
+    let mut form = online_form("Cosecha letter", "0");
+    form.retain(|(k, _)| !k.starts_with("partner_"));
+    let r = b
+        .post("/admin/online-actions/new", &with_csrf(form, &csrf))
+        .await;
+    assert_eq!(r.status, 303, "{}", text(&r));
+    let list = app
+        .get("/api/v1/online-actions?partner=cosecha")
+        .await
+        .json();
+    let titles: Vec<&str> = list["online_actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Cosecha pledge", "Cosecha letter"]);
+}
+
+#[actix_web::test]
+async fn the_dashboard_lists_open_online_actions_due_within_two_weeks() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let today = chrono::Utc::now().date_naive();
+    let due = |days: i64| (today + chrono::Duration::days(days)).to_string();
+    for (title, days, status, partner) in [
+        ("Due in three days", 3, "open", "cosecha"),
+        ("Due tomorrow", 1, "open", "cosecha"),
+        ("Due in sixty days", 60, "open", "cosecha"),
+        ("Closed early", 3, "closed", "cosecha"),
+        ("Mijente call-in", 2, "open", "mijente"),
+    ] {
+        online_action(
+            &app,
+            &json!({"title": title, "deadline": due(days), "status": status, "partners": [partner]}),
+        )
+        .await;
+    }
+    let mut b = admin_browser(&app).await;
+    let dash = text(&b.get("/admin").await);
+    let section = &dash[dash.find("Deadlines coming up").expect("the section")..];
+    let section = &section[..section.find("</section>").unwrap()];
+    let at = |title: &str| section.find(title);
+    assert!(
+        at("Due tomorrow") < at("Mijente call-in")
+            && at("Mijente call-in") < at("Due in three days")
+    );
+    assert!(at("Due tomorrow").is_some(), "{section}");
+    assert!(
+        at("Due in sixty days").is_none() && at("Closed early").is_none(),
+        "{section}"
+    );
+    assert!(section.contains(&format!("<time datetime=\"{}\">", due(3))));
+    assert!(
+        section.contains("href=\"/admin/online-actions\""),
+        "a link to the list"
+    );
+    assert!(section.contains("/edit\">Due tomorrow</a>"));
+
+    let org_password = user(&app, "ana@example.org", "organizer", Some("cosecha"));
+    let mut org = Browser::new(&app);
+    org.login("ana@example.org", &org_password).await;
+    let dash = text(&org.get("/admin").await);
+    let section = &dash[dash.find("Deadlines coming up").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert!(
+        section.contains("Due in three days") && !section.contains("Mijente call-in"),
+        "{section}"
+    );
+    org.cookies.insert("lang".into(), "es".into());
+    assert!(text(&org.get("/admin").await).contains("Fechas límite próximas"));
 }

@@ -1,9 +1,11 @@
 //! The organizers' admin: login (argon2, server-side sessions, CSRF on every form, rate limit),
-//! dashboard, the event form (create, edit, duplicate), cancel, delete, restore, moderation.
+//! dashboard, the event form (create, edit, duplicate), cancel, delete, restore, moderation;
+//! online actions (online.rs).
 //! Organizers see and change only their own partner's events; admins everything.
 
 pub mod form;
 mod manage;
+mod online;
 
 use std::collections::HashMap;
 
@@ -42,7 +44,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/events/{id}/edit", web::get().to(edit_event))
         .route("/admin/events/{id}", web::post().to(update_event))
         .route("/admin/events/{id}/{op}", web::post().to(event_op))
-        .configure(manage::configure);
+        .configure(manage::configure)
+        .configure(online::configure);
 }
 
 fn cookie<'a>(state: &AppState, name: &'a str, value: String, path: &'a str) -> Cookie<'a> {
@@ -309,6 +312,8 @@ struct DashboardPage {
     user: SessionUser,
     upcoming: Vec<EventCard>,
     pending: Vec<EventCard>,
+    /// Open online actions due within two weeks, soonest first.
+    deadlines: Vec<online::OnlineRow>,
     revisions: Vec<RevisionRow>,
     notice: Option<String>,
 }
@@ -325,7 +330,7 @@ async fn dashboard(
 ) -> Result<HttpResponse, AppError> {
     let user = require(&req, &state).await?;
     let who = principal(&user);
-    let (upcoming, pending, revisions) = db::run(&state.pool, move |c| {
+    let (upcoming, pending, deadlines, revisions) = db::run(&state.pool, move |c| {
         let f = Filter {
             from: Some(Bound::Instant(queries::now())),
             partner_id: who.partner_id(),
@@ -337,8 +342,9 @@ async fn dashboard(
         } else {
             Vec::new()
         };
+        let deadlines = online::deadlines(c, who.partner_id())?;
         let revisions = q::recent_revisions(c, who.partner_id(), 30)?;
-        Ok((upcoming, pending, revisions))
+        Ok((upcoming, pending, deadlines, revisions))
     })
     .await?;
     let ctx = Ctx::new(
@@ -350,6 +356,10 @@ async fn dashboard(
     let body = DashboardPage {
         upcoming: upcoming.iter().map(|v| EventCard::new(v, lang)).collect(),
         pending: pending.iter().map(|v| EventCard::new(v, lang)).collect(),
+        deadlines: deadlines
+            .iter()
+            .map(|v| online::OnlineRow::new(v, lang))
+            .collect(),
         revisions: revisions
             .into_iter()
             .map(|(revision, title, deleted)| RevisionRow {
@@ -421,17 +431,8 @@ async fn render_form(
     cancelled: bool,
 ) -> Result<HttpResponse, AppError> {
     let who = principal(&user);
-    let (venues, actions, partners) = db::run(&state.pool, move |c| {
-        let venues = catalog::venues_for_editor(c, &who)?;
-        let actions = catalog::list_actions(c)?
-            .into_iter()
-            .map(|a| (a.action.slug, a.action.title))
-            .collect();
-        let partners = catalog::list_partners(c)?
-            .into_iter()
-            .map(|p| (p.slug, p.name))
-            .collect();
-        Ok((venues, actions, partners))
+    let (venues, (actions, partners)) = db::run(&state.pool, move |c| {
+        Ok((catalog::venues_for_editor(c, &who)?, choices(c)?))
     })
     .await?;
     let lang = Ctx::new(req, state, "").lang;
@@ -440,11 +441,7 @@ async fn render_form(
     } else {
         "admin_new_event"
     });
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     let body = FormPage {
         ctx: Ctx::new(req, state, title),
         user,
@@ -459,6 +456,51 @@ async fn render_form(
         cancelled,
     };
     page(status, &body)
+}
+
+/// A form page's status: 422 when it comes back with errors.
+fn form_status(errors: &HashMap<String, String>) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
+/// An organizer's partner's slug (what their new events and online actions start with).
+async fn own_partner_slug(
+    state: &AppState,
+    user: &SessionUser,
+) -> Result<Option<String>, AppError> {
+    let Some(pid) = principal(user).partner_id() else {
+        return Ok(None);
+    };
+    db::run(&state.pool, move |c| {
+        use crate::db::schema::partners;
+        use diesel::prelude::*;
+        Ok(Some(
+            partners::table
+                .find(pid)
+                .select(partners::slug)
+                .first::<String>(c)?,
+        ))
+    })
+    .await
+}
+
+/// What a form's day-of-action and partner selects offer: (slug, title) and (slug, name).
+type Choices = (Vec<(String, String)>, Vec<(String, String)>);
+
+fn choices(c: &mut db::DbConn) -> Result<Choices, AppError> {
+    let actions = catalog::list_actions(c)?
+        .into_iter()
+        .map(|a| (a.action.slug, a.action.title))
+        .collect();
+    let partners = catalog::list_partners(c)?
+        .into_iter()
+        .map(|p| (p.slug, p.name))
+        .collect();
+    Ok((actions, partners))
 }
 
 #[derive(Deserialize)]
@@ -499,17 +541,8 @@ async fn new_event(
             Err(AppError::NotFound(_)) => {}
             Err(e) => return Err(e),
         }
-    } else if let Some(pid) = user.partner_id.filter(|_| user.role != "admin") {
+    } else if let Some(slug) = own_partner_slug(&state, &user).await? {
         // An organizer's own partner is the host by default.
-        let slug = db::run(&state.pool, move |c| {
-            use crate::db::schema::partners;
-            use diesel::prelude::*;
-            Ok(partners::table
-                .find(pid)
-                .select(partners::slug)
-                .first::<String>(c)?)
-        })
-        .await?;
         form.values.insert("partner_0".into(), slug);
         form.values.insert("role_0".into(), "host".into());
     }
