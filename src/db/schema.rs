@@ -175,3 +175,19 @@ diesel::table! {
 
 diesel::joinable!(sessions -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(sessions, users);
+
+// The FTS5 table of migration 2026-12-01-000002_search (contentless: only `rowid` can be read;
+// the text columns are there to be matched). diesel print-schema does not see virtual tables.
+diesel::table! {
+    event_search (rowid) {
+        rowid -> Integer,
+        title -> Text,
+        description -> Text,
+        place -> Text,
+        partners -> Text,
+        tags -> Text,
+    }
+}
+
+diesel::joinable!(event_search -> events (rowid));
+diesel::allow_tables_to_appear_in_same_query!(event_search, events);

@@ -11,5 +11,6 @@ mod helpers;
 mod interop;
 mod openapi;
 mod pages;
+mod search;
 mod sync;
 mod time_semantics;

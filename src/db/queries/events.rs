@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::catalog::{event_partner_roles, find_or_create_venue, partner_ids};
 use super::now;
+use super::search;
 use crate::auth::Principal;
 use crate::db::models::*;
 use crate::db::schema::{
@@ -666,15 +667,19 @@ pub struct Filter {
     pub include_deleted: bool,
     /// Latest first (the archive); otherwise soonest first.
     pub newest_first: bool,
+    /// With `q` (and no `updated_since`): best match first, then soonest first.
+    pub by_relevance: bool,
 }
 
 /// Keyset position: the sort key and id of the last row of the previous page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Cursor {
     pub key: NaiveDateTime,
     pub id: i32,
     /// In a sync, the `synced_at` of its first page, which every later page repeats.
     pub synced_at: Option<NaiveDateTime>,
+    /// In a listing by relevance, the last row's score (it sorts before `key` and `id`).
+    pub rank: Option<f64>,
 }
 
 const CURSOR_TIME: &str = "%Y-%m-%dT%H:%M:%S%.6f";
@@ -686,6 +691,10 @@ impl Cursor {
         if let Some(t) = self.synced_at {
             raw.push('|');
             raw.push_str(&t.format(CURSOR_TIME).to_string());
+        }
+        if let Some(r) = self.rank {
+            // `Display` of an f64 is the shortest text that parses back to the same value.
+            raw.push_str(&format!("|r{r}"));
         }
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
     }
@@ -700,28 +709,23 @@ impl Cursor {
         let time = |t: &str| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f").ok();
         let key = time(parts.next()?)?;
         let id = parts.next()?.parse().ok()?;
-        let synced_at = match parts.next() {
-            Some(t) => Some(time(t)?),
-            None => None,
+        let (synced_at, rank) = match parts.next() {
+            Some(t) => match t.strip_prefix('r') {
+                Some(r) => (None, Some(r.parse().ok().filter(|r: &f64| r.is_finite())?)),
+                None => (Some(time(t)?), None),
+            },
+            None => (None, None),
         };
         if parts.next().is_some() {
             return None;
         }
-        Some(Cursor { key, id, synced_at })
+        Some(Cursor {
+            key,
+            id,
+            synced_at,
+            rank,
+        })
     }
-}
-
-fn escape_like(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('%');
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
 }
 
 /// Public events matching `f` (not yet ordered or limited).
@@ -798,23 +802,10 @@ fn filtered(f: &Filter) -> events::BoxedQuery<'static, diesel::sqlite::Sqlite> {
         );
     }
     if let Some(text) = &f.q {
-        let pattern = escape_like(text);
-        q = q.filter(
-            events::title
-                .like(pattern.clone())
-                .escape('\\')
-                .or(events::description.like(pattern.clone()).escape('\\'))
-                .or(events::venue_id.eq_any(
-                    venues::table
-                        .filter(
-                            venues::name
-                                .like(pattern.clone())
-                                .escape('\\')
-                                .or(venues::city.like(pattern).escape('\\')),
-                        )
-                        .select(venues::id.nullable()),
-                )),
-        );
+        q = match search::match_query(text) {
+            Some(m) => q.filter(search::event_matches(m)),
+            None => q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("FALSE")),
+        };
     }
     if !f.statuses.is_empty() {
         q = q.filter(events::status.eq_any(f.statuses.clone()));
@@ -822,14 +813,21 @@ fn filtered(f: &Filter) -> events::BoxedQuery<'static, diesel::sqlite::Sqlite> {
     q
 }
 
-/// One page of public events matching `f`, ordered by start (or by last change when syncing),
-/// and the cursor of the next page.
+/// One page of public events matching `f`, ordered by start (or by last change when syncing,
+/// or best match first with `by_relevance`), and the cursor of the next page.
 pub fn list(
     conn: &mut DbConn,
     f: &Filter,
     cursor: Option<Cursor>,
     limit: i64,
 ) -> QueryResult<(Vec<EventView>, Option<Cursor>)> {
+    let relevance =
+        f.q.as_deref()
+            .filter(|_| f.by_relevance && f.updated_since.is_none())
+            .map(search::match_query);
+    if let Some(m) = relevance {
+        return list_by_relevance(conn, f, m, cursor, limit);
+    }
     let mut q = filtered(f);
     let rows: Vec<Event> = if let Some(since) = f.updated_since {
         q = q.filter(events::updated_at.gt(since));
@@ -880,10 +878,65 @@ pub fn list(
             },
             id: e.id,
             synced_at: None,
+            rank: None,
         })
     } else {
         None
     };
+    Ok((load_views(conn, rows)?, next))
+}
+
+/// [`list`] best match first: by score, then start and id (the cursor carries all three).
+fn list_by_relevance(
+    conn: &mut DbConn,
+    f: &Filter,
+    query: Option<String>,
+    cursor: Option<Cursor>,
+    limit: i64,
+) -> QueryResult<(Vec<EventView>, Option<Cursor>)> {
+    let Some(query) = query else {
+        return Ok((Vec::new(), None));
+    };
+    use crate::db::schema::event_search;
+    use search::score;
+    // The filters (with the match itself) pick the ids; the join gives each its score.
+    let mut q = event_search::table
+        .inner_join(events::table)
+        .filter(search::row_matches(query))
+        .filter(events::id.eq_any(filtered(f).select(events::id)))
+        .into_boxed();
+    if let Some(Cursor {
+        key,
+        id,
+        rank: Some(rank),
+        ..
+    }) = cursor
+    {
+        q = q.filter(
+            score().gt(rank).or(score().eq(rank).and(
+                events::start_utc
+                    .gt(key)
+                    .or(events::start_utc.eq(key).and(events::id.gt(id))),
+            )),
+        );
+    }
+    let mut rows: Vec<(Event, f64)> = q
+        .order((score().asc(), events::start_utc.asc(), events::id.asc()))
+        .limit(limit + 1)
+        .select((Event::as_select(), score()))
+        .load(conn)?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|(e, rank)| Cursor {
+            key: e.start_utc,
+            id: e.id,
+            synced_at: None,
+            rank: Some(*rank),
+        })
+    } else {
+        None
+    };
+    let rows = rows.into_iter().map(|(e, _)| e).collect();
     Ok((load_views(conn, rows)?, next))
 }
 

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod catalog;
 pub mod events;
+pub mod search;
 
 use chrono::{NaiveDateTime, Utc};
 
