@@ -190,4 +190,9 @@ diesel::table! {
 }
 
 diesel::joinable!(event_search -> events (rowid));
+// Pairs only: the listing's filters put subqueries over these tables next to the join.
 diesel::allow_tables_to_appear_in_same_query!(event_search, events);
+diesel::allow_tables_to_appear_in_same_query!(event_search, event_partners);
+diesel::allow_tables_to_appear_in_same_query!(event_search, event_tags);
+diesel::allow_tables_to_appear_in_same_query!(event_search, tags);
+diesel::allow_tables_to_appear_in_same_query!(event_search, venues);

@@ -728,87 +728,95 @@ impl Cursor {
     }
 }
 
+/// `$query` (a boxed query over `events`, or over a join with it) filtered by everything in the
+/// filter `$f` but `q`: a macro, because the two query types differ only in their FROM clause.
+macro_rules! public_filters {
+    ($query:expr, $f:expr) => {{
+        let f: &Filter = $f;
+        let mut q = $query.filter(events::review.eq("approved"));
+        if !f.include_deleted {
+            q = q.filter(events::deleted_at.is_null());
+        }
+        match f.from {
+            Some(Bound::Date(d)) => {
+                q = q.filter(events::end_local.gt(d.and_time(chrono::NaiveTime::MIN)))
+            }
+            Some(Bound::Instant(t)) => q = q.filter(events::end_utc.gt(t)),
+            None => {}
+        }
+        match f.to {
+            Some(Bound::Date(d)) => {
+                if let Some(next) = d.succ_opt() {
+                    q = q.filter(events::start_local.lt(next.and_time(chrono::NaiveTime::MIN)));
+                }
+            }
+            Some(Bound::Instant(t)) => q = q.filter(events::start_utc.lt(t)),
+            None => {}
+        }
+        if let Some(id) = f.action_id {
+            q = q.filter(events::action_id.eq(id));
+        }
+        if let Some(pid) = f.partner_id {
+            q = q.filter(
+                events::id.eq_any(
+                    event_partners::table
+                        .filter(event_partners::partner_id.eq(pid))
+                        .select(event_partners::event_id),
+                ),
+            );
+        }
+        if let Some(tag) = &f.tag {
+            q = q.filter(
+                events::id.eq_any(
+                    event_tags::table
+                        .inner_join(tags::table)
+                        .filter(tags::name.eq(tag.trim_start_matches('#').to_string()))
+                        .select(event_tags::event_id),
+                ),
+            );
+        }
+        if let Some(city) = &f.city {
+            q = q.filter(
+                events::venue_id.eq_any(
+                    venues::table
+                        .filter(venues::city.eq(city.clone()))
+                        .select(venues::id.nullable()),
+                ),
+            );
+        }
+        if let Some(region) = &f.region {
+            q = q.filter(
+                events::venue_id.eq_any(
+                    venues::table
+                        .filter(venues::region.eq(region.clone()))
+                        .select(venues::id.nullable()),
+                ),
+            );
+        }
+        if let Some(country) = &f.country {
+            q = q.filter(
+                events::venue_id.eq_any(
+                    venues::table
+                        .filter(venues::country.eq(country.clone()))
+                        .select(venues::id.nullable()),
+                ),
+            );
+        }
+        if !f.statuses.is_empty() {
+            q = q.filter(events::status.eq_any(f.statuses.clone()));
+        }
+        q
+    }};
+}
+
 /// Public events matching `f` (not yet ordered or limited).
 fn filtered(f: &Filter) -> events::BoxedQuery<'static, diesel::sqlite::Sqlite> {
-    let mut q = events::table
-        .filter(events::review.eq("approved"))
-        .into_boxed();
-    if !f.include_deleted {
-        q = q.filter(events::deleted_at.is_null());
-    }
-    match f.from {
-        Some(Bound::Date(d)) => {
-            q = q.filter(events::end_local.gt(d.and_time(chrono::NaiveTime::MIN)))
-        }
-        Some(Bound::Instant(t)) => q = q.filter(events::end_utc.gt(t)),
-        None => {}
-    }
-    match f.to {
-        Some(Bound::Date(d)) => {
-            if let Some(next) = d.succ_opt() {
-                q = q.filter(events::start_local.lt(next.and_time(chrono::NaiveTime::MIN)));
-            }
-        }
-        Some(Bound::Instant(t)) => q = q.filter(events::start_utc.lt(t)),
-        None => {}
-    }
-    if let Some(id) = f.action_id {
-        q = q.filter(events::action_id.eq(id));
-    }
-    if let Some(pid) = f.partner_id {
-        q = q.filter(
-            events::id.eq_any(
-                event_partners::table
-                    .filter(event_partners::partner_id.eq(pid))
-                    .select(event_partners::event_id),
-            ),
-        );
-    }
-    if let Some(tag) = &f.tag {
-        q = q.filter(
-            events::id.eq_any(
-                event_tags::table
-                    .inner_join(tags::table)
-                    .filter(tags::name.eq(tag.trim_start_matches('#').to_string()))
-                    .select(event_tags::event_id),
-            ),
-        );
-    }
-    if let Some(city) = &f.city {
-        q = q.filter(
-            events::venue_id.eq_any(
-                venues::table
-                    .filter(venues::city.eq(city.clone()))
-                    .select(venues::id.nullable()),
-            ),
-        );
-    }
-    if let Some(region) = &f.region {
-        q = q.filter(
-            events::venue_id.eq_any(
-                venues::table
-                    .filter(venues::region.eq(region.clone()))
-                    .select(venues::id.nullable()),
-            ),
-        );
-    }
-    if let Some(country) = &f.country {
-        q = q.filter(
-            events::venue_id.eq_any(
-                venues::table
-                    .filter(venues::country.eq(country.clone()))
-                    .select(venues::id.nullable()),
-            ),
-        );
-    }
+    let mut q = public_filters!(events::table.into_boxed(), f);
     if let Some(text) = &f.q {
         q = match search::match_query(text) {
             Some(m) => q.filter(search::event_matches(m)),
             None => q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("FALSE")),
         };
-    }
-    if !f.statuses.is_empty() {
-        q = q.filter(events::status.eq_any(f.statuses.clone()));
     }
     q
 }
@@ -899,12 +907,13 @@ fn list_by_relevance(
     };
     use crate::db::schema::event_search;
     use search::score;
-    // The filters (with the match itself) pick the ids; the join gives each its score.
-    let mut q = event_search::table
-        .inner_join(events::table)
-        .filter(search::row_matches(query))
-        .filter(events::id.eq_any(filtered(f).select(events::id)))
-        .into_boxed();
+    let mut q = public_filters!(
+        event_search::table
+            .inner_join(events::table)
+            .filter(search::row_matches(query))
+            .into_boxed(),
+        f
+    );
     if let Some(Cursor {
         key,
         id,
@@ -920,24 +929,31 @@ fn list_by_relevance(
             )),
         );
     }
-    let mut rows: Vec<(Event, f64)> = q
+    // Only the keys go through the sort; the page's events load by id afterwards.
+    #[derive(Queryable)]
+    struct Key(
+        i32,
+        #[diesel(deserialize_as = FastTimestamp)] NaiveDateTime,
+        f64,
+    );
+    let mut keys: Vec<Key> = q
         .order((score().asc(), events::start_utc.asc(), events::id.asc()))
         .limit(limit + 1)
-        .select((Event::as_select(), score()))
+        .select((events::id, events::start_utc, score()))
         .load(conn)?;
-    let next = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|(e, rank)| Cursor {
-            key: e.start_utc,
-            id: e.id,
+    let next = if keys.len() as i64 > limit {
+        keys.truncate(limit as usize);
+        keys.last().map(|Key(id, start, rank)| Cursor {
+            key: *start,
+            id: *id,
             synced_at: None,
             rank: Some(*rank),
         })
     } else {
         None
     };
-    let rows = rows.into_iter().map(|(e, _)| e).collect();
-    Ok((load_views(conn, rows)?, next))
+    let ids: Vec<i32> = keys.iter().map(|Key(id, ..)| *id).collect();
+    Ok((views_by_ids(conn, &ids)?, next))
 }
 
 /// The ids and last changes of every public event matching `f`, in start order: what a feed

@@ -19,7 +19,8 @@ const OPERATORS: [&str; 4] = ["AND", "OR", "NOT", "NEAR"];
 /// matches nothing).
 ///
 /// The text is never FTS5 syntax: it is split at white space, each word is quoted (`"` doubled)
-/// and becomes a prefix phrase (`"pala"*` finds "Palantir"), and every word must match.
+/// and becomes a prefix phrase (`"pala"*` finds "Palantir"; a one-character word only itself),
+/// and every word must match.
 /// Punctuation inside a word splits it into a phrase (`"co-op"*` finds "co op", "Co-op"); a word
 /// without a letter or digit is dropped. Case and accents are folded by the tokenizer on both
 /// sides ("ano" finds "Año").
@@ -45,7 +46,11 @@ pub fn match_query(text: &str) -> Option<String> {
         }
         out.push('"');
         out.push_str(&w.replace('"', "\"\""));
-        out.push_str("\"*");
+        out.push('"');
+        // A one-letter prefix matches nearly every event and costs the most to rank.
+        if w.chars().count() > 1 {
+            out.push('*');
+        }
     }
     Some(out)
 }
@@ -93,6 +98,7 @@ mod tests {
             Some(r#""march"* "rally"* "vigil"*"#)
         );
         assert_eq!(match_query("NOT").as_deref(), Some(r#""NOT"*"#));
+        assert_eq!(match_query("c 2nd ñ").as_deref(), Some(r#""c" "2nd"* "ñ""#));
         assert_eq!(match_query("or and").as_deref(), Some(r#""or"* "and"*"#));
     }
 
