@@ -128,6 +128,11 @@ async fn finds_by_every_field_ignoring_case_and_accents() {
     // Every word must match.
     assert!(search(&app, "vigil chicago").await.is_empty());
     assert!(search(&app, "nothing-like-this").await.is_empty());
+    // A sync keeps its own order and matches the same way.
+    let r = app
+        .get("/api/v1/events?updated_since=2000-01-01T00:00:00Z&q=manana")
+        .await;
+    assert_eq!(titles(&r.json()), [VIGIL]);
 }
 
 #[actix_web::test]
