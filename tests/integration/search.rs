@@ -407,6 +407,16 @@ async fn hostile_input_never_fails() {
     assert_eq!(search(&app, "title:vigil").await, Vec::<String>::new());
     assert_eq!(search(&app, "vigil AND candles").await, [VIGIL]);
     assert_eq!(search(&app, "-vigil").await, [VIGIL]);
+    // A repeated word counts once; words after the tenth (here "zeppelin") are ignored.
+    assert_eq!(search(&app, &"vigil ".repeat(33)).await, [VIGIL]);
+    assert_eq!(
+        search(
+            &app,
+            "vigil at the ano nuevo gate candles provided see you zeppelin"
+        )
+        .await,
+        [VIGIL]
+    );
     // Nothing searchable in q matches nothing (not everything).
     for q in ["*", "\"\"", "🎉", "- : ("] {
         assert!(search(&app, q).await.is_empty(), "q={q:?}");
