@@ -220,3 +220,23 @@ diesel::table! {
         window_start -> Timestamp,
     }
 }
+// The FTS5 table of migration 2026-12-01-000002_search (contentless: only `rowid` can be read;
+// the text columns are there to be matched). diesel print-schema does not see virtual tables.
+diesel::table! {
+    event_search (rowid) {
+        rowid -> Integer,
+        title -> Text,
+        description -> Text,
+        place -> Text,
+        partners -> Text,
+        tags -> Text,
+    }
+}
+
+diesel::joinable!(event_search -> events (rowid));
+// Pairs only: the listing's filters put subqueries over these tables next to the join.
+diesel::allow_tables_to_appear_in_same_query!(event_search, events);
+diesel::allow_tables_to_appear_in_same_query!(event_search, event_partners);
+diesel::allow_tables_to_appear_in_same_query!(event_search, event_tags);
+diesel::allow_tables_to_appear_in_same_query!(event_search, tags);
+diesel::allow_tables_to_appear_in_same_query!(event_search, venues);

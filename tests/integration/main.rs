@@ -18,5 +18,6 @@ mod openapi;
 mod pages;
 mod postgres;
 mod privacy;
+mod search;
 mod sync;
 mod time_semantics;

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod catalog;
 pub mod events;
 pub mod online;
+pub mod search;
 
 use chrono::{NaiveDateTime, Utc};
 

@@ -417,6 +417,7 @@ pub fn list(
             key: if syncing { r.updated_at } else { r.created_at },
             id: r.id,
             synced_at: None,
+            rank: None,
         })
     } else {
         None

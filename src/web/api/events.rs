@@ -137,6 +137,7 @@ impl ListParams {
             region: short(&mut e, "region", &self.region),
             country: short(&mut e, "country", &self.country),
             q: short(&mut e, "q", &self.q),
+            by_relevance: true,
             statuses,
             updated_since,
             ..Filter::default()
@@ -201,6 +202,14 @@ pub async fn list(
     // Writes take their timestamp inside their transaction and may commit a moment after this
     // read begins; stepping back a little means a client may see a change twice, never miss one.
     // Every page of one sync reports the first page's time (it travels in the cursor).
+    // A listing by relevance pages by score; a cursor of another order would restart it.
+    let by_relevance = parsed.filter.q.is_some() && parsed.filter.updated_since.is_none();
+    if cursor.is_some_and(|c| c.rank.is_some() != by_relevance) {
+        return Err(AppError::field(
+            "cursor",
+            "belongs to a listing with other parameters; start again without it",
+        ));
+    }
     let synced_at = cursor
         .and_then(|c| c.synced_at)
         .unwrap_or_else(|| queries::now() - chrono::Duration::seconds(SYNC_MARGIN_SECS));

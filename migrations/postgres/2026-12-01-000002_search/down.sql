@@ -1,0 +1,13 @@
+DROP TRIGGER event_search_venue ON venues;
+DROP TRIGGER event_search_tag ON tags;
+DROP TRIGGER event_search_partner ON partners;
+DROP TRIGGER event_search_tag_link ON event_tags;
+DROP TRIGGER event_search_partner_link ON event_partners;
+DROP TRIGGER event_search_event ON events;
+DROP FUNCTION event_search_on_venue();
+DROP FUNCTION event_search_on_tag();
+DROP FUNCTION event_search_on_partner();
+DROP FUNCTION event_search_on_link();
+DROP FUNCTION event_search_on_event();
+DROP FUNCTION event_search_refresh(integer);
+DROP TABLE event_search;

@@ -1,0 +1,14 @@
+DROP TRIGGER event_search_tag_update;
+DROP TRIGGER event_search_venue_update;
+DROP TRIGGER event_search_partner_update;
+DROP TRIGGER event_search_tag_link_delete;
+DROP TRIGGER event_search_tag_link_update;
+DROP TRIGGER event_search_tag_link_insert;
+DROP TRIGGER event_search_partner_link_delete;
+DROP TRIGGER event_search_partner_link_update;
+DROP TRIGGER event_search_partner_link_insert;
+DROP TRIGGER event_search_event_delete;
+DROP TRIGGER event_search_event_update;
+DROP TRIGGER event_search_event_insert;
+DROP VIEW event_search_doc;
+DROP TABLE event_search;
