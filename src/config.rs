@@ -13,6 +13,10 @@ pub struct Settings {
     pub listen: String,
     pub base_url: String,
     pub database_url: String,
+    /// A read replica of the PostgreSQL primary (env `TURNOUT_DATABASE_READ_URL`): public reads
+    /// go there once it has replayed every write this instance has seen.
+    #[serde(default)]
+    pub database_read_url: Option<String>,
     /// Shown in page titles and feed names.
     pub site_name: String,
     /// Reverse proxies whose `X-Forwarded-For` is believed (CIDRs or addresses, as written).
@@ -114,6 +118,23 @@ impl Settings {
             bail!("database_url must not be empty");
         }
         self.database()?;
+        self.database_read_url = self
+            .database_read_url
+            .take()
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty());
+        if let Some(read) = &self.database_read_url {
+            let lower = read.to_ascii_lowercase();
+            if !(lower.starts_with("postgres://") || lower.starts_with("postgresql://")) {
+                bail!(
+                    "database_read_url: {:?} must be a postgres:// URL",
+                    redact(read)
+                );
+            }
+            if !self.database()?.is_postgres() {
+                bail!("database_read_url needs a PostgreSQL database_url (the replica's primary)");
+            }
+        }
         self.site_name = self.site_name.trim().to_string();
         if self.site_name.is_empty() || self.site_name.chars().any(char::is_control) {
             bail!("site_name must be a non-empty single line");

@@ -47,8 +47,10 @@ impl Application {
         } else {
             crate::limit::Counts::memory()
         };
+        let replica = db::build_read_pool(&settings)?.map(crate::state::Replica::new);
         let state = web::Data::new(AppState {
             pool,
+            replica,
             feeds,
             fragments: FragmentCache::new(FRAGMENT_BUDGET),
             addresses: crate::limit::AddressKeys::new(settings.secret_key.as_deref()),
@@ -59,6 +61,9 @@ impl Application {
             settings: Arc::new(settings),
         });
         actix_web::rt::spawn(watch_for_changes(state.clone()));
+        if state.replica.is_some() {
+            actix_web::rt::spawn(watch_replica(state.clone()));
+        }
         #[cfg(feature = "postgres")]
         {
             // Holds the state weakly: the thread ends when the server and its state do.
@@ -71,8 +76,11 @@ impl Application {
                         &settings,
                         std::time::Duration::from_millis(100),
                         || listening.strong_count() > 0,
-                        || {
+                        |lsn| {
                             if let Some(state) = listening.upgrade() {
+                                if let (Some(r), Some(lsn)) = (&state.replica, lsn) {
+                                    r.saw(lsn);
+                                }
                                 state.feeds.invalidate();
                             }
                         },
@@ -118,6 +126,24 @@ async fn watch_for_changes(state: web::Data<AppState>) {
         {
             Ok(fp) => state.feeds.observe(fp),
             Err(e) => tracing::warn!(error = %e, "checking for database changes failed"),
+        }
+    }
+}
+
+/// Keeps `Replica::replayed` fresh (every 50 ms), so reads move back to the replica soon after
+/// it has caught up.
+async fn watch_replica(state: web::Data<AppState>) {
+    let mut tick = actix_web::rt::time::interval(std::time::Duration::from_millis(50));
+    loop {
+        tick.tick().await;
+        let Some(r) = &state.replica else { return };
+        let pool = r.pool.clone();
+        match db::run(&pool, |c| Ok(db::wal_position(c, true)?)).await {
+            Ok(Some(lsn)) => {
+                r.replayed.store(lsn, std::sync::atomic::Ordering::Release);
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "checking the read replica failed"),
         }
     }
 }

@@ -16,7 +16,7 @@ use anyhow::Context;
 #[cfg(feature = "sqlite")]
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ManageConnection, Pool as R2d2Pool, R2D2Connection};
-use diesel::Connection;
+use diesel::{Connection, QueryResult};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::config::{DatabaseUrl, Settings};
@@ -67,7 +67,7 @@ pub fn listen_for_changes(
     settings: &Settings,
     poll: Duration,
     alive: impl Fn() -> bool,
-    changed: impl Fn(),
+    changed: impl Fn(Option<u64>),
 ) {
     use diesel::RunQueryDsl;
     let Ok(DatabaseUrl::Postgres(url)) = settings.database() else {
@@ -89,7 +89,8 @@ pub fn listen_for_changes(
             continue;
         }
         if !first {
-            changed();
+            let lsn = primary_position(&mut conn);
+            changed(lsn);
         }
         first = false;
         'listening: loop {
@@ -108,10 +109,25 @@ pub fn listen_for_changes(
                 }
             }
             if any {
-                changed();
+                let lsn = primary_position(&mut conn);
+                changed(lsn);
             }
         }
     }
+}
+
+#[cfg(feature = "postgres")]
+fn primary_position(conn: &mut diesel::PgConnection) -> Option<u64> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Lsn {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        lsn: String,
+    }
+    diesel::sql_query("SELECT pg_current_wal_lsn()::text AS lsn")
+        .get_result::<Lsn>(conn)
+        .ok()
+        .map(|l| parse_lsn(&l.lsn))
 }
 
 /// Opens connections the way the service wants them: by the URL's backend (never guessing),
@@ -126,6 +142,14 @@ impl Manager {
     pub fn new(settings: &Settings) -> anyhow::Result<Manager> {
         Ok(Manager {
             url: settings.database()?,
+            busy_timeout_ms: settings.database.busy_timeout_ms,
+        })
+    }
+
+    /// Connections to the read replica (`database_read_url`), if one is configured.
+    pub fn replica(settings: &Settings) -> Option<Manager> {
+        settings.database_read_url.as_ref().map(|url| Manager {
+            url: DatabaseUrl::Postgres(url.clone()),
             busy_timeout_ms: settings.database.busy_timeout_ms,
         })
     }
@@ -237,6 +261,56 @@ pub fn build_pool(settings: &Settings) -> anyhow::Result<Pool> {
         .connection_timeout(Duration::from_secs(10))
         .build(Manager::new(settings)?)
         .context("building the connection pool")
+}
+
+/// The pool of the read replica, if one is configured (no migrations: the replica follows the
+/// primary).
+pub fn build_read_pool(settings: &Settings) -> anyhow::Result<Option<Pool>> {
+    let Some(manager) = Manager::replica(settings) else {
+        return Ok(None);
+    };
+    R2d2Pool::builder()
+        .max_size(settings.database.pool_size)
+        .connection_timeout(Duration::from_secs(10))
+        .build(manager)
+        .map(Some)
+        .context("building the read replica's connection pool")
+}
+
+/// A PostgreSQL WAL position (`16/B374D848`) as a number; 0 for anything else.
+pub fn parse_lsn(text: &str) -> u64 {
+    match text.trim().split_once('/') {
+        Some((hi, lo)) => match (u64::from_str_radix(hi, 16), u64::from_str_radix(lo, 16)) {
+            (Ok(hi), Ok(lo)) => (hi << 32) | lo,
+            _ => 0,
+        },
+        None => 0,
+    }
+}
+
+/// How far the primary's WAL goes now (after a write: at least as far as that write), or how
+/// far a replica has replayed (`replica`). `None` on SQLite.
+pub fn wal_position(conn: &mut DbConn, replica: bool) -> QueryResult<Option<u64>> {
+    match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(_) => Ok(None),
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(c) => {
+            use diesel::RunQueryDsl;
+            #[derive(diesel::QueryableByName)]
+            struct Lsn {
+                #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+                lsn: Option<String>,
+            }
+            let sql = if replica {
+                "SELECT pg_last_wal_replay_lsn()::text AS lsn"
+            } else {
+                "SELECT pg_current_wal_lsn()::text AS lsn"
+            };
+            let row: Lsn = diesel::sql_query(sql).get_result(c)?;
+            Ok(Some(row.lsn.as_deref().map_or(0, parse_lsn)))
+        }
+    }
 }
 
 /// Runs `f` with a pooled connection on the blocking thread pool.

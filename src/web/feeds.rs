@@ -7,7 +7,6 @@ use actix_web::{guard, web, HttpRequest, HttpResponse};
 use chrono::{Duration, NaiveTime, Utc};
 use serde::Deserialize;
 
-use crate::db;
 use crate::domain::time::Bound;
 use crate::error::AppError;
 use crate::feeds::cache::{CachedFeed, Encoding};
@@ -124,19 +123,20 @@ async fn serve(req: HttpRequest, state: web::Data<AppState>, spec: Spec) -> Http
             let st = state.clone();
             let render_spec = spec.clone();
             let from = Bound::Instant(window_day.and_time(NaiveTime::MIN));
-            match db::run(&state.pool, move |conn| {
-                let rendered = render(
-                    conn,
-                    &render_spec,
-                    &st.settings,
-                    &st.links,
-                    &st.fragments,
-                    from,
-                );
-                release_freed_memory();
-                rendered
-            })
-            .await
+            match state
+                .read(move |conn| {
+                    let rendered = render(
+                        conn,
+                        &render_spec,
+                        &st.settings,
+                        &st.links,
+                        &st.fragments,
+                        from,
+                    );
+                    release_freed_memory();
+                    rendered
+                })
+                .await
             {
                 Ok(r) => state.feeds.put(
                     key,

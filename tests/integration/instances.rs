@@ -319,3 +319,128 @@ async fn failed_logins_spread_over_two_instances_throttle_as_on_one() {
         "{statuses:?}"
     );
 }
+
+/// A number from the standby's statistics of `db` (`pg_stat_database`).
+fn standby_stat(replica_url: &str, column: &str) -> i64 {
+    use diesel::{Connection, RunQueryDsl};
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut c = diesel::PgConnection::establish(replica_url).expect("standby");
+    diesel::sql_query(format!(
+        "SELECT {column}::bigint AS n FROM pg_stat_database WHERE datname = current_database()"
+    ))
+    .get_result::<N>(&mut c)
+    .map(|r| r.n)
+    .unwrap_or(0)
+}
+
+fn on_standby(replica_url: &str, sql: &str) {
+    use diesel::{Connection, RunQueryDsl};
+    let mut c = diesel::PgConnection::establish(replica_url).expect("standby");
+    diesel::sql_query(sql).execute(&mut c).expect(sql);
+}
+
+#[actix_web::test]
+async fn public_reads_use_the_replica_and_a_writer_sees_its_write_at_once() {
+    if !crate::postgres::wanted() {
+        return;
+    }
+    let Some(db) = crate::postgres::fresh_database() else {
+        return;
+    };
+    let Some(replica) = crate::postgres::replica_of(&db) else {
+        return;
+    };
+    let r = serve_with(&db, &[("TURNOUT_DATABASE_READ_URL", replica.as_str())]);
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .finish();
+    wait_up(&client, &r).await;
+    let out = Command::new(env!("CARGO_BIN_EXE_turnout"))
+        .args(["token", "create", "--name", "replica"])
+        .env("TURNOUT_DATABASE_URL", &db)
+        .output()
+        .expect("token");
+    let token = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    let url = |p: &str| format!("{}{p}", r.base);
+    let body = json!({"slug": "mijente", "name": "Mijente"});
+    assert_eq!(
+        send(
+            &client,
+            "POST",
+            &url("/api/v1/partners"),
+            &token,
+            Some(body)
+        )
+        .await,
+        201
+    );
+    let body =
+        json!({"slug": "never-again", "title": "Never Again Is Now", "partners": ["mijente"]});
+    assert_eq!(
+        send(&client, "POST", &url("/api/v1/actions"), &token, Some(body)).await,
+        201
+    );
+
+    // The replica stops replaying: only the primary has what follows.
+    on_standby(&replica, "SELECT pg_wal_replay_pause()");
+    let e = event(
+        "Written",
+        "2027-09-13T16:00",
+        "2027-09-13T19:00",
+        "America/New_York",
+    );
+    let mut res = client
+        .post(url("/api/v1/events"))
+        .bearer_auth(&token)
+        .send_json(&e)
+        .await
+        .expect("created");
+    assert_eq!(res.status(), 201);
+    let created: serde_json::Value = res.json().await.expect("json");
+    let id = created["id"].as_i64().expect("id");
+    // Read your writes: at once, although the replica has not got it.
+    let got = get(&client, &url(&format!("/api/v1/events/{id}")))
+        .await
+        .expect("get");
+    assert_eq!(got.status, 200);
+    assert!(text(&got).contains("Written"));
+    let feed = get(&client, &url("/actions/never-again.ics"))
+        .await
+        .expect("feed");
+    assert!(text(&feed).contains("SUMMARY:Written"));
+
+    // Replaying again: public reads follow within a second, and go to the replica.
+    on_standby(&replica, "SELECT pg_wal_replay_resume()");
+    let waited = follows(&client, &r, "/api/v1/events?action=never-again", |t| {
+        t.contains("Written")
+    })
+    .await;
+    assert!(waited < Duration::from_secs(1), "{waited:?}");
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    let before = standby_stat(&replica, "xact_commit");
+    for _ in 0..20 {
+        let r = get(&client, &url("/api/v1/events?action=never-again"))
+            .await
+            .expect("list");
+        assert!(text(&r).contains("Written"));
+    }
+    let until = Instant::now() + Duration::from_secs(5);
+    let mut after = standby_stat(&replica, "xact_commit");
+    while after < before + 20 && Instant::now() < until {
+        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+        after = standby_stat(&replica, "xact_commit");
+    }
+    assert!(
+        after >= before + 20,
+        "the replica answered {} reads",
+        after - before
+    );
+}

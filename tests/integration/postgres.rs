@@ -18,6 +18,14 @@ pub struct Cluster {
     socket_dir: PathBuf,
 }
 
+/// A streaming standby of the test cluster (`pg_basebackup -R`), started on first use.
+pub struct Standby {
+    port: u16,
+}
+
+static STANDBY: LazyLock<Result<Standby, String>> = LazyLock::new(start_standby);
+static STANDBY_DIR: Mutex<Option<PathBuf>> = Mutex::new(None);
+
 static CLUSTER: LazyLock<Result<Cluster, String>> = LazyLock::new(start);
 static DATA_DIR: Mutex<Option<(PathBuf, Option<String>)>> = Mutex::new(None);
 static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -65,6 +73,26 @@ fn run(bin: &Path, args: &[&str], user: Option<&str>) -> Result<(), String> {
 }
 
 extern "C" fn stop_at_exit() {
+    if let (Ok(guard), Some(bin)) = (STANDBY_DIR.lock(), bindir()) {
+        if let Some(dir) = guard.as_ref() {
+            let user = DATA_DIR
+                .lock()
+                .ok()
+                .and_then(|g| g.as_ref().and_then(|(_, u)| u.clone()));
+            let _ = run(
+                &bin.join("pg_ctl"),
+                &[
+                    "-D",
+                    &dir.to_string_lossy(),
+                    "-m",
+                    "immediate",
+                    "-w",
+                    "stop",
+                ],
+                user.as_deref(),
+            );
+        }
+    }
     let Ok(guard) = DATA_DIR.lock() else { return };
     if let (Some((dir, user)), Some(bin)) = (guard.as_ref(), bindir()) {
         let data = dir.join("data");
@@ -142,6 +170,85 @@ fn start() -> Result<Cluster, String> {
         port,
         socket_dir: dir,
     })
+}
+
+fn start_standby() -> Result<Standby, String> {
+    let cluster = CLUSTER.as_ref().map_err(|e| e.clone())?;
+    let bin = bindir().ok_or("no PostgreSQL server binaries")?;
+    let user = DATA_DIR
+        .lock()
+        .ok()
+        .and_then(|g| g.as_ref().and_then(|(_, u)| u.clone()));
+    let dir = cluster.socket_dir.join("standby");
+    run(
+        &bin.join("pg_basebackup"),
+        &[
+            "-D",
+            &dir.to_string_lossy(),
+            "-R",
+            "-c",
+            "fast",
+            "-X",
+            "stream",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &cluster.port.to_string(),
+            "-U",
+            "postgres",
+        ],
+        user.as_deref(),
+    )?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
+    if let Ok(mut g) = STANDBY_DIR.lock() {
+        *g = Some(dir.clone());
+    }
+    let opts = format!(
+        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c hot_standby=on",
+        cluster.socket_dir.display()
+    );
+    run(
+        &bin.join("pg_ctl"),
+        &[
+            "-D",
+            &dir.to_string_lossy(),
+            "-o",
+            &opts,
+            "-l",
+            &cluster.socket_dir.join("standby.log").to_string_lossy(),
+            "-w",
+            "start",
+        ],
+        user.as_deref(),
+    )?;
+    Ok(Standby { port })
+}
+
+/// The URL of `primary_url`'s database on the streaming standby (it replicates the whole
+/// cluster, databases made later included). `None` when there is no standby here.
+pub fn replica_of(primary_url: &str) -> Option<String> {
+    let standby = match &*STANDBY {
+        Ok(s) => s,
+        Err(why) => {
+            eprintln!("\n*** replica tests SKIPPED: {why} ***\n");
+            return None;
+        }
+    };
+    let db = primary_url.rsplit('/').next()?;
+    let url = format!("postgres://postgres@127.0.0.1:{}/{db}", standby.port);
+    // The standby has the database once it has replayed its creation.
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    use diesel::Connection;
+    while std::time::Instant::now() < until {
+        if diesel::PgConnection::establish(&url).is_ok() {
+            return Some(url);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    None
 }
 
 extern "C" {

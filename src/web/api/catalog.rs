@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use super::{created, ok};
-use crate::db::{self, queries::catalog as q};
+use crate::db::queries::catalog as q;
 use crate::domain::catalog::{
     ActionDraft, ActionInput, PartnerDraft, PartnerInput, VenueDraft, VenueInput,
 };
@@ -24,7 +24,7 @@ fn admin_only(auth: &Auth, what: &str) -> Result<(), AppError> {
 }
 
 pub async fn list_partners(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let list = db::run(&state.pool, |c| Ok(q::list_partners(c)?)).await?;
+    let list = state.read(|c| Ok(q::list_partners(c)?)).await?;
     let partners: Vec<_> = list
         .iter()
         .map(|p| PartnerJson::new(p, &state.links))
@@ -37,7 +37,7 @@ pub async fn get_partner(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
-    let p = db::run(&state.pool, move |c| q::partner_by_slug(c, &slug)).await?;
+    let p = state.read(move |c| q::partner_by_slug(c, &slug)).await?;
     ok(&PartnerJson::new(&p, &state.links))
 }
 
@@ -54,7 +54,7 @@ pub async fn create_partner(
 }
 
 pub async fn list_actions(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let list = db::run(&state.pool, |c| Ok(q::list_actions(c)?)).await?;
+    let list = state.read(|c| Ok(q::list_actions(c)?)).await?;
     let actions: Vec<_> = list
         .iter()
         .map(|a| ActionJson::new(a, &state.links))
@@ -67,11 +67,12 @@ pub async fn get_action(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
-    let view = db::run(&state.pool, move |c| {
-        let a = q::action_by_slug(c, &slug)?;
-        q::action_view(c, a)
-    })
-    .await?;
+    let view = state
+        .read(move |c| {
+            let a = q::action_by_slug(c, &slug)?;
+            q::action_view(c, a)
+        })
+        .await?;
     ok(&ActionJson::new(&view, &state.links))
 }
 
@@ -93,7 +94,7 @@ pub async fn create_action(
 }
 
 pub async fn list_venues(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let list = db::run(&state.pool, |c| Ok(q::list_public_venues(c)?)).await?;
+    let list = state.read(|c| Ok(q::list_public_venues(c)?)).await?;
     let venues: Vec<_> = list.iter().map(VenueJson::from).collect();
     ok(&json!({ "venues": venues }))
 }

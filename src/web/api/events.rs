@@ -214,18 +214,19 @@ pub async fn list(
         .and_then(|c| c.synced_at)
         .unwrap_or_else(|| queries::now() - chrono::Duration::seconds(SYNC_MARGIN_SECS));
     let syncing = parsed.filter.updated_since.is_some();
-    let (views, next, deleted) = db::run(&state.pool, move |conn| {
-        resolve_slugs(conn, &mut parsed)?;
-        let (views, next) = q::list(conn, &parsed.filter, cursor, limit)?;
-        // Tombstones come with the first page of a sync.
-        let deleted = match (parsed.filter.updated_since, cursor) {
-            (Some(since), None) => Some(q::unpublished_since(conn, since)?),
-            (Some(_), Some(_)) => Some(Vec::new()),
-            _ => None,
-        };
-        Ok((views, next, deleted))
-    })
-    .await?;
+    let (views, next, deleted) = state
+        .read(move |conn| {
+            resolve_slugs(conn, &mut parsed)?;
+            let (views, next) = q::list(conn, &parsed.filter, cursor, limit)?;
+            // Tombstones come with the first page of a sync.
+            let deleted = match (parsed.filter.updated_since, cursor) {
+                (Some(since), None) => Some(q::unpublished_since(conn, since)?),
+                (Some(_), Some(_)) => Some(Vec::new()),
+                _ => None,
+            };
+            Ok((views, next, deleted))
+        })
+        .await?;
     let next = next.map(|c| Cursor {
         synced_at: syncing.then_some(synced_at),
         ..c
@@ -265,7 +266,7 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = event_id(&id)?;
-    let view = db::run(&state.pool, move |c| q::public_view(c, id)).await?;
+    let view = state.read(move |c| q::public_view(c, id)).await?;
     ok(&EventJson::new(&view, &state.links))
 }
 

@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use super::events::{nonempty, paging, since, Tombstone, SYNC_MARGIN_SECS};
 use super::{created, ok};
+use crate::db::queries;
 use crate::db::queries::events::Cursor;
 use crate::db::queries::online::{self as q, Filter};
-use crate::db::{self, queries};
 use crate::domain::online::{merge_patch, Kind, OnlineActionInput, OnlineStatus};
 use crate::domain::{time, Errors};
 use crate::error::AppError;
@@ -71,38 +71,39 @@ pub async fn list(
     let synced_at = cursor
         .and_then(|c| c.synced_at)
         .unwrap_or_else(|| queries::now() - chrono::Duration::seconds(SYNC_MARGIN_SECS));
-    let (views, next, deleted) = db::run(&state.pool, move |c| {
-        let mut e = Errors::default();
-        let mut f = Filter {
-            kind,
-            status,
-            updated_since,
-            ..Filter::default()
-        };
-        if let Some(slug) = &action {
-            match queries::catalog::action_by_slug(c, slug) {
-                Ok(a) => f.action_id = Some(a.id),
-                Err(AppError::NotFound(m)) => e.push("action", m),
-                Err(other) => return Err(other),
+    let (views, next, deleted) = state
+        .read(move |c| {
+            let mut e = Errors::default();
+            let mut f = Filter {
+                kind,
+                status,
+                updated_since,
+                ..Filter::default()
+            };
+            if let Some(slug) = &action {
+                match queries::catalog::action_by_slug(c, slug) {
+                    Ok(a) => f.action_id = Some(a.id),
+                    Err(AppError::NotFound(m)) => e.push("action", m),
+                    Err(other) => return Err(other),
+                }
             }
-        }
-        if let Some(slug) = &partner {
-            match queries::catalog::partner_by_slug(c, slug) {
-                Ok(p) => f.partner_id = Some(p.id),
-                Err(AppError::NotFound(m)) => e.push("partner", m),
-                Err(other) => return Err(other),
+            if let Some(slug) = &partner {
+                match queries::catalog::partner_by_slug(c, slug) {
+                    Ok(p) => f.partner_id = Some(p.id),
+                    Err(AppError::NotFound(m)) => e.push("partner", m),
+                    Err(other) => return Err(other),
+                }
             }
-        }
-        e.finish(())?;
-        let (views, next) = q::list(c, &f, cursor, limit)?;
-        let deleted = match (updated_since, cursor) {
-            (Some(since), None) => Some(q::deleted_since(c, since)?),
-            (Some(_), Some(_)) => Some(Vec::new()),
-            _ => None,
-        };
-        Ok((views, next, deleted))
-    })
-    .await?;
+            e.finish(())?;
+            let (views, next) = q::list(c, &f, cursor, limit)?;
+            let deleted = match (updated_since, cursor) {
+                (Some(since), None) => Some(q::deleted_since(c, since)?),
+                (Some(_), Some(_)) => Some(Vec::new()),
+                _ => None,
+            };
+            Ok((views, next, deleted))
+        })
+        .await?;
     let next = next.map(|c| Cursor {
         synced_at: updated_since.is_some().then_some(synced_at),
         ..c
@@ -141,7 +142,7 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id_of(&id)?;
-    let view = db::run(&state.pool, move |c| q::public_view(c, id)).await?;
+    let view = state.read(move |c| q::public_view(c, id)).await?;
     ok(&OnlineActionJson::new(&view, &state.links))
 }
 

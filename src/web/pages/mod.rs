@@ -14,9 +14,9 @@ use serde::Deserialize;
 
 use self::view::{by_day, Day, EventCard, Subscribe};
 use crate::db::models::{Partner, Venue};
+use crate::db::queries;
 use crate::db::queries::catalog::{self, ActionView};
 use crate::db::queries::events::{self as q, Cursor, EventView, Filter};
-use crate::db::{self, queries};
 use crate::domain::time::Bound;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -251,35 +251,36 @@ async fn list_page(
     let cursor = clean(&filters.cursor).and_then(|c| Cursor::decode(&c));
     let (action, partner) = (clean(&filters.action), clean(&filters.partner));
     let home = !archive && filters.query().is_empty() && filters.cursor.is_none();
-    let (views, next, actions, partners, open_online) = db::run(&state.pool, move |c| {
-        // An unknown slug in a filter matches nothing rather than everything.
-        if let Some(slug) = &action {
-            f.action_id = Some(catalog::action_by_slug(c, slug).map(|a| a.id).unwrap_or(-1));
-        }
-        if let Some(slug) = &partner {
-            f.partner_id = Some(
-                catalog::partner_by_slug(c, slug)
-                    .map(|p| p.id)
-                    .unwrap_or(-1),
-            );
-        }
-        let (views, next) = q::list(c, &f, cursor, PAGE_SIZE)?;
-        let actions = catalog::list_actions(c)?
-            .into_iter()
-            .map(|a| (a.action.slug, a.action.title))
-            .collect::<Vec<_>>();
-        let partners = catalog::list_partners(c)?
-            .into_iter()
-            .map(|p| (p.slug, p.name))
-            .collect::<Vec<_>>();
-        let open_online = if home {
-            crate::db::queries::online::open_now(c, chrono::Utc::now().date_naive())?
-        } else {
-            Vec::new()
-        };
-        Ok((views, next, actions, partners, open_online))
-    })
-    .await?;
+    let (views, next, actions, partners, open_online) = state
+        .read(move |c| {
+            // An unknown slug in a filter matches nothing rather than everything.
+            if let Some(slug) = &action {
+                f.action_id = Some(catalog::action_by_slug(c, slug).map(|a| a.id).unwrap_or(-1));
+            }
+            if let Some(slug) = &partner {
+                f.partner_id = Some(
+                    catalog::partner_by_slug(c, slug)
+                        .map(|p| p.id)
+                        .unwrap_or(-1),
+                );
+            }
+            let (views, next) = q::list(c, &f, cursor, PAGE_SIZE)?;
+            let actions = catalog::list_actions(c)?
+                .into_iter()
+                .map(|a| (a.action.slug, a.action.title))
+                .collect::<Vec<_>>();
+            let partners = catalog::list_partners(c)?
+                .into_iter()
+                .map(|p| (p.slug, p.name))
+                .collect::<Vec<_>>();
+            let open_online = if home {
+                crate::db::queries::online::open_now(c, chrono::Utc::now().date_naive())?
+            } else {
+                Vec::new()
+            };
+            Ok((views, next, actions, partners, open_online))
+        })
+        .await?;
     let cards = views.iter().map(|v| EventCard::new(v, lang)).collect();
     let title = lang.t(if archive {
         "title_archive"
@@ -347,7 +348,7 @@ struct ActionsPage {
 }
 
 async fn actions(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let list = db::run(&state.pool, |c| Ok(catalog::list_actions(c)?)).await?;
+    let list = state.read(|c| Ok(catalog::list_actions(c)?)).await?;
     let ctx =
         Ctx::new(&req, &state, Lang::of(&req).t("title_actions")).describe_key("meta_actions");
     page(StatusCode::OK, &ActionsPage { ctx, actions: list })
@@ -412,26 +413,27 @@ async fn action(
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
     let slug = slug.into_inner();
-    let found = db::run(&state.pool, move |c| {
-        let Ok(a) = catalog::action_by_slug(c, &slug) else {
-            return Ok(None);
-        };
-        let view = catalog::action_view(c, a)?;
-        let f = Filter {
-            action_id: Some(view.action.id),
-            ..Filter::default()
-        };
-        let (events, _) = q::list(c, &f, None, 5000)?;
-        let online = crate::db::queries::online::for_page(
-            c,
-            &crate::db::queries::online::Filter {
+    let found = state
+        .read(move |c| {
+            let Ok(a) = catalog::action_by_slug(c, &slug) else {
+                return Ok(None);
+            };
+            let view = catalog::action_view(c, a)?;
+            let f = Filter {
                 action_id: Some(view.action.id),
-                ..Default::default()
-            },
-        )?;
-        Ok(Some((view, events, online)))
-    })
-    .await?;
+                ..Filter::default()
+            };
+            let (events, _) = q::list(c, &f, None, 5000)?;
+            let online = crate::db::queries::online::for_page(
+                c,
+                &crate::db::queries::online::Filter {
+                    action_id: Some(view.action.id),
+                    ..Default::default()
+                },
+            )?;
+            Ok(Some((view, events, online)))
+        })
+        .await?;
     let Some((view, events, online_list)) = found else {
         return not_found_page(&req, &state);
     };
@@ -473,26 +475,27 @@ async fn partner(
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of(&req);
     let slug = slug.into_inner();
-    let found = db::run(&state.pool, move |c| {
-        let Ok(p) = catalog::partner_by_slug(c, &slug) else {
-            return Ok(None);
-        };
-        let f = Filter {
-            partner_id: Some(p.id),
-            from: Some(Bound::Instant(queries::now())),
-            ..Filter::default()
-        };
-        let (events, _) = q::list(c, &f, None, 500)?;
-        let online = crate::db::queries::online::for_page(
-            c,
-            &crate::db::queries::online::Filter {
+    let found = state
+        .read(move |c| {
+            let Ok(p) = catalog::partner_by_slug(c, &slug) else {
+                return Ok(None);
+            };
+            let f = Filter {
                 partner_id: Some(p.id),
-                ..Default::default()
-            },
-        )?;
-        Ok(Some((p, events, online)))
-    })
-    .await?;
+                from: Some(Bound::Instant(queries::now())),
+                ..Filter::default()
+            };
+            let (events, _) = q::list(c, &f, None, 500)?;
+            let online = crate::db::queries::online::for_page(
+                c,
+                &crate::db::queries::online::Filter {
+                    partner_id: Some(p.id),
+                    ..Default::default()
+                },
+            )?;
+            Ok(Some((p, events, online)))
+        })
+        .await?;
     let Some((p, events, online_list)) = found else {
         return not_found_page(&req, &state);
     };
@@ -540,12 +543,13 @@ async fn event(
     let Some(id) = id.parse::<i32>().ok().filter(|n| *n > 0) else {
         return not_found_page(&req, &state);
     };
-    let found: Option<EventView> = db::run(&state.pool, move |c| match q::public_view(c, id) {
-        Ok(v) => Ok(Some(v)),
-        Err(AppError::NotFound(_)) => Ok(None),
-        Err(e) => Err(e),
-    })
-    .await?;
+    let found: Option<EventView> = state
+        .read(move |c| match q::public_view(c, id) {
+            Ok(v) => Ok(Some(v)),
+            Err(AppError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        })
+        .await?;
     let Some(v) = found else {
         return not_found_page(&req, &state);
     };

@@ -9,7 +9,6 @@ use serde_json::json;
 use super::view::day_label;
 use super::{page, Ctx};
 use crate::db::queries::online::{self as q, OnlineView};
-use crate::db::{self};
 use crate::error::AppError;
 use crate::feeds::json::Links;
 use crate::state::AppState;
@@ -104,12 +103,13 @@ pub async fn online_action(
     let Some(id) = id.parse::<i32>().ok().filter(|n| *n > 0) else {
         return super::not_found_page(&req, &state);
     };
-    let found = db::run(&state.pool, move |c| match q::public_view(c, id) {
-        Ok(v) => Ok(Some(v)),
-        Err(AppError::NotFound(_)) => Ok(None),
-        Err(e) => Err(e),
-    })
-    .await?;
+    let found = state
+        .read(move |c| match q::public_view(c, id) {
+            Ok(v) => Ok(Some(v)),
+            Err(AppError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        })
+        .await?;
     let Some(v) = found else {
         return super::not_found_page(&req, &state);
     };
