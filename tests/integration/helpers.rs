@@ -116,6 +116,8 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     }
     settings.listen = "127.0.0.1:0".into();
     settings.base_url = BASE_URL.into();
+    // Fewer connections per test app: the suite runs many apps at once on one database server.
+    settings.database.pool_size = 4;
     change(&mut settings);
     let settings = settings.validate().expect("valid settings");
     let app = Application::build(settings.clone()).expect("app builds");

@@ -620,7 +620,6 @@ async fn edit(
                 .collect();
             edit_page(&req, &state, user, &kind, &slug, values, errors).await
         }
-        Err(AppError::NotFound(_)) => crate::web::pages::not_found_page(&req, &state),
         Err(e) => Err(e),
     }
 }

@@ -572,7 +572,6 @@ async fn edit_event(
                 Ctx::new(&req, &state, "").t("admin_not_yours"),
             )
         }
-        Err(AppError::NotFound(_)) => return crate::web::pages::not_found_page(&req, &state),
         Err(e) => return Err(e),
     };
     let cancelled = v.event.status == "cancelled";
@@ -643,7 +642,6 @@ async fn save(
             &state,
             Ctx::new(&req, &state, "").t("admin_not_yours"),
         ),
-        Err(AppError::NotFound(_)) => crate::web::pages::not_found_page(&req, &state),
         Err(AppError::Gone(_)) => forbidden(
             &req,
             &state,
@@ -711,7 +709,6 @@ async fn event_op(
             &state,
             Ctx::new(&req, &state, "").t("admin_not_deleted"),
         ),
-        Err(AppError::NotFound(_)) => crate::web::pages::not_found_page(&req, &state),
         Err(e) => Err(e),
     }
 }
