@@ -444,3 +444,124 @@ async fn public_reads_use_the_replica_and_a_writer_sees_its_write_at_once() {
         after - before
     );
 }
+
+/// The database of a fresh test: a PostgreSQL database in the postgres run, else a SQLite file.
+fn fresh_db(dir: &std::path::Path) -> String {
+    if crate::postgres::wanted() {
+        if let Some(url) = crate::postgres::fresh_database() {
+            return url;
+        }
+    }
+    dir.join("durable.db").to_string_lossy().into_owned()
+}
+
+#[actix_web::test]
+async fn kill_9_under_write_load_loses_no_acknowledged_write() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = fresh_db(dir.path());
+    let server = serve(&db);
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .finish();
+    wait_up(&client, &server).await;
+    let out = Command::new(env!("CARGO_BIN_EXE_turnout"))
+        .args(["token", "create", "--name", "load"])
+        .env("TURNOUT_DATABASE_URL", &db)
+        .output()
+        .expect("token");
+    let token = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    let body = json!({"slug": "mijente", "name": "Mijente"});
+    let partners = format!("{}/api/v1/partners", server.base);
+    assert_eq!(
+        send(&client, "POST", &partners, &token, Some(body)).await,
+        201
+    );
+    let body = json!({"slug": "never-again", "title": "Never Again Is Now"});
+    let actions = format!("{}/api/v1/actions", server.base);
+    assert_eq!(
+        send(&client, "POST", &actions, &token, Some(body)).await,
+        201
+    );
+
+    // Four writers post as fast as they can; the server is killed in the middle of it.
+    let url = format!("{}/api/v1/events", server.base);
+    let stop_at = Instant::now() + Duration::from_millis(1500);
+    let writer = |w: usize| {
+        let (client, url, token) = (client.clone(), url.clone(), token.clone());
+        async move {
+            let mut acknowledged = Vec::new();
+            for n in 0.. {
+                if Instant::now() > stop_at + Duration::from_secs(2) {
+                    break;
+                }
+                let mut e = event(
+                    &format!("Load {w}-{n}"),
+                    "2027-09-13T16:00",
+                    "2027-09-13T19:00",
+                    "America/New_York",
+                );
+                e["uid"] = json!(format!("load-{w}-{n}@turnout.test"));
+                match client.post(&url).bearer_auth(&token).send_json(&e).await {
+                    Ok(res) if res.status() == 201 => acknowledged.push(format!("load-{w}-{n}")),
+                    Ok(_) => {}
+                    Err(_) => break, // the server is gone
+                }
+            }
+            acknowledged
+        }
+    };
+    let killer = async {
+        let now = Instant::now();
+        if stop_at > now {
+            actix_web::rt::time::sleep(stop_at - now).await;
+        }
+        let pid = server.child.id();
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    };
+    let (a, b, c, d, ()) = futures_util::join!(writer(0), writer(1), writer(2), writer(3), killer);
+    let acknowledged: Vec<String> = [a, b, c, d].concat();
+    assert!(
+        acknowledged.len() > 10,
+        "only {} writes before the kill",
+        acknowledged.len()
+    );
+    drop(server);
+
+    // Every acknowledged write is there after a restart.
+    let again = serve(&db);
+    wait_up(&client, &again).await;
+    let mut found = 0;
+    let mut cursor: Option<String> = None;
+    let mut uids = std::collections::HashSet::new();
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/events?from=2027-01-01&limit=500&cursor={c}"),
+            None => "/api/v1/events?from=2027-01-01&limit=500".to_string(),
+        };
+        let r = get(&client, &format!("{}{path}", again.base))
+            .await
+            .expect("list");
+        let page: serde_json::Value = serde_json::from_slice(&r.body).expect("json");
+        for e in page["events"].as_array().cloned().unwrap_or_default() {
+            if let Some(uid) = e["uid"].as_str() {
+                uids.insert(uid.trim_end_matches("@turnout.test").to_string());
+                found += 1;
+            }
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    let lost: Vec<&String> = acknowledged.iter().filter(|u| !uids.contains(*u)).collect();
+    assert!(
+        lost.is_empty(),
+        "lost {} of {} acknowledged writes ({found} stored): {lost:?}",
+        lost.len(),
+        acknowledged.len()
+    );
+}
