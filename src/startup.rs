@@ -56,11 +56,16 @@ impl Application {
             addresses: crate::limit::AddressKeys::new(settings.secret_key.as_deref()),
             counts,
             login_limits: crate::limit::LoginLimits::default(),
+            leader: std::sync::atomic::AtomicBool::new(!shared_limits),
             submit_limit: crate::web::pages::submit::limiter(),
             links: Links::new(&settings.base_url),
             settings: Arc::new(settings),
         });
-        actix_web::rt::spawn(watch_for_changes(state.clone()));
+        // On PostgreSQL every instance hears of every write (LISTEN/NOTIFY below); the
+        // fingerprint poller is for SQLite, where other processes cannot notify.
+        if !shared_limits {
+            actix_web::rt::spawn(watch_for_changes(state.clone()));
+        }
         if state.replica.is_some() {
             actix_web::rt::spawn(watch_replica(state.clone()));
         }
@@ -87,6 +92,27 @@ impl Application {
                     )
                 })
                 .context("starting the change listener")?;
+            let leading = Arc::downgrade(&state.clone().into_inner());
+            let settings = state.settings.clone();
+            std::thread::Builder::new()
+                .name("turnout-lead".into())
+                .spawn(move || {
+                    crate::db::lead(
+                        &settings,
+                        std::time::Duration::from_millis(500),
+                        || leading.strong_count() > 0,
+                        |on| {
+                            if let Some(state) = leading.upgrade() {
+                                let was =
+                                    state.leader.swap(on, std::sync::atomic::Ordering::AcqRel);
+                                if was != on {
+                                    tracing::info!(leader = on, "leadership changed");
+                                }
+                            }
+                        },
+                    )
+                })
+                .context("starting the leader election")?;
         }
         actix_web::rt::spawn(warm_feeds(state.clone()));
         let server = HttpServer::new(move || {

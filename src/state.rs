@@ -25,6 +25,9 @@ pub struct AppState {
     /// Where the limits count: this process, or the database shared by every instance.
     pub counts: Counts,
     pub login_limits: LoginLimits,
+    /// Whether this instance runs the work that must run once across instances (see
+    /// `db::lead`); always on SQLite.
+    pub leader: std::sync::atomic::AtomicBool,
     pub submit_limit: Limiter,
 }
 

@@ -116,6 +116,64 @@ pub fn listen_for_changes(
     }
 }
 
+/// Key of the advisory lock whose holder is the leader (see `lead`).
+#[cfg(feature = "postgres")]
+const PG_LEADER_LOCK: i64 = 0x7475_726e_6f75_7403;
+
+/// On PostgreSQL: takes part in electing the one instance that runs work which must run once
+/// across instances (feed imports and deliveries; nothing yet): the holder of a session-level
+/// advisory lock on a connection of its own. `set(true)` when this instance holds it, `set(false)`
+/// when its connection is lost (the lock goes with it, and another instance takes over within
+/// about `every`). Runs while `alive()`; returns at once on SQLite, where the one instance leads.
+#[cfg(feature = "postgres")]
+pub fn lead(settings: &Settings, every: Duration, alive: impl Fn() -> bool, set: impl Fn(bool)) {
+    use diesel::RunQueryDsl;
+    let Ok(DatabaseUrl::Postgres(url)) = settings.database() else {
+        set(true);
+        return;
+    };
+    #[derive(diesel::QueryableByName)]
+    struct Got {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        got: bool,
+    }
+    while alive() {
+        let Ok(mut conn) = diesel::PgConnection::establish(&url) else {
+            set(false);
+            std::thread::sleep(every);
+            continue;
+        };
+        while alive() {
+            let got = diesel::sql_query(format!(
+                "SELECT pg_try_advisory_lock({PG_LEADER_LOCK}) AS got"
+            ))
+            .get_result::<Got>(&mut conn);
+            match got {
+                Ok(Got { got: true }) => {
+                    set(true);
+                    // Hold it: check the connection (and so the lock) stays.
+                    while alive() {
+                        std::thread::sleep(every);
+                        if diesel::sql_query("SELECT 1").execute(&mut conn).is_err() {
+                            break;
+                        }
+                    }
+                    set(false);
+                    break;
+                }
+                Ok(Got { got: false }) => {
+                    set(false);
+                    std::thread::sleep(every);
+                }
+                Err(_) => {
+                    set(false);
+                    break;
+                }
+            }
+        }
+    }
+}
+
 #[cfg(feature = "postgres")]
 fn primary_position(conn: &mut diesel::PgConnection) -> Option<u64> {
     use diesel::RunQueryDsl;

@@ -44,10 +44,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .default_service(web::to(not_found));
 }
 
-async fn health() -> HttpResponse {
+/// `ok`, and `leader` on the instance that runs the once-only background work.
+async fn health(state: web::Data<AppState>) -> HttpResponse {
+    let leader = state.leader.load(std::sync::atomic::Ordering::Acquire);
     HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
-        .body("ok\n")
+        .body(if leader { "ok\nleader\n" } else { "ok\n" })
 }
 
 /// Unknown paths: problem+json under /api, the friendly page elsewhere.

@@ -565,3 +565,56 @@ async fn kill_9_under_write_load_loses_no_acknowledged_write() {
         acknowledged.len()
     );
 }
+
+async fn is_leader(client: &awc::Client, i: &Instance) -> bool {
+    match get(client, &format!("{}/healthz", i.base)).await {
+        Some(r) => text(&r).contains("leader"),
+        None => false,
+    }
+}
+
+#[actix_web::test]
+async fn exactly_one_instance_leads_and_another_takes_over_when_it_dies() {
+    if !crate::postgres::wanted() {
+        return;
+    }
+    let Some(db) = crate::postgres::fresh_database() else {
+        return;
+    };
+    let a = serve(&db);
+    let b = serve(&db);
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .finish();
+    wait_up(&client, &a).await;
+    wait_up(&client, &b).await;
+    let until = Instant::now() + Duration::from_secs(10);
+    let (mut la, mut lb) = (false, false);
+    while Instant::now() < until {
+        la = is_leader(&client, &a).await;
+        lb = is_leader(&client, &b).await;
+        if la || lb {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(la != lb, "exactly one leads: a={la} b={lb}");
+    // Stays that way.
+    actix_web::rt::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        (is_leader(&client, &a).await, is_leader(&client, &b).await),
+        (la, lb)
+    );
+    let (dead, other) = if la { (a, b) } else { (b, a) };
+    let pid = dead.child.id();
+    let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    drop(dead);
+    let until = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < until && !is_leader(&client, &other).await {
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        is_leader(&client, &other).await,
+        "the other instance took over"
+    );
+}
