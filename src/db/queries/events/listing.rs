@@ -1,0 +1,437 @@
+//! The public listing with its filters and keyset cursor, and the other reads of many events
+//! (sync tombstones, export, moderation queue, revisions).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::views::{load_views, views_by_ids, EventView};
+use crate::db::models::*;
+use crate::db::queries::catalog::lower;
+use crate::db::queries::search;
+use crate::db::schema::{event_partners, event_revisions, event_tags, events, tags, venues};
+use crate::db::DbConn;
+use crate::domain::event::{EventInput, Review, Role};
+use crate::domain::time::Bound;
+
+/// Filters of the public listing (`GET /api/v1/events`, the feeds, the pages).
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub from: Option<Bound>,
+    pub to: Option<Bound>,
+    pub action_id: Option<i32>,
+    pub partner_id: Option<i32>,
+    pub tag: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub country: Option<String>,
+    pub q: Option<String>,
+    pub statuses: Vec<String>,
+    pub updated_since: Option<NaiveDateTime>,
+    /// Include unpublished events (feeds keep them as minimal cancelled VEVENTs, so that
+    /// subscribed calendars drop them).
+    pub include_unpublished: bool,
+    /// Latest first (the archive); otherwise soonest first.
+    pub newest_first: bool,
+    /// With `q` (and no `updated_since`): best match first, then soonest first.
+    pub by_relevance: bool,
+}
+
+/// Keyset position: the sort key and id of the last row of the previous page.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cursor {
+    pub key: NaiveDateTime,
+    pub id: i32,
+    /// In a sync, the `synced_at` of its first page, which every later page repeats.
+    pub synced_at: Option<NaiveDateTime>,
+    /// In a listing by relevance, the last row's score (it sorts before `key` and `id`).
+    pub rank: Option<f64>,
+}
+
+const CURSOR_TIME: &str = "%Y-%m-%dT%H:%M:%S%.6f";
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        use base64::Engine;
+        let mut raw = format!("{}|{}", self.key.format(CURSOR_TIME), self.id);
+        if let Some(t) = self.synced_at {
+            raw.push('|');
+            raw.push_str(&t.format(CURSOR_TIME).to_string());
+        }
+        if let Some(r) = self.rank {
+            // `Display` of an f64 is the shortest text that parses back to the same value.
+            raw.push_str(&format!("|r{r}"));
+        }
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+    }
+
+    pub fn decode(s: &str) -> Option<Cursor> {
+        use base64::Engine;
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(s)
+            .ok()?;
+        let raw = String::from_utf8(raw).ok()?;
+        let mut parts = raw.split('|');
+        let time = |t: &str| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f").ok();
+        let key = time(parts.next()?)?;
+        let id = parts.next()?.parse().ok()?;
+        let (synced_at, rank) = match parts.next() {
+            Some(t) => match t.strip_prefix('r') {
+                Some(r) => (None, Some(r.parse().ok().filter(|r: &f64| r.is_finite())?)),
+                None => (Some(time(t)?), None),
+            },
+            None => (None, None),
+        };
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(Cursor {
+            key,
+            id,
+            synced_at,
+            rank,
+        })
+    }
+}
+
+/// `$query` (a boxed query over `events`, or over a join with it) filtered by everything in the
+/// filter `$f` but `q`: a macro, because the two query types differ only in their FROM clause.
+macro_rules! public_filters {
+    ($query:expr, $f:expr) => {{
+        let f: &Filter = $f;
+        let public = events::review
+            .eq(Review::Approved.as_str())
+            .and(events::deleted_at.is_null());
+        let mut q = if f.include_unpublished {
+            $query.filter(public.or(events::unpublished_at.is_not_null()))
+        } else {
+            $query.filter(public)
+        };
+        match f.from {
+            Some(Bound::Date(d)) => {
+                q = q.filter(events::end_local.gt(d.and_time(chrono::NaiveTime::MIN)))
+            }
+            Some(Bound::Instant(t)) => q = q.filter(events::end_utc.gt(t)),
+            None => {}
+        }
+        match f.to {
+            Some(Bound::Date(d)) => {
+                if let Some(next) = d.succ_opt() {
+                    q = q.filter(events::start_local.lt(next.and_time(chrono::NaiveTime::MIN)));
+                }
+            }
+            Some(Bound::Instant(t)) => q = q.filter(events::start_utc.lt(t)),
+            None => {}
+        }
+        if let Some(id) = f.action_id {
+            q = q.filter(events::action_id.eq(id));
+        }
+        if let Some(pid) = f.partner_id {
+            q = q.filter(
+                events::id.eq_any(
+                    event_partners::table
+                        .filter(event_partners::partner_id.eq(pid))
+                        .select(event_partners::event_id),
+                ),
+            );
+        }
+        if let Some(tag) = &f.tag {
+            q = q.filter(
+                events::id.eq_any(
+                    event_tags::table
+                        .inner_join(tags::table)
+                        .filter(
+                            lower(tags::name.nullable())
+                                .eq(lower(Some(tag.trim_start_matches('#').to_string()))),
+                        )
+                        .select(event_tags::event_id),
+                ),
+            );
+        }
+        if let Some(city) = &f.city {
+            q = q.filter(
+                events::venue_id.eq_any(
+                    venues::table
+                        .filter(lower(venues::city).eq(lower(Some(city.clone()))))
+                        .select(venues::id.nullable()),
+                ),
+            );
+        }
+        if let Some(region) = &f.region {
+            q = q.filter(
+                events::venue_id.eq_any(
+                    venues::table
+                        .filter(lower(venues::region).eq(lower(Some(region.clone()))))
+                        .select(venues::id.nullable()),
+                ),
+            );
+        }
+        if let Some(country) = &f.country {
+            q = q.filter(
+                events::venue_id.eq_any(
+                    venues::table
+                        .filter(lower(venues::country).eq(lower(Some(country.clone()))))
+                        .select(venues::id.nullable()),
+                ),
+            );
+        }
+        if !f.statuses.is_empty() {
+            q = q.filter(events::status.eq_any(f.statuses.clone()));
+        }
+        q
+    }};
+}
+
+/// Public events matching `f` (not yet ordered or limited).
+fn filtered(f: &Filter, engine: search::Engine) -> events::BoxedQuery<'static, crate::db::Db> {
+    let mut q = public_filters!(events::table.into_boxed(), f);
+    if let Some(text) = &f.q {
+        q = match search::query(text, engine) {
+            Some(m) => q.filter(search::event_matches(m)),
+            None => q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("FALSE")),
+        };
+    }
+    q
+}
+
+/// One page of public events matching `f`, ordered by start (or by last change when syncing,
+/// or best match first with `by_relevance`), and the cursor of the next page.
+pub fn list(
+    conn: &mut DbConn,
+    f: &Filter,
+    cursor: Option<Cursor>,
+    limit: i64,
+) -> QueryResult<(Vec<EventView>, Option<Cursor>)> {
+    let relevance =
+        f.q.as_deref()
+            .filter(|_| f.by_relevance && f.updated_since.is_none())
+            .map(|text| search::query(text, search::Engine::of(conn)));
+    if let Some(m) = relevance {
+        return list_by_relevance(conn, f, m, cursor, limit);
+    }
+    let mut q = filtered(f, search::Engine::of(conn));
+    let rows: Vec<Event> = if let Some(since) = f.updated_since {
+        q = q.filter(events::updated_at.gt(since));
+        if let Some(c) = cursor {
+            q = q.filter(
+                events::updated_at
+                    .gt(c.key)
+                    .or(events::updated_at.eq(c.key).and(events::id.gt(c.id))),
+            );
+        }
+        q.order((events::updated_at.asc(), events::id.asc()))
+            .limit(limit + 1)
+            .select(Event::as_select())
+            .load(conn)?
+    } else if f.newest_first {
+        if let Some(c) = cursor {
+            q = q.filter(
+                events::start_utc
+                    .lt(c.key)
+                    .or(events::start_utc.eq(c.key).and(events::id.lt(c.id))),
+            );
+        }
+        q.order((events::start_utc.desc(), events::id.desc()))
+            .limit(limit + 1)
+            .select(Event::as_select())
+            .load(conn)?
+    } else {
+        if let Some(c) = cursor {
+            q = q.filter(
+                events::start_utc
+                    .gt(c.key)
+                    .or(events::start_utc.eq(c.key).and(events::id.gt(c.id))),
+            );
+        }
+        q.order((events::start_utc.asc(), events::id.asc()))
+            .limit(limit + 1)
+            .select(Event::as_select())
+            .load(conn)?
+    };
+    let mut rows = rows;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|e| Cursor {
+            key: if f.updated_since.is_some() {
+                e.updated_at
+            } else {
+                e.start_utc
+            },
+            id: e.id,
+            synced_at: None,
+            rank: None,
+        })
+    } else {
+        None
+    };
+    Ok((load_views(conn, rows)?, next))
+}
+
+/// [`list`] best match first: by score, then start and id (the cursor carries all three).
+fn list_by_relevance(
+    conn: &mut DbConn,
+    f: &Filter,
+    query: Option<search::Query>,
+    cursor: Option<Cursor>,
+    limit: i64,
+) -> QueryResult<(Vec<EventView>, Option<Cursor>)> {
+    let Some(query) = query else {
+        return Ok((Vec::new(), None));
+    };
+    use crate::db::schema::event_search;
+    let score = || search::score(&query);
+    let mut q = public_filters!(
+        event_search::table
+            .inner_join(events::table)
+            .filter(search::row_matches(&query))
+            .into_boxed(),
+        f
+    );
+    if let Some(Cursor {
+        key,
+        id,
+        rank: Some(rank),
+        ..
+    }) = cursor
+    {
+        q = q.filter(
+            score().gt(rank).or(score().eq(rank).and(
+                events::start_utc
+                    .gt(key)
+                    .or(events::start_utc.eq(key).and(events::id.gt(id))),
+            )),
+        );
+    }
+    // Only the keys go through the sort; the page's events load by id afterwards.
+    #[derive(Queryable)]
+    struct Key(
+        i32,
+        #[diesel(deserialize_as = FastTimestamp)] NaiveDateTime,
+        f64,
+    );
+    let mut keys: Vec<Key> = q
+        .order((score().asc(), events::start_utc.asc(), events::id.asc()))
+        .limit(limit + 1)
+        .select((events::id, events::start_utc, score()))
+        .load(conn)?;
+    let next = if keys.len() as i64 > limit {
+        keys.truncate(limit as usize);
+        keys.last().map(|Key(id, start, rank)| Cursor {
+            key: *start,
+            id: *id,
+            synced_at: None,
+            rank: Some(*rank),
+        })
+    } else {
+        None
+    };
+    let ids: Vec<i32> = keys.iter().map(|Key(id, ..)| *id).collect();
+    Ok((views_by_ids(conn, &ids)?, next))
+}
+
+/// The ids and last changes of every public event matching `f`, in start order: what a feed
+/// needs to reuse the VEVENTs it rendered before.
+pub fn list_keys(
+    conn: &mut DbConn,
+    f: &Filter,
+    limit: i64,
+) -> QueryResult<Vec<(i32, NaiveDateTime)>> {
+    #[derive(Queryable)]
+    struct Key(i32, #[diesel(deserialize_as = FastTimestamp)] NaiveDateTime);
+    let keys: Vec<Key> = filtered(f, search::Engine::of(conn))
+        .order((events::start_utc.asc(), events::id.asc()))
+        .limit(limit)
+        .select((events::id, events::updated_at))
+        .load(conn)?;
+    Ok(keys.into_iter().map(|Key(id, t)| (id, t)).collect())
+}
+
+/// Tombstones for a sync: events that stopped being public after `since` (deleted, or
+/// rejected after approval) and are not public again.
+pub fn unpublished_since(
+    conn: &mut DbConn,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<(i32, String, NaiveDateTime)>> {
+    events::table
+        .filter(events::unpublished_at.gt(since))
+        .filter(
+            events::review
+                .ne(Review::Approved.as_str())
+                .or(events::deleted_at.is_not_null()),
+        )
+        .order((events::unpublished_at.asc(), events::id.asc()))
+        .select((
+            events::id,
+            events::uid,
+            events::unpublished_at.assume_not_null(),
+        ))
+        .load(conn)
+}
+
+/// Every event not deleted, in input form with inline venues (for `turnout export`).
+pub fn export_all(conn: &mut DbConn) -> QueryResult<Vec<EventInput>> {
+    let rows = events::table
+        .filter(events::deleted_at.is_null())
+        .order((events::start_utc.asc(), events::id.asc()))
+        .select(Event::as_select())
+        .load(conn)?;
+    Ok(load_views(conn, rows)?
+        .iter()
+        .map(|v| v.to_input(true))
+        .collect())
+}
+
+pub fn count_events(conn: &mut DbConn) -> QueryResult<i64> {
+    events::table.count().get_result(conn)
+}
+
+pub fn revisions(conn: &mut DbConn, event_id: i32) -> QueryResult<Vec<Revision>> {
+    event_revisions::table
+        .filter(event_revisions::event_id.eq(event_id))
+        .order(event_revisions::id.asc())
+        .select(Revision::as_select())
+        .load(conn)
+}
+
+/// Events waiting for moderation, oldest first.
+pub fn pending(conn: &mut DbConn) -> QueryResult<Vec<EventView>> {
+    let rows = events::table
+        .filter(events::review.eq(Review::Pending.as_str()))
+        .filter(events::deleted_at.is_null())
+        .order(events::created_at.asc())
+        .limit(200)
+        .select(Event::as_select())
+        .load(conn)?;
+    load_views(conn, rows)
+}
+
+/// The latest changes, newest first, with the title each event has now. An organizer
+/// (`partner_id`) sees only the events it may edit: those its partner hosts or co-hosts.
+pub fn recent_revisions(
+    conn: &mut DbConn,
+    partner_id: Option<i32>,
+    limit: i64,
+) -> QueryResult<Vec<(Revision, String, bool)>> {
+    let mut q = event_revisions::table
+        .inner_join(events::table)
+        .into_boxed();
+    if let Some(pid) = partner_id {
+        let editors = [Role::Host, Role::CoHost].map(Role::as_str);
+        q = q.filter(
+            events::id.eq_any(
+                event_partners::table
+                    .filter(event_partners::partner_id.eq(pid))
+                    .filter(event_partners::role.eq_any(editors))
+                    .select(event_partners::event_id),
+            ),
+        );
+    }
+    let rows: Vec<(Revision, String, Option<NaiveDateTime>)> = q
+        .order(event_revisions::id.desc())
+        .limit(limit)
+        .select((Revision::as_select(), events::title, events::deleted_at))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(r, t, d)| (r, t, d.is_some()))
+        .collect())
+}

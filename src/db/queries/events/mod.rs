@@ -1,0 +1,21 @@
+//! Events, in three files by responsibility: the read model (`views`: what an event shows,
+//! loaded in batches), the writes (`writes`: each in one IMMEDIATE transaction with its revision
+//! row) and the listing (`listing`: the filters, the keyset cursor and the other reads of many
+//! events). Everything is re-exported here, so `queries::events::X` stays the one path.
+
+mod listing;
+mod views;
+mod writes;
+
+pub use listing::{
+    count_events, export_all, list, list_keys, pending, recent_revisions, revisions,
+    unpublished_since, Cursor, Filter,
+};
+pub use views::{
+    event_by_id, event_by_uid, load_views, public_event, public_view, view_by_id, views_by_ids,
+    EventView, PartnerOnEvent,
+};
+pub use writes::{
+    authorize, cancel, create, delete, new_uid, restore, set_review, update, update_with, upsert,
+    validate, Upserted,
+};

@@ -1,0 +1,240 @@
+//! The read model: an event with everything it shows (`EventView`), loaded in a few batched
+//! queries, and the reads of single events.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use crate::db::models::*;
+use crate::db::schema::{actions, event_partners, event_tags, events, partners, tags, venues};
+use crate::db::DbConn;
+use crate::domain::catalog::VenueInput;
+use crate::domain::event::{EventInput, PartnerRef, Role, Status};
+use crate::domain::time;
+use crate::error::AppError;
+
+/// An event with everything its JSON, feed entry and page show.
+#[derive(Debug, Clone)]
+pub struct EventView {
+    pub event: Event,
+    pub venue: Option<Venue>,
+    /// (slug, title)
+    pub action: Option<(String, String)>,
+    pub partners: Vec<PartnerOnEvent>,
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerOnEvent {
+    pub id: i32,
+    pub slug: String,
+    pub name: String,
+    pub role: String,
+}
+
+impl EventView {
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.event.timezone.parse().unwrap_or(chrono_tz::Tz::UTC)
+    }
+
+    /// The event in input form: what an editor or `turnout export` gives back.
+    /// `inline_venue` writes the venue's fields instead of its id (portable across databases).
+    pub fn to_input(&self, inline_venue: bool) -> EventInput {
+        let e = &self.event;
+        let tz = self.tz();
+        let (start, end) = if e.all_day {
+            let last = e.end_local.date().pred_opt().unwrap_or(e.end_local.date());
+            (e.start_local.date().to_string(), last.to_string())
+        } else {
+            (
+                time::local_input_string(tz, e.start_local, e.start_utc),
+                time::local_input_string(tz, e.end_local, e.end_utc),
+            )
+        };
+        let (venue, venue_id) = match (&self.venue, inline_venue) {
+            (Some(v), true) => (
+                Some(VenueInput {
+                    name: Some(v.name.clone()),
+                    address: v.address.clone(),
+                    city: v.city.clone(),
+                    region: v.region.clone(),
+                    postal_code: v.postal_code.clone(),
+                    country: v.country.clone(),
+                    lat: v.lat,
+                    lon: v.lon,
+                    timezone: v.timezone.clone(),
+                }),
+                None,
+            ),
+            (Some(v), false) => (None, Some(v.id)),
+            (None, _) => (None, None),
+        };
+        EventInput {
+            uid: Some(e.uid.clone()),
+            title: Some(e.title.clone()),
+            description: Some(e.description.clone()),
+            start: Some(start),
+            end: Some(end),
+            timezone: Some(e.timezone.clone()),
+            all_day: Some(e.all_day),
+            venue,
+            venue_id,
+            online_url: e.online_url.clone(),
+            info_url: e.info_url.clone(),
+            action: self.action.as_ref().map(|(slug, _)| slug.clone()),
+            partners: Some(
+                self.partners
+                    .iter()
+                    .map(|p| PartnerRef {
+                        slug: p.slug.clone(),
+                        role: Role::parse(&p.role).unwrap_or_default(),
+                    })
+                    .collect(),
+            ),
+            tags: Some(self.tags.clone()),
+            status: Status::parse(&e.status),
+        }
+    }
+}
+
+/// Loads venues, actions, partners and tags for `list` in a few batched queries, keeping order.
+pub fn load_views(conn: &mut DbConn, list: Vec<Event>) -> QueryResult<Vec<EventView>> {
+    let mut out = Vec::with_capacity(list.len());
+    // SQLite caps bound parameters; batch large lists.
+    let mut rest = list;
+    while !rest.is_empty() {
+        let tail = rest.split_off(rest.len().min(5000));
+        out.extend(load_batch(conn, rest)?);
+        rest = tail;
+    }
+    Ok(out)
+}
+
+fn load_batch(conn: &mut DbConn, list: Vec<Event>) -> QueryResult<Vec<EventView>> {
+    let ids: Vec<i32> = list.iter().map(|e| e.id).collect();
+    let mut venue_ids: Vec<i32> = list.iter().filter_map(|e| e.venue_id).collect();
+    venue_ids.sort_unstable();
+    venue_ids.dedup();
+    let mut action_ids: Vec<i32> = list.iter().filter_map(|e| e.action_id).collect();
+    action_ids.sort_unstable();
+    action_ids.dedup();
+
+    let venue_map: HashMap<i32, Venue> = venues::table
+        .filter(venues::id.eq_any(&venue_ids))
+        .select(Venue::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|v| (v.id, v))
+        .collect();
+    let action_map: HashMap<i32, (String, String)> = actions::table
+        .filter(actions::id.eq_any(&action_ids))
+        .select((actions::id, actions::slug, actions::title))
+        .load::<(i32, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, s, t)| (id, (s, t)))
+        .collect();
+    let mut partner_map: HashMap<i32, Vec<PartnerOnEvent>> = HashMap::new();
+    for (eid, id, slug, name, role) in event_partners::table
+        .inner_join(partners::table)
+        .filter(event_partners::event_id.eq_any(&ids))
+        .order((event_partners::event_id, event_partners::position))
+        .select((
+            event_partners::event_id,
+            partners::id,
+            partners::slug,
+            partners::name,
+            event_partners::role,
+        ))
+        .load::<(i32, i32, String, String, String)>(conn)?
+    {
+        partner_map.entry(eid).or_default().push(PartnerOnEvent {
+            id,
+            slug,
+            name,
+            role,
+        });
+    }
+    let mut tag_map: HashMap<i32, Vec<String>> = HashMap::new();
+    for (eid, name) in event_tags::table
+        .inner_join(tags::table)
+        .filter(event_tags::event_id.eq_any(&ids))
+        .order((event_tags::event_id, event_tags::position))
+        .select((event_tags::event_id, tags::name))
+        .load::<(i32, String)>(conn)?
+    {
+        tag_map.entry(eid).or_default().push(name);
+    }
+    Ok(list
+        .into_iter()
+        .map(|event| EventView {
+            venue: event.venue_id.and_then(|id| venue_map.get(&id).cloned()),
+            action: event.action_id.and_then(|id| action_map.get(&id).cloned()),
+            partners: partner_map.remove(&event.id).unwrap_or_default(),
+            tags: tag_map.remove(&event.id).unwrap_or_default(),
+            event,
+        })
+        .collect())
+}
+
+pub fn event_by_id(conn: &mut DbConn, id: i32) -> Result<Event, AppError> {
+    events::table
+        .find(id)
+        .select(Event::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound(format!("there is no event {id}")))
+}
+
+pub fn event_by_uid(conn: &mut DbConn, uid: &str) -> QueryResult<Option<Event>> {
+    events::table
+        .filter(events::uid.eq(uid))
+        .select(Event::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn view_by_id(conn: &mut DbConn, id: i32) -> Result<EventView, AppError> {
+    let event = event_by_id(conn, id)?;
+    single_view(conn, event)
+}
+
+pub(super) fn single_view(conn: &mut DbConn, event: Event) -> Result<EventView, AppError> {
+    load_views(conn, vec![event])?
+        .pop()
+        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("event view vanished")))
+}
+
+/// The one public read of a single event: 410 once it was removed (deleted, or rejected after
+/// it had been approved), 404 if it never was public.
+pub fn public_view(conn: &mut DbConn, id: i32) -> Result<EventView, AppError> {
+    let event = public_event(conn, id)?;
+    single_view(conn, event)
+}
+
+/// The event row if the public may see it (see `public_view`).
+pub fn public_event(conn: &mut DbConn, id: i32) -> Result<Event, AppError> {
+    let event = event_by_id(conn, id)?;
+    if event.is_public() {
+        Ok(event)
+    } else if event.is_unpublished() {
+        Err(AppError::Gone(format!("event {id} was removed")))
+    } else {
+        Err(AppError::NotFound(format!("there is no event {id}")))
+    }
+}
+
+/// Events by id, in the order given (missing ids are skipped).
+pub fn views_by_ids(conn: &mut DbConn, ids: &[i32]) -> QueryResult<Vec<EventView>> {
+    let mut rows: Vec<Event> = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(5000) {
+        rows.extend(
+            events::table
+                .filter(events::id.eq_any(chunk))
+                .select(Event::as_select())
+                .load::<Event>(conn)?,
+        );
+    }
+    let order: HashMap<i32, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    rows.sort_by_key(|e| order.get(&e.id).copied().unwrap_or(usize::MAX));
+    load_views(conn, rows)
+}

@@ -1,0 +1,532 @@
+//! Event write paths, each in one IMMEDIATE transaction with its revision row, and who may make
+//! them.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::views::{event_by_id, event_by_uid, single_view, view_by_id, EventView};
+use crate::auth::Principal;
+use crate::db::models::*;
+use crate::db::queries::catalog::{self, event_partner_roles, find_or_create_venue, partner_ids};
+use crate::db::queries::now;
+use crate::db::schema::{
+    actions, event_partners, event_revisions, event_tags, events, partners, tags,
+};
+use crate::db::DbConn;
+use crate::domain::event::{
+    EventDraft, EventInput, PartnerRef, Review, Role, Status, VenueChoice, VenueLookup,
+};
+use crate::domain::time;
+use crate::error::AppError;
+
+/// Validates `input` against the database (venue zone), then resolves slugs.
+pub fn validate(conn: &mut DbConn, input: EventInput) -> Result<EventDraft, AppError> {
+    let mut lookup_err = None;
+    let draft = input.validate(|id| match catalog::venue_by_id(conn, id) {
+        Ok(Some(v)) => VenueLookup::Found {
+            timezone: v.timezone,
+        },
+        Ok(None) => VenueLookup::Missing,
+        Err(e) => {
+            lookup_err = Some(e);
+            VenueLookup::Missing
+        }
+    });
+    if let Some(e) = lookup_err {
+        return Err(e.into());
+    }
+    draft
+}
+
+struct Resolved {
+    action_id: Option<i32>,
+    partner_ids: Vec<(i32, Role)>,
+    venue_id: Option<i32>,
+}
+
+fn resolve_refs(conn: &mut DbConn, d: &EventDraft) -> Result<Resolved, AppError> {
+    let mut errors = Vec::new();
+    let action_id = match &d.action {
+        None => None,
+        Some(slug) => {
+            let id = actions::table
+                .filter(actions::slug.eq(slug))
+                .select(actions::id)
+                .first::<i32>(conn)
+                .optional()?;
+            if id.is_none() {
+                errors.push(crate::error::FieldError::new(
+                    "action",
+                    crate::domain::message::Msg::NoAction { slug: slug.clone() },
+                ));
+            }
+            id
+        }
+    };
+    let slugs: Vec<&str> = d.partners.iter().map(|p| p.slug.as_str()).collect();
+    let partner_ids = match partner_ids(conn, &slugs, |i| format!("partners[{i}].slug")) {
+        Ok(ids) => ids
+            .into_iter()
+            .zip(d.partners.iter().map(|p| p.role))
+            .collect(),
+        Err(AppError::Validation(e)) => {
+            errors.extend(e);
+            Vec::new()
+        }
+        Err(other) => return Err(other),
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let venue_id = match &d.venue {
+        VenueChoice::None => None,
+        VenueChoice::Existing(id) => Some(*id),
+        VenueChoice::New(v) => Some(find_or_create_venue(conn, v)?.id),
+    };
+    Ok(Resolved {
+        action_id,
+        partner_ids,
+        venue_id,
+    })
+}
+
+fn fields<'a>(
+    d: &'a EventDraft,
+    r: &Resolved,
+    sequence: i32,
+    at: NaiveDateTime,
+) -> EventFields<'a> {
+    EventFields {
+        title: &d.title,
+        description: &d.description,
+        start_local: d.timing.start_local,
+        end_local: d.timing.end_local,
+        timezone: d.timing.timezone.name(),
+        start_utc: d.timing.start_utc,
+        end_utc: d.timing.end_utc,
+        all_day: d.timing.all_day,
+        venue_id: r.venue_id,
+        online_url: d.online_url.as_deref(),
+        info_url: d.info_url.as_deref(),
+        action_id: r.action_id,
+        status: d.status.as_str(),
+        sequence,
+        updated_at: at,
+    }
+}
+
+fn write_links(
+    conn: &mut DbConn,
+    event_id: i32,
+    r: &Resolved,
+    tag_names: &[String],
+) -> QueryResult<()> {
+    diesel::delete(event_partners::table.filter(event_partners::event_id.eq(event_id)))
+        .execute(conn)?;
+    for (pos, (pid, role)) in r.partner_ids.iter().enumerate() {
+        diesel::insert_into(event_partners::table)
+            .values((
+                event_partners::event_id.eq(event_id),
+                event_partners::partner_id.eq(pid),
+                event_partners::role.eq(role.as_str()),
+                event_partners::position.eq(pos as i32),
+            ))
+            .execute(conn)?;
+    }
+    diesel::delete(event_tags::table.filter(event_tags::event_id.eq(event_id))).execute(conn)?;
+    // Inside the write transaction writers run one at a time, so look-then-insert is safe.
+    let mut linked = std::collections::HashSet::new();
+    for (pos, name) in tag_names.iter().enumerate() {
+        let tag_id = match catalog::tag_id(conn, name)? {
+            Some(id) => id,
+            None => diesel::insert_into(tags::table)
+                .values(tags::name.eq(name))
+                .returning(tags::id)
+                .get_result(conn)?,
+        };
+        if !linked.insert(tag_id) {
+            continue;
+        }
+        diesel::insert_into(event_tags::table)
+            .values((
+                event_tags::event_id.eq(event_id),
+                event_tags::tag_id.eq(tag_id),
+                event_tags::position.eq(pos as i32),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// What a revision row keeps: the event as its editor would see it, plus its state.
+#[derive(Serialize)]
+struct Snapshot<'a> {
+    id: i32,
+    uid: &'a str,
+    sequence: i32,
+    review: &'a str,
+    /// RFC 3339, like every timestamp we write.
+    deleted_at: Option<String>,
+    event: EventInput,
+}
+
+fn record(
+    conn: &mut DbConn,
+    view: &EventView,
+    kind: &str,
+    actor: &str,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    let snapshot = serde_json::to_string(&Snapshot {
+        id: view.event.id,
+        uid: &view.event.uid,
+        sequence: view.event.sequence,
+        review: &view.event.review,
+        deleted_at: view.event.deleted_at.map(time::utc_rfc3339),
+        event: view.to_input(true),
+    })?;
+    diesel::insert_into(event_revisions::table)
+        .values((
+            event_revisions::event_id.eq(view.event.id),
+            event_revisions::kind.eq(kind),
+            event_revisions::actor.eq(actor),
+            event_revisions::created_at.eq(at),
+            event_revisions::snapshot.eq(snapshot),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn new_uid(host: &str) -> String {
+    format!("{}@{host}", uuid::Uuid::new_v4())
+}
+
+/// Organizers must list their own partner as a host or co-host; an event an organizer creates
+/// without naming their partner gets it added as host.
+fn ensure_own_partner(
+    conn: &mut DbConn,
+    who: &Principal,
+    draft: &mut EventDraft,
+) -> Result<(), AppError> {
+    let Some(pid) = who.partner_id() else {
+        return Ok(());
+    };
+    let slug: String = partners::table
+        .find(pid)
+        .select(partners::slug)
+        .first(conn)?;
+    match draft.partners.iter().find(|p| p.slug == slug) {
+        Some(p) if p.role.may_edit() => Ok(()),
+        Some(_) => Err(AppError::field(
+            "partners",
+            crate::domain::message::Msg::OwnPartnerRole { slug: slug.clone() },
+        )),
+        None => {
+            draft.partners.insert(
+                0,
+                PartnerRef {
+                    slug,
+                    role: Role::Host,
+                },
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Organizers may change only events their partner hosts or co-hosts; the public nothing.
+pub fn authorize(conn: &mut DbConn, who: &Principal, event_id: i32) -> Result<(), AppError> {
+    let pid = match who {
+        Principal::Admin { .. } => return Ok(()),
+        Principal::Public => {
+            return Err(AppError::Forbidden(format!(
+                "event {event_id} can only be changed by its hosts and admins"
+            )))
+        }
+        Principal::Organizer { partner_id, .. } => *partner_id,
+    };
+    let roles = event_partner_roles(conn, event_id)?;
+    let allowed = roles
+        .iter()
+        .any(|(p, role)| *p == pid && Role::parse(role).is_some_and(Role::may_edit));
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "event {event_id} belongs to another partner; only its hosts and admins may change it"
+        )))
+    }
+}
+
+/// Creates an event: approved for admins and organizers, pending (waiting for moderation) for
+/// the public.
+pub fn create(
+    conn: &mut DbConn,
+    who: &Principal,
+    input: EventInput,
+    uid_host: &str,
+) -> Result<EventView, AppError> {
+    let review = match who {
+        Principal::Public => Review::Pending,
+        _ => Review::Approved,
+    }
+    .as_str();
+    crate::db::write_tx(conn, |conn| {
+        let mut draft = validate(conn, input)?;
+        ensure_own_partner(conn, who, &mut draft)?;
+        if let Some(uid) = &draft.uid {
+            if let Some(existing) = event_by_uid(conn, uid)? {
+                return Err(AppError::Conflict(format!(
+                    "an event with uid {uid:?} exists (id {}); PATCH it instead",
+                    existing.id
+                )));
+            }
+        }
+        let refs = resolve_refs(conn, &draft)?;
+        let at = now();
+        let uid = draft.uid.clone().unwrap_or_else(|| new_uid(uid_host));
+        let event_id: i32 = diesel::insert_into(events::table)
+            .values(NewEvent {
+                uid: &uid,
+                review,
+                created_at: at,
+                fields: fields(&draft, &refs, 0, at),
+            })
+            .returning(events::id)
+            .get_result(conn)?;
+        let event = event_by_id(conn, event_id)?;
+        write_links(conn, event.id, &refs, &draft.tags)?;
+        let view = single_view(conn, event)?;
+        record(conn, &view, "create", who.actor(), at)?;
+        Ok(view)
+    })
+}
+
+/// Replaces an event's content with `input`. Bumps `sequence` when time, place or status
+/// changes; writes nothing when nothing changed.
+pub fn update(
+    conn: &mut DbConn,
+    who: &Principal,
+    id: i32,
+    input: EventInput,
+) -> Result<EventView, AppError> {
+    update_with(conn, who, id, |_| Ok(input))
+}
+
+/// Updates an event with the input `change` makes of its current state (a merge patch, a
+/// cancellation, a form that keeps the uid). The read, the permission check and the write
+/// happen in one write transaction, so concurrent changes of different fields never undo each
+/// other.
+pub fn update_with(
+    conn: &mut DbConn,
+    who: &Principal,
+    id: i32,
+    change: impl FnOnce(&EventView) -> Result<EventInput, AppError>,
+) -> Result<EventView, AppError> {
+    crate::db::write_tx(conn, |conn| {
+        let before = view_by_id(conn, id)?;
+        authorize(conn, who, id)?;
+        if before.event.deleted_at.is_some() {
+            return Err(AppError::Gone(format!(
+                "event {id} was deleted; restore it first"
+            )));
+        }
+        let input = change(&before)?;
+        let mut draft = validate(conn, input)?;
+        ensure_own_partner(conn, who, &mut draft)?;
+        let refs = resolve_refs(conn, &draft)?;
+        let old = &before.event;
+        let rescheduled = old.start_utc != draft.timing.start_utc
+            || old.end_utc != draft.timing.end_utc
+            || old.start_local != draft.timing.start_local
+            || old.end_local != draft.timing.end_local
+            || old.timezone != draft.timing.timezone.name()
+            || old.all_day != draft.timing.all_day
+            || old.venue_id != refs.venue_id
+            || old.online_url != draft.online_url
+            || old.status != draft.status.as_str();
+        let sequence = old.sequence + i32::from(rescheduled);
+        let at = now();
+        let mut candidate = fields(&draft, &refs, sequence, old.updated_at);
+        let unchanged = !rescheduled
+            && old.title == candidate.title
+            && old.description == candidate.description
+            && old.info_url.as_deref() == candidate.info_url
+            && old.action_id == candidate.action_id
+            && before.tags == draft.tags
+            && before
+                .partners
+                .iter()
+                .map(|p| (p.id, p.role.as_str()))
+                .eq(refs.partner_ids.iter().map(|(id, r)| (*id, r.as_str())));
+        if unchanged {
+            return Ok(before);
+        }
+        candidate.updated_at = at;
+        diesel::update(events::table.find(id))
+            .set(&candidate)
+            .execute(conn)?;
+        write_links(conn, id, &refs, &draft.tags)?;
+        let view = view_by_id(conn, id)?;
+        let kind = if draft.status == Status::Cancelled && old.status != "cancelled" {
+            "cancel"
+        } else {
+            "update"
+        };
+        record(conn, &view, kind, who.actor(), at)?;
+        Ok(view)
+    })
+}
+
+/// Marks an event cancelled (it stays listed, so subscribers see the cancellation).
+pub fn cancel(conn: &mut DbConn, who: &Principal, id: i32) -> Result<EventView, AppError> {
+    update_with(conn, who, id, |current| {
+        let mut input = current.to_input(false);
+        input.status = Some(Status::Cancelled);
+        Ok(input)
+    })
+}
+
+/// Soft delete: the row stays (restorable) and its uid is never reused, but the event is
+/// unpublished: its page and `.ics` answer 410, feeds keep only a minimal cancelled VEVENT, and
+/// `updated_since` syncs get a tombstone (when it had been public).
+pub fn delete(conn: &mut DbConn, who: &Principal, id: i32) -> Result<(), AppError> {
+    crate::db::write_tx(conn, |conn| {
+        let event = event_by_id(conn, id)?;
+        authorize(conn, who, id)?;
+        if event.deleted_at.is_some() {
+            return Err(AppError::Gone(format!("event {id} was already deleted")));
+        }
+        let at = now();
+        let unpublished_at = if event.is_public() {
+            Some(at)
+        } else {
+            event.unpublished_at
+        };
+        diesel::update(events::table.find(id))
+            .set((
+                events::deleted_at.eq(Some(at)),
+                events::unpublished_at.eq(unpublished_at),
+                events::removed_by_admin.eq(who.is_admin()),
+                events::updated_at.eq(at),
+                events::sequence.eq(event.sequence + 1),
+            ))
+            .execute(conn)?;
+        let view = view_by_id(conn, id)?;
+        record(conn, &view, "delete", who.actor(), at)
+    })
+}
+
+/// Undoes a delete. Only an admin may undo an admin's delete or rejection.
+pub fn restore(conn: &mut DbConn, who: &Principal, id: i32) -> Result<EventView, AppError> {
+    crate::db::write_tx(conn, |conn| {
+        let event = event_by_id(conn, id)?;
+        authorize(conn, who, id)?;
+        if !who.is_admin() && (event.removed_by_admin || event.review == Review::Rejected.as_str())
+        {
+            return Err(AppError::Forbidden(format!(
+                "event {id} was removed by an admin; only an admin may restore it"
+            )));
+        }
+        if event.deleted_at.is_none() {
+            return Err(AppError::Conflict(format!("event {id} is not deleted")));
+        }
+        let at = now();
+        let approved = event.review == Review::Approved.as_str();
+        diesel::update(events::table.find(id))
+            .set((
+                events::deleted_at.eq(None::<NaiveDateTime>),
+                events::unpublished_at.eq(if approved { None } else { event.unpublished_at }),
+                events::removed_by_admin.eq(!approved && event.removed_by_admin),
+                events::updated_at.eq(at),
+                events::sequence.eq(event.sequence + 1),
+            ))
+            .execute(conn)?;
+        let view = view_by_id(conn, id)?;
+        record(conn, &view, "restore", who.actor(), at)?;
+        Ok(view)
+    })
+}
+
+/// Upserts by uid, for `turnout import`: creates, updates when different, or leaves alone.
+pub enum Upserted {
+    Created,
+    Updated,
+    Unchanged,
+    /// The uid belongs to a deleted event; it stays deleted (restore it explicitly).
+    SkippedDeleted,
+}
+
+pub fn upsert(
+    conn: &mut DbConn,
+    who: &Principal,
+    input: EventInput,
+    uid_host: &str,
+) -> Result<Upserted, AppError> {
+    let existing = match input.uid.as_deref() {
+        Some(uid) => event_by_uid(conn, uid)?,
+        None => None,
+    };
+    match existing {
+        None => create(conn, who, input, uid_host).map(|_| Upserted::Created),
+        Some(e) if e.deleted_at.is_some() => Ok(Upserted::SkippedDeleted),
+        Some(e) => {
+            let before = e.updated_at;
+            let view = update(conn, who, e.id, input)?;
+            Ok(if view.event.updated_at == before {
+                Upserted::Unchanged
+            } else {
+                Upserted::Updated
+            })
+        }
+    }
+}
+
+/// Approves or rejects an event. Rejecting one that was public unpublishes it as a delete does
+/// (410, tombstone, minimal cancelled VEVENT); approving publishes it (again).
+pub fn set_review(
+    conn: &mut DbConn,
+    who: &Principal,
+    id: i32,
+    review: Review,
+) -> Result<EventView, AppError> {
+    crate::db::write_tx(conn, |conn| {
+        let event = event_by_id(conn, id)?;
+        if !who.is_admin() {
+            return Err(AppError::Forbidden(
+                "only admins moderate submissions".into(),
+            ));
+        }
+        if event.review == review.as_str() {
+            return single_view(conn, event);
+        }
+        let at = now();
+        let (unpublished_at, removed_by_admin, sequence) = match review {
+            Review::Rejected if event.is_public() => (Some(at), true, event.sequence + 1),
+            Review::Rejected => (event.unpublished_at, true, event.sequence),
+            // Published again: subscribers must take it back.
+            _ if event.deleted_at.is_none() && event.unpublished_at.is_some() => {
+                (None, false, event.sequence + 1)
+            }
+            _ => (event.unpublished_at, event.removed_by_admin, event.sequence),
+        };
+        diesel::update(events::table.find(id))
+            .set((
+                events::review.eq(review.as_str()),
+                events::unpublished_at.eq(unpublished_at),
+                events::removed_by_admin.eq(removed_by_admin),
+                events::sequence.eq(sequence),
+                events::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+        let view = view_by_id(conn, id)?;
+        let kind = if review == Review::Approved {
+            "approve"
+        } else {
+            "reject"
+        };
+        record(conn, &view, kind, who.actor(), at)?;
+        Ok(view)
+    })
+}
