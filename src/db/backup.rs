@@ -10,6 +10,10 @@
 //!   of every row, read in one read-only snapshot (PostgreSQL: a `REPEATABLE READ, READ ONLY`
 //!   transaction; SQLite: a read transaction), so it is consistent while the server writes.
 //!
+//! Not in a backup: the search index `event_search` (derived from events, venues, partners and
+//! tags; its triggers rebuild it as a restore inserts them) and diesel's migration bookkeeping
+//! (a restore runs the migrations of its own build and checks they match the backup's).
+//!
 //! **A backup holds secrets**: partners' private contact details, users' password hashes,
 //! API token hashes and session token hashes (a backup must restore logins and tokens too).
 //! Files are created readable by their owner only; keep them like the database itself.
@@ -254,6 +258,11 @@ backup_tables! {
         online_action_id: i32,
         partner_id: i32,
         position: i32,
+    }
+    rate_limits => RateLimitRow {
+        key: String,
+        hits: i32,
+        window_start: NaiveDateTime,
     }
 }
 
