@@ -51,8 +51,12 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
-    /// Write a consistent copy of the database to PATH (safe while the server runs).
+    /// Write a consistent copy of the database to PATH (safe while the server runs): a SQLite
+    /// file when PATH ends in .db/.sqlite/.sqlite3 (SQLite only), else the portable JSON export
+    /// of every table (either backend). The file holds password and token hashes: keep it safe.
     Backup { path: PathBuf },
+    /// Load a backup (portable export or SQLite file) into an empty database, either backend.
+    Restore { path: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -187,8 +191,35 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Backup { path } => {
             let mut conn = open(&settings)?;
-            db::backup(&mut conn, &path)?;
-            println!("backup written to {}", path.display());
+            let kind = db::backup::backup(&mut conn, &path)?;
+            let what = match kind {
+                db::backup::Kind::SqliteFile => "SQLite file",
+                db::backup::Kind::Portable => "portable export",
+            };
+            println!("backup ({what}) written to {}", path.display());
+            Ok(())
+        }
+        Command::Restore { path } => {
+            let backup = db::backup::read(&path)?;
+            let mut conn = open(&settings)?;
+            db::backup::restore(&mut conn, &backup)?;
+            let rows: Vec<String> = backup
+                .tables
+                .counts()
+                .into_iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(t, n)| format!("{n} {t}"))
+                .collect();
+            println!(
+                "restored {} into {}: {}",
+                path.display(),
+                settings.database()?.describe(),
+                if rows.is_empty() {
+                    "no rows".to_string()
+                } else {
+                    rows.join(", ")
+                }
+            );
             Ok(())
         }
     }

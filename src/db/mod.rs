@@ -6,6 +6,7 @@
 //! written once against `DbConn` (a `diesel::MultiConnection`), in the SQL both backends share;
 //! the few backend-specific spots match on the variant.
 
+pub mod backup;
 pub mod models;
 pub mod queries;
 pub mod schema;
@@ -430,31 +431,5 @@ where
             diesel::sql_query(format!("NOTIFY {CHANGES_CHANNEL}")).execute(conn)?;
             Ok(value)
         }),
-    }
-}
-
-/// A consistent copy of the live database (safe while the server runs). SQLite: `VACUUM INTO`.
-pub fn backup(conn: &mut DbConn, target: &std::path::Path) -> anyhow::Result<()> {
-    if target.exists() {
-        anyhow::bail!(
-            "{} already exists; choose a new file name",
-            target.display()
-        );
-    }
-    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("creating backup directory {}", dir.display()))?;
-    }
-    match conn {
-        #[cfg(feature = "sqlite")]
-        DbConn::Sqlite(c) => {
-            let path = target.to_string_lossy().replace('\'', "''");
-            c.batch_execute(&format!("VACUUM INTO '{path}'"))
-                .with_context(|| format!("writing backup to {}", target.display()))
-        }
-        #[cfg(feature = "postgres")]
-        DbConn::Pg(_) => anyhow::bail!(
-            "backups of a PostgreSQL database: use pg_dump (turnout backup does not do it yet)"
-        ),
     }
 }

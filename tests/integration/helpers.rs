@@ -102,28 +102,47 @@ pub async fn spawn_app() -> TestApp {
 
 /// `spawn_app` with settings changed by `change` (validated as the server would).
 pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
-    LazyLock::force(&TRACING);
-    let dir = tempfile::Builder::new()
-        .prefix("turnout-test")
-        .tempdir()
-        .expect("temp dir");
-    let mut settings = Settings::load(None).expect("default settings");
+    let (dir, mut settings) = test_settings();
     settings.database_url = dir.path().join("turnout.db").to_string_lossy().into_owned();
     if crate::postgres::wanted() {
         if let Some(url) = crate::postgres::fresh_database() {
             settings.database_url = url;
         }
     }
+    change(&mut settings);
+    start(settings, dir, None).await
+}
+
+/// The app on an existing database (one restored from a backup, say), reached with an admin
+/// token that database already holds.
+#[allow(dead_code)]
+pub async fn spawn_app_on(database_url: &str, admin_token: &str) -> TestApp {
+    let (dir, mut settings) = test_settings();
+    settings.database_url = database_url.to_string();
+    start(settings, dir, Some(admin_token.to_string())).await
+}
+
+/// A temporary directory and the default settings for a test server in it.
+fn test_settings() -> (TempDir, Settings) {
+    LazyLock::force(&TRACING);
+    let dir = tempfile::Builder::new()
+        .prefix("turnout-test")
+        .tempdir()
+        .expect("temp dir");
+    let mut settings = Settings::load(None).expect("default settings");
     settings.listen = "127.0.0.1:0".into();
     settings.base_url = BASE_URL.into();
     // Fewer connections per test app: the suite runs many apps at once on one database server.
     settings.database.pool_size = 4;
-    change(&mut settings);
+    (dir, settings)
+}
+
+async fn start(settings: Settings, dir: TempDir, admin_token: Option<String>) -> TestApp {
     let settings = settings.validate().expect("valid settings");
     let app = Application::build(settings.clone()).expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
-    let admin_token = token(&settings, "test-admin", None);
+    let admin_token = admin_token.unwrap_or_else(|| token(&settings, "test-admin", None));
     TestApp {
         address,
         settings,

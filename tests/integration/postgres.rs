@@ -289,3 +289,14 @@ pub fn fresh_database() -> Option<String> {
         cluster.port
     ))
 }
+
+/// A fresh, empty database on the same backend as `database_url` (a test app's): a new
+/// database on the test cluster, or the SQLite file `dir/name`.
+#[allow(dead_code)]
+pub fn fresh_database_beside(database_url: &str, dir: &Path, name: &str) -> String {
+    if database_url.starts_with("postgres://") {
+        fresh_database().expect("the test cluster runs")
+    } else {
+        dir.join(name).to_string_lossy().into_owned()
+    }
+}
