@@ -74,6 +74,8 @@ pub fn listen_for_changes(
     let Ok(DatabaseUrl::Postgres(url)) = settings.database() else {
         return;
     };
+    // Named, so an operator (and a test) can tell this connection from the pool's.
+    let url = with_application_name(&url, "turnout-listen");
     let mut first = true;
     while alive() {
         let mut conn = match diesel::PgConnection::establish(&url) {
@@ -114,6 +116,18 @@ pub fn listen_for_changes(
                 changed(lsn);
             }
         }
+    }
+}
+
+/// `url` with `application_name` set (unless it sets one already).
+#[cfg(feature = "postgres")]
+fn with_application_name(url: &str, name: &str) -> String {
+    if url.contains("application_name=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&application_name={name}")
+    } else {
+        format!("{url}?application_name={name}")
     }
 }
 

@@ -618,3 +618,78 @@ async fn exactly_one_instance_leads_and_another_takes_over_when_it_dies() {
         "the other instance took over"
     );
 }
+
+#[actix_web::test]
+async fn a_listener_that_lost_its_connection_catches_up() {
+    if !crate::postgres::wanted() {
+        return;
+    }
+    let Some(db) = crate::postgres::fresh_database() else {
+        return;
+    };
+    let a = serve(&db);
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .finish();
+    wait_up(&client, &a).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let import = |body: serde_json::Value| {
+        let file = dir.path().join("import.json");
+        std::fs::write(&file, body.to_string()).expect("write");
+        let out = Command::new(env!("CARGO_BIN_EXE_turnout"))
+            .arg("import")
+            .arg(&file)
+            .env("TURNOUT_DATABASE_URL", &db)
+            .env("RUST_LOG", "error")
+            .output()
+            .expect("import");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    import(json!({
+        "partners": [{"slug": "mijente", "name": "Mijente"}],
+        "actions": [{"slug": "never-again", "title": "Never Again Is Now", "partners": ["mijente"]}],
+        "events": []
+    }));
+    follows(&client, &a, "/actions/never-again.ics", |t| {
+        t.contains("BEGIN:VCALENDAR")
+    })
+    .await;
+    // Cut the instance's LISTEN connection, then write from another process while it is away.
+    {
+        use diesel::{Connection, RunQueryDsl};
+        #[derive(diesel::QueryableByName)]
+        struct Done {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            done: bool,
+        }
+        let mut c = diesel::PgConnection::establish(&db).expect("db");
+        let cut: Vec<Done> = diesel::sql_query(
+            "SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity \
+             WHERE application_name = 'turnout-listen' AND datname = current_database()",
+        )
+        .load(&mut c)
+        .expect("terminate");
+        assert_eq!(cut.len(), 1, "the listener's connection was found");
+        assert!(cut.iter().all(|d| d.done));
+    }
+    let mut e = event(
+        "While away",
+        "2027-09-13T16:00",
+        "2027-09-13T19:00",
+        "America/New_York",
+    );
+    e["uid"] = json!("away@turnout.test");
+    import(json!([e]));
+    let waited = follows(&client, &a, "/actions/never-again.ics", |t| {
+        t.contains("SUMMARY:While away")
+    })
+    .await;
+    assert!(
+        waited < Duration::from_secs(3),
+        "caught up after {waited:?}"
+    );
+}
