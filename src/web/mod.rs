@@ -30,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     }))
     .service(
         web::scope("/api/v1")
+            .wrap(middleware::from_fn(api_validators))
             .wrap(
                 middleware::DefaultHeaders::new()
                     .add((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
@@ -141,6 +142,75 @@ pub async fn finish_responses(
         );
     }
     Ok(res)
+}
+
+/// Public JSON reads get a strong ETag (a hash of the body), answer `If-None-Match` with 304, and
+/// may be kept briefly by browsers and shared caches; anything authenticated (a token, the
+/// revision history) is `private, no-store`. (Bodies are still rendered per request: building
+/// them once per change is issue 10's work.)
+pub async fn api_validators(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use sha2::Digest;
+    let read = matches!(
+        *req.method(),
+        actix_web::http::Method::GET | actix_web::http::Method::HEAD
+    );
+    let personal =
+        req.headers().contains_key(header::AUTHORIZATION) || req.path().ends_with("/revisions");
+    let if_none_match = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let res = next.call(req).await?;
+    if !read || personal || res.status() != actix_web::http::StatusCode::OK {
+        let mut res = res.map_into_boxed_body();
+        if read && personal {
+            res.headers_mut().insert(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("private, no-store"),
+            );
+        }
+        return Ok(res);
+    }
+    let (req, res) = res.into_parts();
+    let (mut head, body) = res.into_parts();
+    let bytes = actix_web::body::to_bytes(body)
+        .await
+        .map_err(|_| actix_web::error::ErrorInternalServerError("reading the answer"))?;
+    let digest = sha2::Sha256::digest(&bytes);
+    let tag: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    let etag = format!("\"{tag}\"");
+    let matches = if_none_match.is_some_and(|inm| {
+        inm.split(',')
+            .map(|t| t.trim().trim_start_matches("W/"))
+            .any(|t| t == etag || t == "*")
+    });
+    let headers = head.headers_mut();
+    if let Ok(v) = header::HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, v);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("public, max-age=15, stale-while-revalidate=30"),
+    );
+    let res = if matches {
+        let mut not_modified = HttpResponse::NotModified();
+        for (name, value) in head.headers().iter() {
+            if name == header::ETAG
+                || name == header::CACHE_CONTROL
+                || name == header::ACCESS_CONTROL_ALLOW_ORIGIN
+            {
+                not_modified.insert_header((name.clone(), value.clone()));
+            }
+        }
+        not_modified.finish().map_into_boxed_body()
+    } else {
+        head.set_body(bytes).map_into_boxed_body()
+    };
+    Ok(ServiceResponse::new(req, res))
 }
 
 /// gzip for HTML pages (small, rendered per request) when the browser accepts it. Feeds keep

@@ -486,3 +486,70 @@ async fn uid_given_is_kept_and_never_reused() {
     .await;
     app.post("/api/v1/events", &body).await.problem(409);
 }
+
+#[actix_web::test]
+async fn public_reads_carry_validators_and_authenticated_ones_stay_private() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let e = app
+        .create_event(&event(
+            "Cached",
+            "2027-09-13T16:00",
+            "2027-09-13T19:00",
+            "America/New_York",
+        ))
+        .await;
+    let path = "/api/v1/events?from=2027-01-01";
+    let first = app.get(path).await;
+    let etag = first.header("etag").expect("an ETag");
+    assert!(first
+        .header("cache-control")
+        .is_some_and(|c| c.starts_with("public")));
+    let again = app
+        .send(
+            app.client
+                .get(app.url(path))
+                .insert_header(("if-none-match", etag.as_str())),
+            None,
+        )
+        .await;
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    assert_eq!(again.header("etag").as_deref(), Some(etag.as_str()));
+    assert_eq!(
+        again.header("access-control-allow-origin").as_deref(),
+        Some("*")
+    );
+    // A change gives another ETag, so the old one no longer matches.
+    let id = e["id"].as_i64().unwrap();
+    app.patch(
+        &format!("/api/v1/events/{id}"),
+        &json!({"title": "Changed"}),
+    )
+    .await;
+    let changed = app
+        .send(
+            app.client
+                .get(app.url(path))
+                .insert_header(("if-none-match", etag.as_str())),
+            None,
+        )
+        .await;
+    assert_eq!(changed.status, 200);
+    assert_ne!(changed.header("etag"), Some(etag));
+    // With a token, or the revision history: never stored by a cache.
+    let r = app
+        .send(
+            app.client
+                .get(app.url(&format!("/api/v1/events/{id}/revisions")))
+                .bearer_auth(&app.admin_token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("cache-control").as_deref(),
+        Some("private, no-store")
+    );
+    assert_eq!(r.header("etag"), None);
+}
