@@ -66,7 +66,7 @@ async fn not_found(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
 
 /// `next` (where to go after a language switch or a login) as a path on this site, or `None`.
 /// It must be an absolute path that a browser's (WHATWG) URL parser resolves to this origin:
-/// no scheme, no `//host` or `/\\host`, no control characters (a tab or newline is dropped by
+/// no scheme, no `//host` or `/\host`, no control characters (a tab or newline is dropped by
 /// the parser, so `/%09/evil.example` would become `//evil.example`). The answer is the path
 /// as that parser serializes it, so what the `Location` header says is what a browser follows.
 pub fn local_path(next: &str) -> Option<String> {
