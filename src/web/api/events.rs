@@ -1,10 +1,9 @@
 //! `/api/v1/events`: listing, sync, one event, and the writes.
 
-use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::{created, ok};
+use super::ok;
 use crate::db::queries::events::{self as q, Cursor, Filter};
 use crate::db::{self, queries};
 use crate::domain::event::{merge_patch, EventInput, Status};
@@ -175,6 +174,39 @@ pub fn resolve_slugs(conn: &mut db::DbConn, p: &mut ParsedFilter) -> Result<(), 
 /// How far `synced_at` trails the moment a sync read starts.
 pub(super) const SYNC_MARGIN_SECS: i64 = 2;
 
+/// A removed record as the queries give it: id, uid, when it was removed.
+pub(super) type Removed = (i32, String, chrono::NaiveDateTime);
+
+/// With `updated_since`, the tombstones of a sync: those `fetch` finds on its first page, none on
+/// later pages (they came with the first); without it, none at all.
+pub(super) fn first_page_tombstones(
+    since: Option<chrono::NaiveDateTime>,
+    cursor: Option<Cursor>,
+    fetch: impl FnOnce(chrono::NaiveDateTime) -> diesel::QueryResult<Vec<Removed>>,
+) -> Result<Option<Vec<Removed>>, AppError> {
+    Ok(match (since, cursor) {
+        (Some(since), None) => Some(fetch(since)?),
+        (Some(_), Some(_)) => Some(Vec::new()),
+        _ => None,
+    })
+}
+
+pub(super) fn tombstones(list: Vec<Removed>) -> Vec<Tombstone> {
+    list.into_iter()
+        .map(|(id, uid, at)| Tombstone {
+            id,
+            uid,
+            deleted_at: time::utc_rfc3339(at),
+        })
+        .collect()
+}
+
+/// `synced_at` as the answer writes it (RFC 3339, microseconds).
+pub(super) fn synced_at_text(t: chrono::NaiveDateTime) -> String {
+    chrono::TimeZone::from_utc_datetime(&chrono::Utc, &t)
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
 #[derive(Serialize)]
 pub(super) struct Tombstone {
     pub id: i32,
@@ -218,12 +250,9 @@ pub async fn list(
         .read(move |conn| {
             resolve_slugs(conn, &mut parsed)?;
             let (views, next) = q::list(conn, &parsed.filter, cursor, limit)?;
-            // Tombstones come with the first page of a sync.
-            let deleted = match (parsed.filter.updated_since, cursor) {
-                (Some(since), None) => Some(q::unpublished_since(conn, since)?),
-                (Some(_), Some(_)) => Some(Vec::new()),
-                _ => None,
-            };
+            let deleted = first_page_tombstones(parsed.filter.updated_since, cursor, |since| {
+                q::unpublished_since(conn, since)
+            })?;
             Ok((views, next, deleted))
         })
         .await?;
@@ -237,28 +266,14 @@ pub async fn list(
             .map(|v| EventJson::new(v, &state.links))
             .collect(),
         next_cursor: next.map(|c| c.encode()),
-        synced_at: deleted.as_ref().map(|_| {
-            chrono::TimeZone::from_utc_datetime(&chrono::Utc, &synced_at)
-                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-        }),
-        deleted: deleted.map(|list| {
-            list.into_iter()
-                .map(|(id, uid, at)| Tombstone {
-                    id,
-                    uid,
-                    deleted_at: time::utc_rfc3339(at),
-                })
-                .collect()
-        }),
+        synced_at: deleted.as_ref().map(|_| synced_at_text(synced_at)),
+        deleted: deleted.map(tombstones),
     };
     ok(&body)
 }
 
 fn event_id(raw: &str) -> Result<i32, AppError> {
-    raw.parse::<i32>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| AppError::NotFound(format!("there is no event {raw:?}")))
+    super::path_id(raw, "event")
 }
 
 pub async fn get(
@@ -281,11 +296,7 @@ pub async fn create(
         .write(move |c| q::create(c, &who, input, &host))
         .await?;
     let body = EventJson::new(&view, &state.links);
-    let mut resp = created(&body)?;
-    if let Ok(v) = header::HeaderValue::from_str(&format!("/api/v1/events/{}", body.id)) {
-        resp.headers_mut().insert(header::LOCATION, v);
-    }
-    Ok(resp)
+    super::created_at(&body, &format!("/api/v1/events/{}", body.id))
 }
 
 pub async fn patch(

@@ -72,3 +72,21 @@ fn ok<T: Serialize>(body: &T) -> Result<HttpResponse, AppError> {
 fn created<T: Serialize>(body: &T) -> Result<HttpResponse, AppError> {
     json(actix_web::http::StatusCode::CREATED, body)
 }
+
+/// 201 with the new record and its `Location`.
+fn created_at<T: Serialize>(body: &T, location: &str) -> Result<HttpResponse, AppError> {
+    let mut resp = created(body)?;
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(location) {
+        resp.headers_mut()
+            .insert(actix_web::http::header::LOCATION, v);
+    }
+    Ok(resp)
+}
+
+/// A record id from the path; anything but a positive number names no `what` (404).
+fn path_id(raw: &str, what: &str) -> Result<i32, AppError> {
+    raw.parse::<i32>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| AppError::NotFound(format!("there is no {what} {raw:?}")))
+}

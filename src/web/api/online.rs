@@ -1,17 +1,19 @@
 //! `/api/v1/online-actions`: petitions, letters, call-ins. Same conventions as events: filters,
 //! keyset cursor, `updated_since` with tombstones, merge-patch, problem+json.
 
-use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::events::{nonempty, paging, since, Tombstone, SYNC_MARGIN_SECS};
-use super::{created, ok};
+use super::events::{
+    first_page_tombstones, nonempty, paging, since, synced_at_text, tombstones, Tombstone,
+    SYNC_MARGIN_SECS,
+};
+use super::ok;
 use crate::db::queries;
 use crate::db::queries::events::Cursor;
 use crate::db::queries::online::{self as q, Filter};
 use crate::domain::online::{merge_patch, Kind, OnlineActionInput, OnlineStatus};
-use crate::domain::{time, Errors};
+use crate::domain::Errors;
 use crate::error::AppError;
 use crate::feeds::json::OnlineActionJson;
 use crate::state::AppState;
@@ -96,11 +98,8 @@ pub async fn list(
             }
             e.finish(())?;
             let (views, next) = q::list(c, &f, cursor, limit)?;
-            let deleted = match (updated_since, cursor) {
-                (Some(since), None) => Some(q::deleted_since(c, since)?),
-                (Some(_), Some(_)) => Some(Vec::new()),
-                _ => None,
-            };
+            let deleted =
+                first_page_tombstones(updated_since, cursor, |since| q::deleted_since(c, since))?;
             Ok((views, next, deleted))
         })
         .await?;
@@ -114,27 +113,13 @@ pub async fn list(
             .map(|v| OnlineActionJson::new(v, &state.links))
             .collect(),
         next_cursor: next.map(|c| c.encode()),
-        synced_at: deleted.as_ref().map(|_| {
-            chrono::TimeZone::from_utc_datetime(&chrono::Utc, &synced_at)
-                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-        }),
-        deleted: deleted.map(|list| {
-            list.into_iter()
-                .map(|(id, uid, at)| Tombstone {
-                    id,
-                    uid,
-                    deleted_at: time::utc_rfc3339(at),
-                })
-                .collect()
-        }),
+        synced_at: deleted.as_ref().map(|_| synced_at_text(synced_at)),
+        deleted: deleted.map(tombstones),
     })
 }
 
 fn id_of(raw: &str) -> Result<i32, AppError> {
-    raw.parse::<i32>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| AppError::NotFound(format!("there is no online action {raw:?}")))
+    super::path_id(raw, "online action")
 }
 
 pub async fn get(
@@ -157,11 +142,7 @@ pub async fn create(
         .write(move |c| q::create(c, &who, input, &host))
         .await?;
     let body = OnlineActionJson::new(&view, &state.links);
-    let mut resp = created(&body)?;
-    if let Ok(v) = header::HeaderValue::from_str(&format!("/api/v1/online-actions/{}", body.id)) {
-        resp.headers_mut().insert(header::LOCATION, v);
-    }
-    Ok(resp)
+    super::created_at(&body, &format!("/api/v1/online-actions/{}", body.id))
 }
 
 pub async fn patch(
