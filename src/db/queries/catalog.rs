@@ -65,6 +65,30 @@ pub fn partner_by_slug(conn: &mut DbConn, slug: &str) -> Result<Partner, AppErro
 }
 
 /// Resolves partner slugs, reporting each unknown one against `field_of(index)`.
+/// The id of the action a record names by `slug`, if any; an unknown slug adds an error on the
+/// field `action` (so the caller can report it beside the other fields' errors).
+pub fn action_ref(
+    conn: &mut DbConn,
+    slug: Option<&str>,
+    errors: &mut Vec<crate::error::FieldError>,
+) -> QueryResult<Option<i32>> {
+    let Some(slug) = slug else { return Ok(None) };
+    let id = actions::table
+        .filter(actions::slug.eq(slug))
+        .select(actions::id)
+        .first::<i32>(conn)
+        .optional()?;
+    if id.is_none() {
+        errors.push(crate::error::FieldError::new(
+            "action",
+            crate::domain::message::Msg::NoAction {
+                slug: slug.to_string(),
+            },
+        ));
+    }
+    Ok(id)
+}
+
 pub fn partner_ids(
     conn: &mut DbConn,
     slugs: &[&str],

@@ -12,9 +12,8 @@ use crate::auth::Principal;
 use crate::db::models::{OnlineAction, OnlineActionFields};
 use crate::db::schema::{actions, events, online_action_partners, online_actions, partners};
 use crate::db::DbConn;
-use crate::domain::message::Msg;
 use crate::domain::online::{OnlineActionDraft, OnlineActionInput, OnlineStatus};
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 
 /// An online action with what it shows: its day of action and partners.
 #[derive(Debug, Clone)]
@@ -147,38 +146,17 @@ fn resolve(
     d: &OnlineActionDraft,
 ) -> Result<Resolved, AppError> {
     let mut errors = Vec::new();
-    let action_id = match &d.action {
-        None => None,
-        Some(slug) => {
-            let id = actions::table
-                .filter(actions::slug.eq(slug))
-                .select(actions::id)
-                .first::<i32>(conn)
-                .optional()?;
-            if id.is_none() {
-                errors.push(FieldError::new(
-                    "action",
-                    Msg::NoAction { slug: slug.clone() },
-                ));
+    let action_id = super::catalog::action_ref(conn, d.action.as_deref(), &mut errors)?;
+    let slugs: Vec<&str> = d.partners.iter().map(String::as_str).collect();
+    let mut partner_ids =
+        match super::catalog::partner_ids(conn, &slugs, |n| format!("partners[{n}]")) {
+            Ok(ids) => ids,
+            Err(AppError::Validation(e)) => {
+                errors.extend(e);
+                Vec::new()
             }
-            id
-        }
-    };
-    let mut partner_ids = Vec::new();
-    for (n, slug) in d.partners.iter().enumerate() {
-        match partners::table
-            .filter(partners::slug.eq(slug))
-            .select(partners::id)
-            .first::<i32>(conn)
-            .optional()?
-        {
-            Some(id) => partner_ids.push(id),
-            None => errors.push(FieldError::new(
-                format!("partners[{n}]"),
-                Msg::NoPartner { slug: slug.clone() },
-            )),
-        }
-    }
+            Err(other) => return Err(other),
+        };
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }

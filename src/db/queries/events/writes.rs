@@ -10,9 +10,7 @@ use crate::auth::Principal;
 use crate::db::models::*;
 use crate::db::queries::catalog::{self, event_partner_roles, find_or_create_venue, partner_ids};
 use crate::db::queries::now;
-use crate::db::schema::{
-    actions, event_partners, event_revisions, event_tags, events, partners, tags,
-};
+use crate::db::schema::{event_partners, event_revisions, event_tags, events, partners, tags};
 use crate::db::DbConn;
 use crate::domain::event::{
     EventDraft, EventInput, PartnerRef, Review, Role, Status, VenueChoice, VenueLookup,
@@ -47,23 +45,7 @@ struct Resolved {
 
 fn resolve_refs(conn: &mut DbConn, d: &EventDraft) -> Result<Resolved, AppError> {
     let mut errors = Vec::new();
-    let action_id = match &d.action {
-        None => None,
-        Some(slug) => {
-            let id = actions::table
-                .filter(actions::slug.eq(slug))
-                .select(actions::id)
-                .first::<i32>(conn)
-                .optional()?;
-            if id.is_none() {
-                errors.push(crate::error::FieldError::new(
-                    "action",
-                    crate::domain::message::Msg::NoAction { slug: slug.clone() },
-                ));
-            }
-            id
-        }
-    };
+    let action_id = catalog::action_ref(conn, d.action.as_deref(), &mut errors)?;
     let slugs: Vec<&str> = d.partners.iter().map(|p| p.slug.as_str()).collect();
     let partner_ids = match partner_ids(conn, &slugs, |i| format!("partners[{i}].slug")) {
         Ok(ids) => ids
