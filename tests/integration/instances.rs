@@ -8,6 +8,31 @@ use serde_json::json;
 
 use crate::helpers::{event, text, Response};
 
+/// An admin API token made the way `turnout token create` makes it.
+fn cli_token(db: &str, name: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_turnout"))
+        .args(["token", "create", "--name", name])
+        .env("TURNOUT_DATABASE_URL", db)
+        .output()
+        .expect("token");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The partner and day of action the tests post events to, made through `base`'s API.
+async fn seed_through(client: &awc::Client, base: &str, token: &str) {
+    let partner = json!({"slug": "mijente", "name": "Mijente"});
+    let url = format!("{base}/api/v1/partners");
+    assert_eq!(send(client, "POST", &url, token, Some(partner)).await, 201);
+    let action =
+        json!({"slug": "never-again", "title": "Never Again Is Now", "partners": ["mijente"]});
+    let url = format!("{base}/api/v1/actions");
+    assert_eq!(send(client, "POST", &url, token, Some(action)).await, 201);
+}
+
 /// One `turnout serve`, stopped when dropped.
 struct Instance {
     child: Child,
@@ -130,44 +155,9 @@ async fn a_write_through_one_instance_reaches_the_other_within_a_second() {
         .finish();
     wait_up(&client, &a).await;
     wait_up(&client, &b).await;
-    let out = Command::new(env!("CARGO_BIN_EXE_turnout"))
-        .args(["token", "create", "--name", "instances"])
-        .env("TURNOUT_DATABASE_URL", &db)
-        .output()
-        .expect("token");
-    let token = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .last()
-        .unwrap_or_default()
-        .to_string();
+    let token = cli_token(&db, "instances");
     let api = |i: &Instance, p: &str| format!("{}{p}", i.base);
-    for (slug, name) in [("mijente", "Mijente")] {
-        let body = json!({"slug": slug, "name": name});
-        assert_eq!(
-            send(
-                &client,
-                "POST",
-                &api(&a, "/api/v1/partners"),
-                &token,
-                Some(body)
-            )
-            .await,
-            201
-        );
-    }
-    let body =
-        json!({"slug": "never-again", "title": "Never Again Is Now", "partners": ["mijente"]});
-    assert_eq!(
-        send(
-            &client,
-            "POST",
-            &api(&a, "/api/v1/actions"),
-            &token,
-            Some(body)
-        )
-        .await,
-        201
-    );
+    seed_through(&client, &a.base, &token).await;
     // B has the (empty) feed cached before the write.
     follows(&client, &b, "/actions/never-again.ics", |t| {
         t.contains("BEGIN:VCALENDAR")
@@ -359,35 +349,9 @@ async fn public_reads_use_the_replica_and_a_writer_sees_its_write_at_once() {
         .timeout(Duration::from_secs(10))
         .finish();
     wait_up(&client, &r).await;
-    let out = Command::new(env!("CARGO_BIN_EXE_turnout"))
-        .args(["token", "create", "--name", "replica"])
-        .env("TURNOUT_DATABASE_URL", &db)
-        .output()
-        .expect("token");
-    let token = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .last()
-        .unwrap_or_default()
-        .to_string();
+    let token = cli_token(&db, "replica");
     let url = |p: &str| format!("{}{p}", r.base);
-    let body = json!({"slug": "mijente", "name": "Mijente"});
-    assert_eq!(
-        send(
-            &client,
-            "POST",
-            &url("/api/v1/partners"),
-            &token,
-            Some(body)
-        )
-        .await,
-        201
-    );
-    let body =
-        json!({"slug": "never-again", "title": "Never Again Is Now", "partners": ["mijente"]});
-    assert_eq!(
-        send(&client, "POST", &url("/api/v1/actions"), &token, Some(body)).await,
-        201
-    );
+    seed_through(&client, &r.base, &token).await;
 
     // The replica stops replaying: only the primary has what follows.
     on_standby(&replica, "SELECT pg_wal_replay_pause()");
@@ -464,28 +428,8 @@ async fn kill_9_under_write_load_loses_no_acknowledged_write() {
         .timeout(Duration::from_secs(10))
         .finish();
     wait_up(&client, &server).await;
-    let out = Command::new(env!("CARGO_BIN_EXE_turnout"))
-        .args(["token", "create", "--name", "load"])
-        .env("TURNOUT_DATABASE_URL", &db)
-        .output()
-        .expect("token");
-    let token = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .last()
-        .unwrap_or_default()
-        .to_string();
-    let body = json!({"slug": "mijente", "name": "Mijente"});
-    let partners = format!("{}/api/v1/partners", server.base);
-    assert_eq!(
-        send(&client, "POST", &partners, &token, Some(body)).await,
-        201
-    );
-    let body = json!({"slug": "never-again", "title": "Never Again Is Now"});
-    let actions = format!("{}/api/v1/actions", server.base);
-    assert_eq!(
-        send(&client, "POST", &actions, &token, Some(body)).await,
-        201
-    );
+    let token = cli_token(&db, "load");
+    seed_through(&client, &server.base, &token).await;
 
     // Four writers post as fast as they can; the server is killed in the middle of it.
     let url = format!("{}/api/v1/events", server.base);
