@@ -421,7 +421,7 @@ pub fn deleted_since(
 
 /// Open ones first, then by deadline (soonest first, none last), then oldest first: the order
 /// pages show them in.
-pub fn sort_for_pages(list: &mut [OnlineView]) {
+fn sort_for_pages(list: &mut [OnlineView]) {
     list.sort_by_key(|v| {
         (
             !v.is_open(),
@@ -435,6 +435,7 @@ pub fn sort_for_pages(list: &mut [OnlineView]) {
 /// What a day of action's or partner's page (and feed) shows.
 pub fn for_page(conn: &mut DbConn, f: &Filter) -> QueryResult<Vec<OnlineView>> {
     let rows = filtered(f)
+        .order(online_actions::id.asc())
         .limit(500)
         .select(OnlineAction::as_select())
         .load(conn)?;

@@ -264,9 +264,7 @@ async fn list(
             partner_id: who.partner_id(),
             ..Filter::default()
         };
-        let (mut views, _) = q::list(c, &f, None, 500)?;
-        q::sort_for_pages(&mut views);
-        Ok(views)
+        Ok(q::for_page(c, &f)?)
     })
     .await?;
     let ctx = Ctx::new(
