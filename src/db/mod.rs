@@ -191,16 +191,26 @@ pub fn lead(settings: &Settings, every: Duration, alive: impl Fn() -> bool, set:
 
 #[cfg(feature = "postgres")]
 fn primary_position(conn: &mut diesel::PgConnection) -> Option<u64> {
+    pg_wal_position(conn, false).ok()
+}
+
+/// `pg_current_wal_lsn()` of a primary, or `pg_last_wal_replay_lsn()` of a standby (0 when it
+/// has none), as a number.
+#[cfg(feature = "postgres")]
+fn pg_wal_position(conn: &mut diesel::PgConnection, replica: bool) -> QueryResult<u64> {
     use diesel::RunQueryDsl;
     #[derive(diesel::QueryableByName)]
     struct Lsn {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        lsn: String,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        lsn: Option<String>,
     }
-    diesel::sql_query("SELECT pg_current_wal_lsn()::text AS lsn")
-        .get_result::<Lsn>(conn)
-        .ok()
-        .map(|l| parse_lsn(&l.lsn))
+    let sql = if replica {
+        "SELECT pg_last_wal_replay_lsn()::text AS lsn"
+    } else {
+        "SELECT pg_current_wal_lsn()::text AS lsn"
+    };
+    let row: Lsn = diesel::sql_query(sql).get_result(conn)?;
+    Ok(row.lsn.as_deref().map_or(0, parse_lsn))
 }
 
 /// Opens connections the way the service wants them: by the URL's backend (never guessing),
@@ -376,21 +386,7 @@ pub fn wal_position(conn: &mut DbConn, replica: bool) -> QueryResult<Option<u64>
         #[cfg(feature = "sqlite")]
         DbConn::Sqlite(_) => Ok(None),
         #[cfg(feature = "postgres")]
-        DbConn::Pg(c) => {
-            use diesel::RunQueryDsl;
-            #[derive(diesel::QueryableByName)]
-            struct Lsn {
-                #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-                lsn: Option<String>,
-            }
-            let sql = if replica {
-                "SELECT pg_last_wal_replay_lsn()::text AS lsn"
-            } else {
-                "SELECT pg_current_wal_lsn()::text AS lsn"
-            };
-            let row: Lsn = diesel::sql_query(sql).get_result(c)?;
-            Ok(Some(row.lsn.as_deref().map_or(0, parse_lsn)))
-        }
+        DbConn::Pg(c) => pg_wal_position(c, replica).map(Some),
     }
 }
 

@@ -159,8 +159,5 @@ pub fn json_ld(v: &OnlineView, links: &Links) -> String {
     if let Some((slug, title)) = &v.action {
         doc["isPartOf"] = json!({"@type": "Event", "name": title, "url": links.page(&format!("/actions/{slug}"))});
     }
-    doc.to_string()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+    super::view::script_json(&doc)
 }

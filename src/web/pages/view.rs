@@ -343,7 +343,12 @@ pub fn json_ld(v: &EventView, links: &Links) -> String {
         "organizer": organizers,
         "url": links.page(&format!("/events/{}", e.id)),
     });
-    // Inside <script>, "</script>" or "<!--" in user text must not end or confuse the element.
+    script_json(&doc)
+}
+
+/// JSON for a `<script type="application/ld+json">` element: `</script>` or `<!--` in user text
+/// must not end or confuse the element.
+pub fn script_json(doc: &serde_json::Value) -> String {
     doc.to_string()
         .replace('<', "\\u003c")
         .replace('>', "\\u003e")
