@@ -130,7 +130,7 @@ impl Counts {
             }
             Counts::Shared(pool) => {
                 db::run(pool, move |c| {
-                    db::write_tx(c, |c| shared_hit(c, &key, max, window))
+                    db::bookkeeping_tx(c, |c| shared_hit(c, &key, max, window))
                 })
                 .await
             }

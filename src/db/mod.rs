@@ -413,6 +413,24 @@ pub fn write_tx<T, F>(conn: &mut DbConn, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut DbConn) -> Result<T, AppError>,
 {
+    serialized_tx(conn, true, f)
+}
+
+/// `write_tx` for bookkeeping that changes nothing anyone sees (rate-limit counts): the same
+/// one-writer guarantee, but no change notification, so a flood of login attempts does not make
+/// every instance drop its cached feeds.
+pub fn bookkeeping_tx<T, F>(conn: &mut DbConn, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError>,
+{
+    serialized_tx(conn, false, f)
+}
+
+#[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
+fn serialized_tx<T, F>(conn: &mut DbConn, notify: bool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError>,
+{
     use diesel::connection::TransactionManager;
     let nested = matches!(
         DbConn::transaction_manager_status_mut(conn).transaction_depth(),
@@ -445,8 +463,10 @@ where
             diesel::sql_query(format!("SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})"))
                 .execute(conn)?;
             let value = f(conn)?;
-            // Delivered to every instance's listener when (and only if) this commits.
-            diesel::sql_query(format!("NOTIFY {CHANGES_CHANNEL}")).execute(conn)?;
+            if notify {
+                // Delivered to every instance's listener when (and only if) this commits.
+                diesel::sql_query(format!("NOTIFY {CHANGES_CHANNEL}")).execute(conn)?;
+            }
             Ok(value)
         }),
     }
