@@ -76,7 +76,7 @@ fn measure(settings: &Settings, spec: &Spec, rounds: usize, warm: bool) -> Stats
     let mut times = Vec::with_capacity(rounds);
     let mut bytes = 0;
     let mut store = Duration::ZERO;
-    let cache = turnout::feeds::cache::FeedCache::new(60);
+    let cache = turnout::cache::ResponseCache::new(256 * 1024 * 1024, 64 * 1024 * 1024);
     for i in 0..rounds + 3 {
         if !warm {
             fragments = FragmentCache::new(64 * 1024 * 1024);
@@ -86,14 +86,17 @@ fn measure(settings: &Settings, spec: &Spec, rounds: usize, warm: bool) -> Stats
         let spent = t.elapsed();
         bytes = r.body.len();
         let t = Instant::now();
-        let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
         cache.put(
             "k".into(),
             i as u64,
-            day,
-            r.body,
-            r.filename,
-            r.newest_change,
+            turnout::cache::Fresh {
+                status: actix_web::http::StatusCode::OK,
+                headers: Vec::new(),
+                body: r.body.into(),
+                cache_control: actix_web::http::header::HeaderValue::from_static("public"),
+                ttl: Duration::from_secs(60),
+                last_modified: Some(r.newest_change),
+            },
         );
         store = t.elapsed();
         if i >= 3 {

@@ -32,7 +32,23 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub feeds: FeedSettings,
     pub api: ApiSettings,
+    pub cache: CacheSettings,
     pub log: LogSettings,
+}
+
+/// The response cache and what public answers tell browsers and CDNs.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CacheSettings {
+    /// Bytes of answers kept in memory, in MiB.
+    pub budget_mib: u32,
+    /// Bodies larger than this (KiB) are kept compressed only.
+    pub identity_max_kib: u32,
+    /// Longest an answer is kept without a write (answers that depend on "now" move on).
+    pub server_ttl_seconds: u32,
+    pub page_max_age_seconds: u32,
+    pub api_max_age_seconds: u32,
+    pub feed_max_age_seconds: u32,
+    pub stale_while_revalidate_seconds: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -152,6 +168,12 @@ impl Settings {
         }
         if self.api.default_limit == 0 || self.api.default_limit > self.api.max_limit {
             bail!("api.default_limit must be between 1 and api.max_limit");
+        }
+        if self.cache.budget_mib == 0 {
+            bail!("cache.budget_mib must be at least 1");
+        }
+        if self.cache.server_ttl_seconds == 0 {
+            bail!("cache.server_ttl_seconds must be at least 1");
         }
         if self.feeds.refresh_interval_minutes == 0 {
             bail!("feeds.refresh_interval_minutes must be at least 1");

@@ -1,6 +1,7 @@
 //! Turnout: an event and day-of-action calendar. See README.md and docs/ARCHITECTURE.md.
 
 pub mod auth;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -9,7 +9,6 @@ use anyhow::Context;
 
 use crate::config::Settings;
 use crate::db::{self, Pool};
-use crate::feeds::cache::FeedCache;
 use crate::feeds::json::Links;
 use crate::feeds::render::FragmentCache;
 
@@ -34,7 +33,11 @@ impl Application {
         let listener = TcpListener::bind(&settings.listen)
             .with_context(|| format!("binding {}", settings.listen))?;
         let port = listener.local_addr()?.port();
-        let feeds = FeedCache::new(settings.feeds.refresh_interval_minutes);
+        let cache = crate::cache::ResponseCache::new(
+            settings.cache.budget_mib as usize * 1024 * 1024,
+            settings.cache.identity_max_kib as usize * 1024,
+        );
+        let cache_policies = crate::web::cached::Policies::new(&settings.cache);
         let shared_limits = settings.database().is_ok_and(|d| d.is_postgres());
         if settings.secret_key.is_none() && settings.database().is_ok_and(|d| d.is_postgres()) {
             tracing::warn!(
@@ -51,7 +54,9 @@ impl Application {
         let state = web::Data::new(AppState {
             pool,
             replica,
-            feeds,
+            cache,
+            cache_policies,
+            gates: crate::web::cached::Gates::default(),
             fragments: FragmentCache::new(FRAGMENT_BUDGET),
             addresses: crate::limit::AddressKeys::new(settings.secret_key.as_deref()),
             counts,
@@ -86,7 +91,7 @@ impl Application {
                                 if let (Some(r), Some(lsn)) = (&state.replica, lsn) {
                                     r.saw(lsn);
                                 }
-                                state.feeds.invalidate();
+                                state.cache.invalidate();
                             }
                         },
                     )
@@ -118,7 +123,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(middleware::from_fn(crate::web::finish_responses))
-                .wrap(middleware::from_fn(crate::web::gzip_pages))
+                .wrap(middleware::from_fn(crate::web::cached::cache_public))
                 .wrap(middleware::from_fn(crate::telemetry::log_requests))
                 .app_data(state.clone())
                 .configure(crate::web::configure)
@@ -150,7 +155,7 @@ async fn watch_for_changes(state: web::Data<AppState>) {
         })
         .await
         {
-            Ok(fp) => state.feeds.observe(fp),
+            Ok(fp) => state.cache.observe(fp),
             Err(e) => tracing::warn!(error = %e, "checking for database changes failed"),
         }
     }

@@ -3,10 +3,10 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use crate::cache::ResponseCache;
 use crate::config::Settings;
 use crate::db::{self, DbConn, Pool};
 use crate::error::AppError;
-use crate::feeds::cache::FeedCache;
 use crate::feeds::json::Links;
 use crate::feeds::render::FragmentCache;
 use crate::limit::{AddressKeys, Counts, Limiter, LoginLimits};
@@ -17,7 +17,10 @@ pub struct AppState {
     pub replica: Option<Replica>,
     pub settings: Arc<Settings>,
     pub links: Links,
-    pub feeds: FeedCache,
+    /// Every public answer, built once per change (see `cache`).
+    pub cache: Arc<ResponseCache>,
+    pub cache_policies: crate::web::cached::Policies,
+    pub gates: crate::web::cached::Gates,
     /// Rendered VEVENTs reused across feed renders.
     pub fragments: FragmentCache,
     /// Keyed hashes of client addresses (the limiters never see an address).
@@ -101,7 +104,7 @@ impl AppState {
                 if let (Some(r), Some(lsn)) = (&self.replica, lsn) {
                     r.saw(lsn);
                 }
-                self.feeds.invalidate();
+                self.cache.invalidate();
                 Ok(value)
             }
             Err(e) => Err(e),

@@ -1,6 +1,5 @@
 //! Public output formats: the versioned JSON shapes and iCalendar.
 
-pub mod cache;
 pub mod ical;
 pub mod json;
 pub mod render;

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod cached;
 pub mod client;
 pub mod extract;
 pub mod feeds;
@@ -30,7 +31,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     }))
     .service(
         web::scope("/api/v1")
-            .wrap(middleware::from_fn(api_validators))
             .wrap(
                 middleware::DefaultHeaders::new()
                     .add((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
@@ -93,7 +93,7 @@ pub fn local_path(next: &str) -> Option<String> {
 /// What every response gets on its way out:
 /// - an `AppError` from a page or admin route becomes the HTML error page (the API keeps its
 ///   problem+json), so handlers return errors and never choose how they look;
-/// - every `/admin` response is `Cache-Control: no-store` (a page may show a new token or
+/// - every `/admin` response is `Cache-Control: private, no-store` (a page may show a new token or
 ///   password once; a shared computer's cache must not keep it);
 /// - plain-text bodies are `nosniff`; with an https `base_url`, `Strict-Transport-Security`.
 pub async fn finish_responses(
@@ -122,7 +122,7 @@ pub async fn finish_responses(
     if admin {
         headers.insert(
             header::CACHE_CONTROL,
-            header::HeaderValue::from_static("no-store"),
+            header::HeaderValue::from_static("private, no-store"),
         );
     }
     let plain = headers
@@ -142,132 +142,6 @@ pub async fn finish_responses(
         );
     }
     Ok(res)
-}
-
-/// Public JSON reads get a strong ETag (a hash of the body), answer `If-None-Match` with 304, and
-/// may be kept briefly by browsers and shared caches; anything authenticated (a token, the
-/// revision history) is `private, no-store`. (Bodies are still rendered per request: building
-/// them once per change is issue 10's work.)
-pub async fn api_validators(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
-    use sha2::Digest;
-    let read = matches!(
-        *req.method(),
-        actix_web::http::Method::GET | actix_web::http::Method::HEAD
-    );
-    let personal =
-        req.headers().contains_key(header::AUTHORIZATION) || req.path().ends_with("/revisions");
-    let if_none_match = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let res = next.call(req).await?;
-    if !read || personal || res.status() != actix_web::http::StatusCode::OK {
-        let mut res = res.map_into_boxed_body();
-        if read && personal {
-            res.headers_mut().insert(
-                header::CACHE_CONTROL,
-                header::HeaderValue::from_static("private, no-store"),
-            );
-        }
-        return Ok(res);
-    }
-    let (req, res) = res.into_parts();
-    let (mut head, body) = res.into_parts();
-    let bytes = actix_web::body::to_bytes(body)
-        .await
-        .map_err(|_| actix_web::error::ErrorInternalServerError("reading the answer"))?;
-    let digest = sha2::Sha256::digest(&bytes);
-    let tag: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-    let etag = format!("\"{tag}\"");
-    let matches = if_none_match.is_some_and(|inm| {
-        inm.split(',')
-            .map(|t| t.trim().trim_start_matches("W/"))
-            .any(|t| t == etag || t == "*")
-    });
-    let headers = head.headers_mut();
-    if let Ok(v) = header::HeaderValue::from_str(&etag) {
-        headers.insert(header::ETAG, v);
-    }
-    headers.insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("public, max-age=15, stale-while-revalidate=30"),
-    );
-    let res = if matches {
-        let mut not_modified = HttpResponse::NotModified();
-        for (name, value) in head.headers().iter() {
-            if name == header::ETAG
-                || name == header::CACHE_CONTROL
-                || name == header::ACCESS_CONTROL_ALLOW_ORIGIN
-            {
-                not_modified.insert_header((name.clone(), value.clone()));
-            }
-        }
-        not_modified.finish().map_into_boxed_body()
-    } else {
-        head.set_body(bytes).map_into_boxed_body()
-    };
-    Ok(ServiceResponse::new(req, res))
-}
-
-/// gzip for HTML pages (small, rendered per request) when the browser accepts it. Feeds keep
-/// their own cached compressed forms; JSON stays as it is (partner sites fetch it server-side).
-/// Deliberately not actix's `Compress` for everything: its per-response encoders cost several
-/// MB of resident memory under load for little gain on API answers.
-pub async fn gzip_pages(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
-    use std::io::Write;
-    let accepts_gzip = req
-        .headers()
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',').any(|p| {
-                let mut it = p.split(';');
-                it.next()
-                    .is_some_and(|c| c.trim().eq_ignore_ascii_case("gzip"))
-                    && !it.any(|q| q.trim().replace(' ', "") == "q=0")
-            })
-        });
-    let res = next.call(req).await?;
-    let is_html = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if !accepts_gzip || !is_html || res.headers().contains_key(header::CONTENT_ENCODING) {
-        return Ok(res.map_into_boxed_body());
-    }
-    let (req, res) = res.into_parts();
-    let (mut head, body) = res.into_parts();
-    let bytes = actix_web::body::to_bytes(body)
-        .await
-        .map_err(|_| actix_web::error::ErrorInternalServerError("reading the page body"))?;
-    let mut enc = flate2::write::GzEncoder::new(
-        Vec::with_capacity(bytes.len() / 3),
-        flate2::Compression::new(6),
-    );
-    let gz = enc.write_all(&bytes).and_then(|_| enc.finish());
-    let res = match gz {
-        Ok(gz) => {
-            head.headers_mut().insert(
-                header::CONTENT_ENCODING,
-                header::HeaderValue::from_static("gzip"),
-            );
-            head.headers_mut().insert(
-                header::VARY,
-                header::HeaderValue::from_static("Accept-Encoding"),
-            );
-            head.set_body(gz).map_into_boxed_body()
-        }
-        Err(_) => head.set_body(bytes).map_into_boxed_body(),
-    };
-    Ok(ServiceResponse::new(req, res))
 }
 
 #[cfg(test)]

@@ -150,6 +150,10 @@ async fn start(settings: Settings, dir: TempDir, admin_token: Option<String>) ->
         client: awc::Client::builder()
             .timeout(std::time::Duration::from_secs(30))
             .max_redirects(0)
+            // Idle connections are dropped well before the server's 5-second keep-alive ends:
+            // a test that blocks its thread (hashing a password) must not then reuse a
+            // connection the server is closing.
+            .connector(awc::Connector::new().conn_keep_alive(std::time::Duration::from_secs(1)))
             .finish(),
         dir,
     }

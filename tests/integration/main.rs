@@ -4,6 +4,7 @@
 
 mod admin;
 mod auth;
+mod caching;
 mod catalog;
 mod cli;
 mod errors;

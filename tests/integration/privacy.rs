@@ -567,7 +567,10 @@ async fn headers_keep_secrets_out_of_caches_and_types_unsniffed() {
         admin.get("/admin").await,
         admin.get("/admin/manage").await,
     ] {
-        assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
+        assert_eq!(
+            r.header("cache-control").as_deref(),
+            Some("private, no-store")
+        );
     }
     // The page that shows a new token once.
     let csrf = admin.csrf().await;
@@ -578,7 +581,10 @@ async fn headers_keep_secrets_out_of_caches_and_types_unsniffed() {
         )
         .await;
     assert!(text(&r).contains("tnt_"), "{}", text(&r));
-    assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
+    assert_eq!(
+        r.header("cache-control").as_deref(),
+        Some("private, no-store")
+    );
     for path in ["/events/999.ics", "/healthz", "/tags/nothing.ics"] {
         let r = app.get(path).await;
         assert!(r.header("content-type").unwrap().starts_with("text/plain"));

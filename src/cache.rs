@@ -1,0 +1,475 @@
+//! Every public answer (pages, JSON reads, feeds) built once per change and kept in memory, so a
+//! request for an unchanged answer costs a hash-map lookup: no database, no rendering, no
+//! compression.
+//!
+//! - An entry is valid for one `generation`, bumped by every write (this process's, through
+//!   `AppState::write`; other instances', through LISTEN/NOTIFY on PostgreSQL or the change
+//!   poller on SQLite), and for at most `ttl` (answers that depend on "now", such as upcoming
+//!   events or a feed's window, move on by themselves).
+//! - The ETag is a hash of the identity bytes: a rebuild that produces the same bytes keeps its
+//!   ETag and its `Last-Modified`, so clients and shared caches keep getting 304s.
+//! - The gzip form is made when the entry is stored; brotli later, by one background thread
+//!   (until it is ready, clients that accept brotli get gzip).
+//! - The store is bounded in bytes, not entries. Bodies over `identity_max` keep only their
+//!   compressed forms (an identity request decompresses them).
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::{Duration, Instant, SystemTime};
+
+use actix_web::http::header::{HeaderName, HeaderValue, HttpDate};
+use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Identity = 0,
+    Gzip = 1,
+    Brotli = 2,
+}
+
+/// gzip level of every cached body (nginx's `gzip_comp_level` in the benchmarks).
+pub const GZIP_LEVEL: u32 = 6;
+/// Brotli quality and window of every cached body.
+const BROTLI_QUALITY: i32 = 5;
+const BROTLI_WINDOW: i32 = 22;
+/// Bodies up to this size are brotli-compressed when stored, larger ones in the background.
+const SMALL: usize = 32 * 1024;
+
+fn header(text: &str) -> HeaderValue {
+    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// What a handler answered, as the cache keeps it.
+pub struct Entry {
+    pub generation: u64,
+    built: Instant,
+    ttl: Duration,
+    pub status: StatusCode,
+    /// The handler's own headers (content type, CSP, disposition, CORS…), without the ones the
+    /// cache sets itself.
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// Hash of the identity bytes; the quoted ETag per encoding derives from it.
+    pub tag: String,
+    pub etags: [HeaderValue; 3],
+    pub last_modified: SystemTime,
+    pub last_modified_header: HeaderValue,
+    pub cache_control: HeaderValue,
+    /// The identity bytes, unless the body is too large to keep twice.
+    identity: Option<Bytes>,
+    identity_len: usize,
+    gzip: Bytes,
+    brotli: OnceLock<Bytes>,
+    last_used: AtomicU64,
+}
+
+impl Entry {
+    pub fn etag(&self, encoding: Encoding) -> &HeaderValue {
+        &self.etags[encoding as usize]
+    }
+
+    /// Whether an `If-None-Match` value names this content (in any of its encodings).
+    pub fn matches(&self, if_none_match: &str) -> bool {
+        if_none_match.trim() == "*"
+            || if_none_match.split(',').any(|candidate| {
+                let c = candidate.trim().trim_start_matches("W/").trim_matches('"');
+                c.strip_suffix("-gz")
+                    .or_else(|| c.strip_suffix("-br"))
+                    .unwrap_or(c)
+                    == self.tag
+            })
+    }
+
+    fn fresh(&self, generation: u64, now: Instant) -> bool {
+        self.generation == generation && now.duration_since(self.built) < self.ttl
+    }
+
+    /// The encoding to send when the client accepts `wanted`: brotli only once it is ready.
+    pub fn available(&self, wanted: Encoding) -> Encoding {
+        match wanted {
+            Encoding::Brotli if self.brotli.get().is_none() => Encoding::Gzip,
+            Encoding::Gzip if self.gzip.is_empty() => Encoding::Identity,
+            other => other,
+        }
+    }
+
+    /// The body in `encoding` (which `available` chose).
+    pub fn body(&self, encoding: Encoding) -> Bytes {
+        match encoding {
+            Encoding::Identity => match &self.identity {
+                Some(b) => b.clone(),
+                None => gunzip(&self.gzip, self.identity_len),
+            },
+            Encoding::Gzip => self.gzip.clone(),
+            Encoding::Brotli => self
+                .brotli
+                .get()
+                .cloned()
+                .unwrap_or_else(|| self.gzip.clone()),
+        }
+    }
+
+    /// Bytes this entry holds.
+    fn size(&self) -> usize {
+        self.identity.as_ref().map_or(0, Bytes::len)
+            + self.gzip.len()
+            + self.brotli.get().map_or(0, Bytes::len)
+            + self
+                .headers
+                .iter()
+                .map(|(n, v)| n.as_str().len() + v.len())
+                .sum::<usize>()
+            + 256
+    }
+}
+
+pub fn gzip(data: &[u8]) -> Bytes {
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(data.len() / 4 + 64),
+        flate2::Compression::new(GZIP_LEVEL),
+    );
+    match enc.write_all(data).and_then(|_| enc.finish()) {
+        Ok(v) => Bytes::from(v),
+        Err(_) => Bytes::new(),
+    }
+}
+
+fn gunzip(data: &[u8], len: usize) -> Bytes {
+    let mut out = Vec::with_capacity(len);
+    match flate2::read::GzDecoder::new(data).read_to_end(&mut out) {
+        Ok(_) => Bytes::from(out),
+        Err(_) => Bytes::new(),
+    }
+}
+
+pub fn brotli(data: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(data.len() / 4 + 64);
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: BROTLI_QUALITY,
+        lgwin: BROTLI_WINDOW,
+        ..Default::default()
+    };
+    match brotli::BrotliCompress(&mut &data[..], &mut out, &params) {
+        Ok(_) => Bytes::from(out),
+        Err(_) => Bytes::new(),
+    }
+}
+
+/// A handler's answer, ready to be stored.
+pub struct Fresh {
+    pub status: StatusCode,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub body: Bytes,
+    pub cache_control: HeaderValue,
+    pub ttl: Duration,
+    /// When the handler knows (a feed's newest change): the `Last-Modified` of a first build.
+    pub last_modified: Option<SystemTime>,
+}
+
+#[derive(Default)]
+struct Store {
+    entries: HashMap<String, Arc<Entry>>,
+    bytes: usize,
+}
+
+pub struct ResponseCache {
+    generation: AtomicU64,
+    clock: AtomicU64,
+    store: Mutex<Store>,
+    budget: usize,
+    identity_max: usize,
+    fingerprint: Mutex<Option<String>>,
+    brotli_jobs: Mutex<Option<mpsc::Sender<Weak<Entry>>>>,
+}
+
+impl ResponseCache {
+    /// A cache of at most `budget` bytes; bodies over `identity_max` are kept compressed only.
+    pub fn new(budget: usize, identity_max: usize) -> Arc<ResponseCache> {
+        let cache = Arc::new(ResponseCache {
+            generation: AtomicU64::new(0),
+            clock: AtomicU64::new(0),
+            store: Mutex::new(Store::default()),
+            budget,
+            identity_max,
+            fingerprint: Mutex::new(None),
+            brotli_jobs: Mutex::new(None),
+        });
+        let (tx, rx) = mpsc::channel::<Weak<Entry>>();
+        let weak = Arc::downgrade(&cache);
+        let started = std::thread::Builder::new()
+            .name("turnout-brotli".into())
+            .spawn(move || {
+                // Ends when the cache (and with it the sender) is dropped.
+                for job in rx {
+                    let Some(entry) = job.upgrade() else { continue };
+                    let Some(cache) = weak.upgrade() else { return };
+                    if entry.generation != cache.generation() {
+                        continue;
+                    }
+                    let identity = entry.body(Encoding::Identity);
+                    let br = brotli(&identity);
+                    drop(identity);
+                    if !br.is_empty() && entry.brotli.set(br).is_ok() {
+                        cache.account(&entry);
+                    }
+                }
+            });
+        if let (Ok(_), Ok(mut jobs)) = (started, cache.brotli_jobs.lock()) {
+            *jobs = Some(tx);
+        }
+        cache
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Something any public answer may show has changed.
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Called by the change poller with the database's change fingerprint.
+    pub fn observe(&self, fingerprint: String) {
+        if let Ok(mut last) = self.fingerprint.lock() {
+            if last.as_deref() != Some(fingerprint.as_str()) {
+                if last.is_some() {
+                    self.invalidate();
+                }
+                *last = Some(fingerprint);
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
+        match self.store.lock() {
+            Ok(s) => s,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// A stored answer still valid now.
+    pub fn get(&self, key: &str) -> Option<Arc<Entry>> {
+        let entry = self.lock().entries.get(key).cloned()?;
+        if entry.fresh(self.generation(), Instant::now()) {
+            entry.last_used.store(
+                self.clock.fetch_add(1, Ordering::Relaxed),
+                Ordering::Relaxed,
+            );
+            Some(entry)
+        } else {
+            None
+        }
+    }
+
+    /// Bytes held now.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
+    /// Stores a fresh answer built during `generation`. Same bytes as the entry it replaces keep
+    /// that entry's ETag and Last-Modified; different bytes get now (or the handler's date when
+    /// there was nothing to compare with).
+    pub fn put(&self, key: String, generation: u64, fresh: Fresh) -> Arc<Entry> {
+        let tag = content_tag(&fresh.body);
+        let previous = self.lock().entries.get(&key).cloned();
+        let last_modified = match &previous {
+            Some(old) if old.tag == tag => old.last_modified,
+            Some(old) => SystemTime::now().max(old.last_modified),
+            None => fresh.last_modified.unwrap_or_else(SystemTime::now),
+        };
+        // Compressed outside the lock.
+        let gz = gzip(&fresh.body);
+        let identity_len = fresh.body.len();
+        let keep_identity = identity_len <= self.identity_max || gz.is_empty();
+        // Small bodies get brotli at once (well under a millisecond); large ones in the background.
+        let br = OnceLock::new();
+        if identity_len <= SMALL {
+            let _ = br.set(brotli(&fresh.body));
+        }
+        let entry = Arc::new(Entry {
+            generation,
+            built: Instant::now(),
+            ttl: fresh.ttl,
+            status: fresh.status,
+            headers: fresh.headers,
+            etags: [
+                header(&format!("\"{tag}\"")),
+                header(&format!("\"{tag}-gz\"")),
+                header(&format!("\"{tag}-br\"")),
+            ],
+            tag,
+            last_modified,
+            last_modified_header: header(&HttpDate::from(last_modified).to_string()),
+            cache_control: fresh.cache_control,
+            identity: keep_identity.then_some(fresh.body),
+            identity_len,
+            gzip: gz,
+            brotli: br,
+            last_used: AtomicU64::new(self.clock.fetch_add(1, Ordering::Relaxed)),
+        });
+        let size = entry.size();
+        if size > self.budget / 2 {
+            // Too large to keep: served once, rebuilt next time.
+            return entry;
+        }
+        {
+            let mut store = self.lock();
+            if let Some(old) = store.entries.insert(key, entry.clone()) {
+                store.bytes = store.bytes.saturating_sub(old.size());
+            }
+            store.bytes += size;
+            evict(&mut store, self.budget);
+        }
+        if entry.brotli.get().is_none() {
+            if let Ok(jobs) = self.brotli_jobs.lock() {
+                if let Some(tx) = jobs.as_ref() {
+                    let _ = tx.send(Arc::downgrade(&entry));
+                }
+            }
+        }
+        entry
+    }
+
+    /// Counts an entry's brotli bytes once they exist (if it is still stored).
+    fn account(&self, entry: &Arc<Entry>) {
+        let mut store = self.lock();
+        let held = store.entries.values().any(|e| Arc::ptr_eq(e, entry));
+        if held {
+            store.bytes += entry.brotli.get().map_or(0, Bytes::len);
+            evict(&mut store, self.budget);
+        }
+    }
+}
+
+/// Drops stale entries, then the least recently used, until the store fits its budget.
+fn evict(store: &mut Store, budget: usize) {
+    if store.bytes <= budget {
+        return;
+    }
+    let mut by_use: Vec<(u64, String)> = store
+        .entries
+        .iter()
+        .map(|(k, e)| (e.last_used.load(Ordering::Relaxed), k.clone()))
+        .collect();
+    by_use.sort_unstable();
+    for (_, key) in by_use {
+        if store.bytes <= budget {
+            break;
+        }
+        if let Some(old) = store.entries.remove(&key) {
+            store.bytes = store.bytes.saturating_sub(old.size());
+        }
+    }
+}
+
+/// A hash of the bytes, as hex: the ETag's content.
+fn content_tag(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fresh(body: &str) -> Fresh {
+        Fresh {
+            status: StatusCode::OK,
+            headers: Vec::new(),
+            body: Bytes::from(body.to_string()),
+            cache_control: HeaderValue::from_static("public"),
+            ttl: Duration::from_secs(60),
+            last_modified: Some(SystemTime::UNIX_EPOCH),
+        }
+    }
+
+    #[test]
+    fn same_bytes_same_etag_and_date() {
+        let c = ResponseCache::new(1 << 20, 1 << 20);
+        let a = c.put("k".into(), 0, fresh("BODY"));
+        c.invalidate();
+        assert!(c.get("k").is_none());
+        let b = c.put("k".into(), 1, fresh("BODY"));
+        assert_eq!(a.tag, b.tag);
+        assert_eq!(b.last_modified, SystemTime::UNIX_EPOCH);
+        assert!(c.get("k").is_some());
+        let d = c.put("k".into(), 1, fresh("OTHER"));
+        assert_ne!(d.tag, a.tag);
+        assert!(d.last_modified > SystemTime::UNIX_EPOCH);
+    }
+
+    #[test]
+    fn if_none_match_forms() {
+        let c = ResponseCache::new(1 << 20, 1 << 20);
+        let e = c.put("k".into(), 0, fresh("BODY"));
+        assert!(e.matches(e.etag(Encoding::Identity).to_str().unwrap()));
+        assert!(e.matches(&format!(
+            "\"x\", {}",
+            e.etag(Encoding::Gzip).to_str().unwrap()
+        )));
+        assert!(e.matches(&format!("W/{}", e.etag(Encoding::Brotli).to_str().unwrap())));
+        assert!(e.matches("*"));
+        assert!(!e.matches("\"nope\""));
+    }
+
+    #[test]
+    fn large_bodies_are_kept_compressed_and_still_served_whole() {
+        let c = ResponseCache::new(1 << 20, 1000);
+        let text = "BEGIN:VEVENT\r\nEND:VEVENT\r\n".repeat(2000);
+        let e = c.put("k".into(), 0, fresh(&text));
+        assert!(e.identity.is_none());
+        assert_eq!(e.body(Encoding::Identity), text.as_bytes());
+        let mut back = String::new();
+        flate2::read::GzDecoder::new(&e.body(Encoding::Gzip)[..])
+            .read_to_string(&mut back)
+            .unwrap();
+        assert_eq!(back, text);
+        assert!(c.bytes() < text.len() / 10);
+    }
+
+    #[test]
+    fn brotli_arrives_in_the_background() {
+        let c = ResponseCache::new(1 << 20, 1 << 20);
+        let text = "<li>an event</li>\n".repeat(5000);
+        let e = c.put("k".into(), 0, fresh(&text));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while e.available(Encoding::Brotli) != Encoding::Brotli && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(e.available(Encoding::Brotli), Encoding::Brotli);
+        let mut back = Vec::new();
+        brotli::BrotliDecompress(&mut &e.body(Encoding::Brotli)[..], &mut back).unwrap();
+        assert_eq!(back, text.as_bytes());
+    }
+
+    #[test]
+    fn the_budget_is_in_bytes() {
+        let c = ResponseCache::new(64 * 1024, 1 << 20);
+        for i in 0..200 {
+            // Incompressible-ish bodies of ~2 KB each.
+            let body: String = (0..2000)
+                .map(|j| char::from(b'a' + ((i * 7 + j * 13) % 26) as u8))
+                .collect();
+            c.put(format!("k{i}"), 0, fresh(&body));
+        }
+        assert!(c.bytes() <= 64 * 1024, "{}", c.bytes());
+        assert!(c.get("k199").is_some());
+        assert!(c.get("k0").is_none());
+    }
+
+    #[test]
+    fn observe_bumps_on_change_only() {
+        let c = ResponseCache::new(1 << 20, 1 << 20);
+        c.observe("a".into());
+        let g = c.generation();
+        c.observe("a".into());
+        assert_eq!(c.generation(), g);
+        c.observe("b".into());
+        assert_eq!(c.generation(), g + 1);
+    }
+}
