@@ -158,9 +158,17 @@ async fn a_write_through_one_instance_reaches_the_other_within_a_second() {
     let token = cli_token(&db, "instances");
     let api = |i: &Instance, p: &str| format!("{}{p}", i.base);
     seed_through(&client, &a.base, &token).await;
-    // B has the (empty) feed cached before the write.
+    // B has the (empty) feed, JSON listing and action page cached before the write.
     follows(&client, &b, "/actions/never-again.ics", |t| {
         t.contains("BEGIN:VCALENDAR")
+    })
+    .await;
+    follows(&client, &b, "/api/v1/events?action=never-again", |t| {
+        t.contains("\"events\"")
+    })
+    .await;
+    follows(&client, &b, "/actions/never-again", |t| {
+        t.contains("</html>")
     })
     .await;
 
