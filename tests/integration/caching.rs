@@ -225,9 +225,28 @@ async fn cursor_pages_are_cacheable() {
         .is_some_and(|c| c.starts_with("public")));
     let r = get_with(&app, &path, &[("if-none-match", &etag)]).await;
     assert_eq!(r.status, 304);
-    // The listing page's "later" link works the same way.
-    let home = app.get("/").await;
-    assert_eq!(home.status, 200);
+    // The listing page's "later" link (50 events a page) is cached the same way.
+    for day in 0..50 {
+        app.create_event(&event(
+            &format!("Daily vigil {day}"),
+            &format!("2027-10-{:02}T18:00", day % 28 + 1),
+            &format!("2027-10-{:02}T19:00", day % 28 + 1),
+            "America/Chicago",
+        ))
+        .await;
+    }
+    let home = String::from_utf8(app.get("/").await.body).expect("html");
+    let marker = "rel=\"next\" href=\"";
+    let start = home.find(marker).expect("a later link") + marker.len();
+    let later = home[start..][..home[start..].find('"').expect("end")].replace("&amp;", "&");
+    assert!(later.contains("cursor="), "{later}");
+    let page = app.get(&later).await;
+    assert_eq!(page.status, 200);
+    assert!(String::from_utf8_lossy(&page.body).contains("Daily vigil"));
+    let etag = page.header("etag").expect("etag");
+    assert_eq!(app.get(&later).await.header("etag"), Some(etag.clone()));
+    let r = get_with(&app, &later, &[("if-none-match", &etag)]).await;
+    assert_eq!(r.status, 304, "{later}");
 }
 
 #[actix_web::test]
