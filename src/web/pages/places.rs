@@ -365,3 +365,73 @@ async fn place_page(
     };
     page(StatusCode::OK, &p)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(region: Option<&str>, city: Option<&str>, events: i64, online: i64) -> PlaceCount {
+        PlaceCount {
+            region: region.map(str::to_string),
+            city: city.map(str::to_string),
+            events,
+            online,
+        }
+    }
+
+    #[test]
+    fn states_then_places_without_one_then_online() {
+        // As `place_counts` orders them: by state, then city, places without one last.
+        let counts = [
+            count(Some("CA"), Some("Los Angeles"), 2, 0),
+            count(Some("ca"), Some("Oakland"), 1, 0),
+            count(Some("CA"), None, 1, 0),
+            count(Some("MA"), Some("Boston"), 3, 0),
+            count(None, Some("Springfield"), 1, 0),
+            count(None, None, 4, 3),
+        ];
+        let list = place_links("day", &counts, Lang::En);
+        let names: Vec<&str> = list.iter().map(|r| r.place.name.as_str()).collect();
+        assert_eq!(names, ["CA", "MA", "Other places", "Online"]);
+        let ca = &list[0];
+        assert_eq!(
+            (ca.place.count, ca.place.count_label.as_str()),
+            (4, "4 events")
+        );
+        assert_eq!(ca.place.path.as_deref(), Some("/actions/day/places/CA"));
+        let cities: Vec<(&str, i64, Option<&str>)> = ca
+            .cities
+            .iter()
+            .map(|c| (c.name.as_str(), c.count, c.path.as_deref()))
+            .collect();
+        assert_eq!(
+            cities,
+            [
+                (
+                    "Los Angeles",
+                    2,
+                    Some("/actions/day/places/CA/Los%20Angeles")
+                ),
+                ("Oakland", 1, Some("/actions/day/places/CA/Oakland")),
+                ("Elsewhere in CA", 1, None),
+            ]
+        );
+        let other = &list[2];
+        assert_eq!(other.place.count, 2);
+        assert_eq!(other.place.path, None);
+        assert_eq!(
+            other.cities[0].path.as_deref(),
+            Some("/?action=day&city=Springfield")
+        );
+        assert_eq!(other.cities[1].name, "Place not given");
+        let online = &list[3];
+        assert!(online.online);
+        assert_eq!(
+            (online.place.count, online.place.count_label.as_str()),
+            (3, "3 events")
+        );
+        assert_eq!(online.place.path.as_deref(), Some("/actions/day/online"));
+        assert_eq!(place_links("day", &[], Lang::Es).len(), 0);
+        assert_eq!(count_label(Lang::Es, 1), "1 evento");
+    }
+}
