@@ -175,6 +175,26 @@ test('(c) filtering by city keeps the value in the URL and shows only that city\
   });
 });
 
+test('(c2) a day of action leads with its states and cities; a city\'s page lists its events', { timeout: TEST_TIMEOUT }, async () => {
+  await withPage({ javaScriptEnabled: false }, async (page) => {
+    await visit(page, '/actions/never-again-is-now');
+    const state = page.locator('.places details', { has: page.locator('summary .name', { hasText: /^NY$/ }) });
+    assert.match(squash(await state.locator('summary .count').innerText()), /^\d+ events?$/);
+    // Closed until opened, without any script.
+    const item = state.locator('ul.cities > li').filter({ has: page.getByRole('link', { name: CITY, exact: true }) });
+    const city = item.getByRole('link', { name: CITY, exact: true });
+    assert.equal(await city.isVisible(), false);
+    await state.locator('summary').click();
+    const count = Number(squash(await item.locator('.count').innerText()).replace(/\D/g, ''));
+    assert.ok(count >= 1, `${CITY} has events`);
+    await Promise.all([page.waitForURL(/\/places\/NY\/New%20York$/), city.click()]);
+    assert.equal(squash(await page.locator('main h1').innerText()), `${CITY}, NY`);
+    const places = await page.locator('article.event .place').allInnerTexts();
+    assert.equal(places.length, count, 'as many events as the action page counted');
+    for (const place of places) assert.match(squash(place), new RegExp(`, ${CITY}( · |$)`));
+  });
+});
+
 test('(d) the language switch shows Spanish, keeps it across pages, and switches back', { timeout: TEST_TIMEOUT }, async () => {
   await withPage({}, async (page) => {
     await visit(page, '/');
@@ -210,6 +230,8 @@ test('(e) no page requests anything from another host', { timeout: TEST_TIMEOUT 
       '/archive',
       '/actions',
       '/actions/never-again-is-now',
+      '/actions/never-again-is-now/places/CA',
+      `/actions/never-again-is-now/places/NY/${encodeURIComponent(CITY)}`,
       '/partners/mijente',
       eventPath,
     ];

@@ -102,6 +102,7 @@ test(`public pages score at least ${MIN_SCORE} in Lighthouse SEO`, { timeout: TE
     '/actions',
     '/archive',
     firstPath(listing, /\/actions\/[a-z0-9-]+"/, 'action'),
+    '/actions/never-again-is-now/places/CA',
     firstPath(listing, /\/partners\/[a-z0-9-]+"/, 'partner'),
     firstPath(listing, /\/events\/\d+"/, 'event'),
   ];

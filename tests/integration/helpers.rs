@@ -411,3 +411,23 @@ pub fn user(app: &TestApp, email: &str, role: &str, partner: Option<&str>) -> St
     let mut conn = turnout::db::connect(&app.settings).unwrap();
     turnout::db::queries::auth::create_user(&mut conn, email, role, partner).unwrap()
 }
+
+/// Loads many events at once through `turnout import` (one transaction), for pages and feeds
+/// of large days of action.
+#[allow(dead_code)]
+pub fn import_events(app: &TestApp, events: &[Value]) {
+    let file = app.dir.path().join("import.json");
+    std::fs::write(&file, serde_json::to_vec(events).expect("JSON")).expect("write import file");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_turnout"))
+        .arg("import")
+        .arg(&file)
+        .env("TURNOUT_DATABASE_URL", &app.settings.database_url)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("runs the binary");
+    assert!(
+        out.status.success(),
+        "import failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

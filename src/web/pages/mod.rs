@@ -2,10 +2,9 @@
 //! Server-rendered with askama (auto-escaping); work without JavaScript; no third-party requests.
 
 pub mod online;
+pub mod places;
 pub mod submit;
 pub mod view;
-
-use std::collections::BTreeMap;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -29,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/archive", web::get().to(archive))
         .route("/actions", web::get().to(actions))
         .route("/actions/{slug}", web::get().to(action))
+        .configure(places::configure)
         .route("/partners/{slug}", web::get().to(partner))
         .route("/events/{id}", web::get().to(event))
         .route("/online-actions/{id}", web::get().to(online::online_action))
@@ -354,46 +354,8 @@ async fn actions(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     page(StatusCode::OK, &ActionsPage { ctx, actions: list })
 }
 
-/// Events of one city.
-pub struct CityGroup {
-    pub city: String,
-    pub events: Vec<EventCard>,
-}
-
-/// Cities of one region.
-pub struct RegionGroup {
-    pub region: String,
-    pub cities: Vec<CityGroup>,
-}
-
-fn by_place(cards: Vec<EventCard>, online_label: &str) -> Vec<RegionGroup> {
-    let mut tree: BTreeMap<String, BTreeMap<String, Vec<EventCard>>> = BTreeMap::new();
-    for c in cards {
-        let (region, city) = match (&c.region, &c.city) {
-            (_, None) if c.venue_name.is_none() => {
-                (online_label.to_string(), online_label.to_string())
-            }
-            (r, city) => (
-                r.clone().unwrap_or_default(),
-                city.clone().unwrap_or_default(),
-            ),
-        };
-        tree.entry(region)
-            .or_default()
-            .entry(city)
-            .or_default()
-            .push(c);
-    }
-    tree.into_iter()
-        .map(|(region, cities)| RegionGroup {
-            region,
-            cities: cities
-                .into_iter()
-                .map(|(city, events)| CityGroup { city, events })
-                .collect(),
-        })
-        .collect()
-}
+/// How many of the soonest events the action page shows before its places.
+const SOONEST: i64 = 10;
 
 #[derive(Template)]
 #[template(path = "action.html")]
@@ -401,11 +363,19 @@ struct ActionPage {
     ctx: Ctx,
     action: ActionView,
     hashtags: Vec<String>,
-    regions: Vec<RegionGroup>,
+    /// The soonest upcoming events.
+    soonest: Vec<EventCard>,
+    /// "All 2,000 upcoming events" (the listing filtered by the action), if there are more.
+    upcoming_label: Option<String>,
+    /// Upcoming events by state and city, each with its page.
+    places: Vec<places::RegionLinks>,
     subscribe: Subscribe,
     online: Vec<online::OnlineCard>,
 }
 
+/// The page of a day of action: what it is, how to follow it, its soonest events and its
+/// upcoming events counted by state and city (the events themselves are on each place's page,
+/// so that the page stays light whatever the number of events).
 async fn action(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -421,9 +391,11 @@ async fn action(
             let view = catalog::action_view(c, a)?;
             let f = Filter {
                 action_id: Some(view.action.id),
+                from: Some(Bound::Instant(queries::now())),
                 ..Filter::default()
             };
-            let (events, _) = q::list(c, &f, None, 5000)?;
+            let (soonest, _) = q::list(c, &f, None, SOONEST)?;
+            let counts = q::place_counts(c, &f)?;
             let online = crate::db::queries::online::for_page(
                 c,
                 &crate::db::queries::online::Filter {
@@ -431,13 +403,13 @@ async fn action(
                     ..Default::default()
                 },
             )?;
-            Ok(Some((view, events, online)))
+            Ok(Some((view, soonest, counts, online)))
         })
         .await?;
-    let Some((view, events, online_list)) = found else {
+    let Some((view, soonest, counts, online_list)) = found else {
         return not_found_page(&req, &state);
     };
-    let cards = events.iter().map(|v| EventCard::new(v, lang)).collect();
+    let upcoming: i64 = counts.iter().map(|p| p.events).sum();
     let feed = format!("/actions/{}.ics", view.action.slug);
     let subscribe = Subscribe::new(
         &state.links,
@@ -450,7 +422,10 @@ async fn action(
                 lang.t("meta_action").replace("{name}", &view.action.title)
             }),
         hashtags: view.action.hashtag_list(),
-        regions: by_place(cards, lang.t("online")),
+        upcoming_label: (upcoming > soonest.len() as i64)
+            .then(|| lang.t("all_upcoming").replace("{n}", &upcoming.to_string())),
+        soonest: soonest.iter().map(|v| EventCard::new(v, lang)).collect(),
+        places: places::place_links(&view.action.slug, &counts, lang),
         subscribe,
         action: view,
         online: online::cards(&online_list, lang),

@@ -24,6 +24,8 @@ pub struct Filter {
     pub city: Option<String>,
     pub region: Option<String>,
     pub country: Option<String>,
+    /// Only events without a venue (online-only).
+    pub no_venue: bool,
     pub q: Option<String>,
     pub statuses: Vec<String>,
     pub updated_since: Option<NaiveDateTime>,
@@ -173,6 +175,9 @@ macro_rules! public_filters {
                         .select(venues::id.nullable()),
                 ),
             );
+        }
+        if f.no_venue {
+            q = q.filter(events::venue_id.is_null());
         }
         if !f.statuses.is_empty() {
             q = q.filter(events::status.eq_any(f.statuses.clone()));
@@ -343,6 +348,56 @@ pub fn list_keys(
         .select((events::id, events::updated_at))
         .load(conn)?;
     Ok(keys.into_iter().map(|Key(id, t)| (id, t)).collect())
+}
+
+/// How many public events matching `f` take place in one region and city (as stored; spellings
+/// that differ only in case count together, under the first spelling in sort order).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlaceCount {
+    pub region: Option<String>,
+    pub city: Option<String>,
+    /// Every event of the place.
+    pub events: i64,
+    /// Those of them without a venue (only in the place with neither region nor city).
+    pub online: i64,
+}
+
+/// Public events matching `f` (but `q`) counted by region and city, in one grouped query;
+/// ordered by region, then city, case-insensitively, places without one last.
+pub fn place_counts(conn: &mut DbConn, f: &Filter) -> QueryResult<Vec<PlaceCount>> {
+    use diesel::dsl::{count, count_star, min};
+    // The filters' venue conditions are subqueries on `venues`: the grouped venue is an alias.
+    diesel::alias!(venues as place: PlaceAlias);
+    let region = || place.field(venues::region).nullable();
+    let city = || place.field(venues::city).nullable();
+    let query = events::table
+        .left_join(place.on(events::venue_id.eq(place.field(venues::id).nullable())))
+        .group_by((lower(region()), lower(city())))
+        .select((
+            min(region()),
+            min(city()),
+            count_star(),
+            count(place.field(venues::id).nullable()),
+        ))
+        .into_boxed();
+    let rows: Vec<(Option<String>, Option<String>, i64, i64)> =
+        public_filters!(query, f).load(conn)?;
+    let mut places: Vec<PlaceCount> = rows
+        .into_iter()
+        .map(|(region, city, events, with_venue)| PlaceCount {
+            region,
+            city,
+            events,
+            online: events - with_venue,
+        })
+        .collect();
+    let key = |s: &Option<String>| (s.is_none(), s.as_deref().map(str::to_lowercase));
+    places.sort_by(|a, b| {
+        key(&a.region)
+            .cmp(&key(&b.region))
+            .then_with(|| key(&a.city).cmp(&key(&b.city)))
+    });
+    Ok(places)
 }
 
 /// Tombstones for a sync: events that stopped being public after `since` (deleted, or
