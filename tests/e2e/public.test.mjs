@@ -302,7 +302,7 @@ test('(g) a day of action shows what people can do from home: online actions wit
   });
   // The home page lists open online actions of current days of action, in Spanish too.
   await withPage({ locale: 'es-ES' }, async (page) => {
-    await visit(page, '/');
+    await visit(page, '/es/');
     const section = page.locator('section.online');
     assert.equal(squash(await section.locator('h2').innerText()), 'Actúa en línea');
     assert.ok((await section.locator('li.online-card').count()) >= 2);

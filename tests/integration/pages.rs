@@ -747,3 +747,40 @@ async fn spanish_error_pages_for_spanish_paths() {
     assert_eq!(r.status, 410);
     assert!(String::from_utf8_lossy(&r.body).contains("This event was removed"));
 }
+
+#[actix_web::test]
+async fn the_spanish_form_answers_in_spanish() {
+    use crate::helpers::{hidden, text, Browser};
+    let app = spawn_app().await;
+    app.seed().await;
+    let mut visitor = Browser::new(&app);
+    let r = visitor.get("/es/submit").await;
+    let cookie = r.header("set-cookie").expect("the form's CSRF cookie");
+    assert!(cookie.contains("Path=/es/submit"), "{cookie}");
+    let form = text(&r);
+    assert!(form.contains("<html lang=\"es\">") && form.contains("action=\"/es/submit\""));
+    let csrf = hidden(&form, "csrf");
+    let r = visitor
+        .post(
+            "/es/submit",
+            &[
+                ("csrf", csrf.as_str()),
+                ("title", "Vigilia"),
+                ("start", "2030-09-13T16:00"),
+                ("end", "2030-09-13T18:00"),
+                ("timezone", "America/Chicago"),
+                ("venue_name", "Plaza"),
+                ("venue_city", "Chicago"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let done = text(&r);
+    assert!(
+        done.contains("<html lang=\"es\">")
+            && done.contains("Gracias")
+            && done.contains("pendiente de revisión")
+            && done.contains("href=\"/es/\""),
+        "{done}"
+    );
+}
