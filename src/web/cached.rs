@@ -185,12 +185,8 @@ pub async fn cache_public(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let mut key = key(req.path(), req.query_string());
-    if class == Class::Page {
-        // Pages still read the language from a cookie or Accept-Language.
-        key.push('#');
-        key.push_str(crate::web::i18n::Lang::of(req.request()).code());
-    }
+    // Public pages take their language from the path alone, so the URL is the whole key.
+    let key = key(req.path(), req.query_string());
     if let Some(hit) = state.cache.get(&key) {
         let res = respond(req.request(), &hit);
         return Ok(req.into_response(res));

@@ -198,7 +198,7 @@ test('(c2) a day of action leads with its states and cities; a city\'s page list
 test('(d) the language switch shows Spanish, keeps it across pages, and switches back', { timeout: TEST_TIMEOUT }, async () => {
   await withPage({}, async (page) => {
     await visit(page, '/');
-    await Promise.all([page.waitForURL(`${server.origin}/`), page.locator('header.site a.lang').click()]);
+    await Promise.all([page.waitForURL(`${server.origin}/es/`), page.locator('header.site a.lang').click()]);
     assert.equal(await page.locator('html').getAttribute('lang'), 'es');
     assert.equal(squash(await page.locator('main h1').innerText()), 'Próximos eventos');
     assert.equal(squash(await page.locator('header.site a.lang').innerText()), 'English');
@@ -208,12 +208,18 @@ test('(d) the language switch shows Spanish, keeps it across pages, and switches
     const times = (await page.locator('article.event .time time').allInnerTexts()).map(squash);
     assert.ok(times.some((t) => /^\d{1,2}:\d{2} – \d{1,2}:\d{2} [A-Z]{3,4}$/.test(t)), times.join(' | '));
 
-    // The choice is a cookie: other pages are in Spanish too.
-    await visit(page, '/actions/never-again-is-now');
+    // The language is in the URL: links lead to Spanish pages.
+    await Promise.all([page.waitForURL(/\/es\/actions$/), page.locator('header.site nav a[href="/es/actions"]').click()]);
     assert.equal(await page.locator('html').getAttribute('lang'), 'es');
+    await visit(page, '/es/actions/never-again-is-now');
+    assert.equal(await page.locator('html').getAttribute('lang'), 'es');
+    // An English URL stays English whatever was chosen before.
+    await visit(page, '/archive');
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
 
     // And back to English, to the same page.
-    await Promise.all([page.waitForURL(/\/actions\/never-again-is-now$/), page.locator('header.site a.lang').click()]);
+    await visit(page, '/es/actions/never-again-is-now');
+    await Promise.all([page.waitForURL(`${server.origin}/actions/never-again-is-now`), page.locator('header.site a.lang').click()]);
     assert.equal(await page.locator('html').getAttribute('lang'), 'en');
   });
 });
@@ -237,10 +243,9 @@ test('(e) no page requests anything from another host', { timeout: TEST_TIMEOUT 
     ];
     const mine = [];
     page.on('request', (req) => mine.push({ url: req.url() }));
-    for (const lang of ['en', 'es']) {
-      if (lang === 'es') await visit(page, '/lang/es?next=/');
+    for (const prefix of ['', '/es']) {
       for (const path of paths) {
-        const res = await visit(page, path);
+        const res = await visit(page, `${prefix}${path}`);
         // The server's second line of defence: a CSP that allows only its own assets.
         assert.match((await res.allHeaders())['content-security-policy'] ?? '', /default-src 'none'/, path);
         // Nothing in the DOM points a sub-resource elsewhere either (links to calendars are fine).
@@ -251,7 +256,7 @@ test('(e) no page requests anything from another host', { timeout: TEST_TIMEOUT 
         );
         assert.deepEqual(external, [], `sub-resources from elsewhere on ${path}`);
       }
-      await visit(page, '/no-such-page', 404);
+      await visit(page, `${prefix}/no-such-page`, 404);
     }
     return mine;
   });
@@ -287,7 +292,7 @@ test('(f) pages work with JavaScript disabled', { timeout: TEST_TIMEOUT }, async
     assert.equal(await page.locator('.add a[href$=".ics"]').count(), 1);
 
     // The language switch is a link and a redirect.
-    await Promise.all([page.waitForURL(/\/events\/\d+$/), page.locator('header.site a.lang').click()]);
+    await Promise.all([page.waitForURL(/\/es\/events\/\d+$/), page.locator('header.site a.lang').click()]);
     assert.equal(await page.locator('html').getAttribute('lang'), 'es');
   });
 });
@@ -319,7 +324,7 @@ test('(g) a day of action shows what people can do from home: online actions wit
   });
   // The home page lists open online actions of current days of action, in Spanish too.
   await withPage({ locale: 'es-ES' }, async (page) => {
-    await visit(page, '/');
+    await visit(page, '/es/');
     const section = page.locator('section.online');
     assert.equal(squash(await section.locator('h2').innerText()), 'Actúa en línea');
     assert.ok((await section.locator('li.online-card').count()) >= 2);

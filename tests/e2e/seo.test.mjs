@@ -99,6 +99,7 @@ test(`public pages score at least ${MIN_SCORE} in Lighthouse SEO`, { timeout: TE
   const listing = await (await fetch(`${server.origin}/`)).text();
   const paths = [
     '/',
+    '/es/',
     '/actions',
     '/archive',
     firstPath(listing, /\/actions\/[a-z0-9-]+"/, 'action'),

@@ -164,12 +164,17 @@ async fn action_page_counts_by_state_and_city_and_each_place_has_a_page() {
     );
 
     // Spanish.
-    let (_, es) = html(&app, "/actions/never-again", Some("es")).await;
+    let (_, es) = html(&app, "/es/actions/never-again", None).await;
     assert!(es.contains("Próximamente") && es.contains("Eventos por lugar"));
     assert!(es.contains("<span class=\"count\">3 eventos</span>"));
     assert!(es.contains("Todos los eventos en MA"));
-    let (_, es_ma) = html(&app, "/actions/never-again/places/MA", Some("es")).await;
+    assert!(
+        es.contains("href=\"/es/actions/never-again/places/MA\""),
+        "Spanish place links stay in Spanish"
+    );
+    let (_, es_ma) = html(&app, "/es/actions/never-again/places/MA", None).await;
     assert!(es_ma.contains("3 próximos eventos de Never Again Is Now en MA"));
+    assert!(es_ma.contains("href=\"/es/actions/never-again\""));
 
     // Unknown places, and places of another action's page.
     for path in [

@@ -664,13 +664,13 @@ async fn form_errors_speak_the_readers_language() {
     let app = spawn_app().await;
     app.seed().await;
     let mut visitor = Browser::new(&app);
-    visitor.cookies.insert("lang".into(), "es".into());
-    let form = text(&visitor.get("/submit").await);
+    let form = text(&visitor.get("/es/submit").await);
     assert!(form.contains("Proponer un evento"));
+    assert!(form.contains("action=\"/es/submit\""));
     let csrf = hidden(&form, "csrf");
     let r = visitor
         .post(
-            "/submit",
+            "/es/submit",
             &[
                 ("csrf", &csrf),
                 ("title", ""),

@@ -130,9 +130,10 @@ async fn pages_show_what_people_can_do_from_home() {
         assert!(html.contains("Sign the petition") && html.contains("Send the letter"));
         assert!(html.contains("Won!"));
     }
-    let (_, es) = page(&app, "/actions/never-again", "es").await;
+    let (_, es) = page(&app, "/es/actions/never-again", "es").await;
     assert!(es.contains("Actúa en línea") && es.contains("37 de 100 firmas (37%)"));
     assert!(es.contains("Firma la petición"));
+    assert!(es.contains(&format!("href=\"/es/online-actions/{}\"", sooner["id"])));
 
     // Home: the open ones of current days of action, not the won one.
     let (_, home) = page(&app, "/", "en").await;

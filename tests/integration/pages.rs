@@ -76,8 +76,8 @@ async fn listing_shows_local_times_with_zone_grouped_by_day() {
     assert!(filtered.contains("name=\"city\" value=\"new york\""));
     assert!(filtered.contains("webcal://turnout.test/calendar.ics?city=new%20york"));
 
-    // Spanish by Accept-Language: messages and 24-hour clock; event content as written.
-    let (_, es) = html(&app, "/", Some("es-MX,es;q=0.9")).await;
+    // Spanish under /es: messages and 24-hour clock; event content as written.
+    let (_, es) = html(&app, "/es/", None).await;
     assert!(es.contains("<html lang=\"es\">"));
     assert!(es.contains("Próximos eventos"));
     assert!(es.contains("viernes, 13 de septiembre de 2030"));
@@ -88,14 +88,21 @@ async fn listing_shows_local_times_with_zone_grouped_by_day() {
 #[actix_web::test]
 async fn language_switch_sets_a_cookie_and_returns() {
     let app = spawn_app().await;
+    // The switch goes to the same page in the other language (and remembers the choice for
+    // the admin).
     let r = app.get("/lang/es?next=%2Farchive%3Fq%3Dx").await;
     assert_eq!(r.status, 303);
-    assert_eq!(r.header("location").as_deref(), Some("/archive?q=x"));
+    assert_eq!(r.header("location").as_deref(), Some("/es/archive?q=x"));
     let cookie = r.header("set-cookie").unwrap();
     assert!(
         cookie.starts_with("lang=es") && cookie.contains("HttpOnly"),
         "{cookie}"
     );
+    let r = app.get("/lang/en?next=%2Fes%2Farchive").await;
+    assert_eq!(r.header("location").as_deref(), Some("/archive"));
+    let r = app.get("/lang/en?next=%2Fes%2F").await;
+    assert_eq!(r.header("location").as_deref(), Some("/"));
+    // The cookie does not change what a public page says.
     let page = app
         .send(
             app.client
@@ -104,7 +111,7 @@ async fn language_switch_sets_a_cookie_and_returns() {
             None,
         )
         .await;
-    assert!(String::from_utf8_lossy(&page.body).contains("Próximos eventos"));
+    assert!(String::from_utf8_lossy(&page.body).contains("Upcoming events"));
     // Never an open redirect.
     for evil in [
         "//evil.example/",
@@ -244,8 +251,9 @@ async fn unknown_pages_get_the_friendly_404() {
             "{path}"
         );
     }
-    let (_, es) = html(&app, "/nope", Some("es")).await;
-    assert!(es.contains("Página no encontrada"));
+    // The path says the language, not the browser.
+    let (_, en) = html(&app, "/nope", Some("es")).await;
+    assert!(en.contains("Page not found"));
     app.get("/api/v1/nope").await.problem(404);
 }
 
@@ -383,6 +391,7 @@ async fn robots_txt_keeps_crawlers_out_of_admin_and_submit() {
     assert_eq!(lines.first(), Some(&"User-agent: *"), "{body}");
     assert!(lines.contains(&"Disallow: /admin"), "{body}");
     assert!(lines.contains(&"Disallow: /submit"), "{body}");
+    assert!(lines.contains(&"Disallow: /es/submit"), "{body}");
     assert!(!lines.contains(&"Disallow: /"), "{body}");
 }
 
@@ -441,7 +450,7 @@ async fn every_page_has_a_description_and_public_pages_a_canonical_url() {
         meta_description(&page),
         Some("Monday, November 4, 2030 · City Hall Plaza, Boston · Quiet vigil")
     );
-    let (_, page) = html(&app, &format!("/events/{}", bare["id"]), Some("es")).await;
+    let (_, page) = html(&app, &format!("/es/events/{}", bare["id"]), None).await;
     assert_eq!(
         meta_description(&page),
         Some("lunes, 4 de noviembre de 2030 · City Hall Plaza, Boston · Quiet vigil")
@@ -457,7 +466,7 @@ async fn every_page_has_a_description_and_public_pages_a_canonical_url() {
     for path in ["/", "/archive", "/actions", "/submit"] {
         let (status, en) = html(&app, path, None).await;
         assert_eq!(status, 200, "{path}");
-        let (_, es) = html(&app, path, Some("es")).await;
+        let (_, es) = html(&app, &format!("/es{path}"), None).await;
         let (d_en, d_es) = (meta_description(&en), meta_description(&es));
         assert!(d_en.is_some_and(|d| d.len() > 20), "{path}: {d_en:?}");
         assert!(d_es.is_some_and(|d| d.len() > 20), "{path}: {d_es:?}");
@@ -472,7 +481,7 @@ async fn every_page_has_a_description_and_public_pages_a_canonical_url() {
     );
 
     // The form and the admin are not for search engines.
-    for path in ["/submit", "/admin/login"] {
+    for path in ["/submit", "/es/submit", "/admin/login"] {
         let (_, page) = html(&app, path, None).await;
         assert!(
             page.contains("<meta name=\"robots\" content=\"noindex\">"),
@@ -484,4 +493,300 @@ async fn every_page_has_a_description_and_public_pages_a_canonical_url() {
             "{path}"
         );
     }
+}
+
+/// Every link (`href`) and form `action` of a page that points at a path on this site.
+fn local_links(page: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for attr in [" href=\"", " action=\""] {
+        for (i, _) in page.match_indices(attr) {
+            let rest = &page[i + attr.len()..];
+            let url = &rest[..rest.find('"').unwrap_or(0)];
+            if url.starts_with('/') && !url.starts_with("//") {
+                out.push(url);
+            }
+        }
+    }
+    out
+}
+
+#[actix_web::test]
+async fn spanish_pages_live_under_es_and_keep_their_links_in_spanish() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let e = app
+        .create_event(&event(
+            "Rally",
+            "2030-09-13T16:00",
+            "2030-09-13T19:00",
+            "America/New_York",
+        ))
+        .await;
+    let (status, page) = html(&app, "/es/actions/never-again", None).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<html lang=\"es\">"), "{page}");
+    assert!(page.contains("Días de acción") && page.contains("eventos en"));
+    for link in [
+        "/es/",
+        "/es/actions",
+        "/es/archive",
+        "/es/submit",
+        "/es/partners/mijente",
+        &format!("/es/events/{}", e["id"]),
+        "/es/?tag=NoTechForICE",
+    ] {
+        assert!(page.contains(&format!("href=\"{link}\"")), "{link}: {page}");
+    }
+    // Every link to a page stays in Spanish; only the stylesheet, the script and the switch
+    // (which leads to the English page) are outside /es/.
+    for link in local_links(&page) {
+        assert!(
+            link.starts_with("/es/")
+                || link.starts_with("/static/")
+                || link.starts_with("/lang/en?"),
+            "{link}"
+        );
+    }
+    let r = app.get(&page_switch(&page)).await;
+    assert_eq!(
+        r.header("location").as_deref(),
+        Some("/actions/never-again")
+    );
+
+    // The other pages and the Spanish home.
+    for path in [
+        "/es/".to_string(),
+        "/es/archive".to_string(),
+        "/es/actions".to_string(),
+        "/es/partners/mijente".to_string(),
+        format!("/es/events/{}", e["id"]),
+        "/es/submit".to_string(),
+    ] {
+        let (status, page) = html(&app, &path, None).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(page.contains("<html lang=\"es\">"), "{path}");
+        assert!(
+            page.contains("href=\"/es/actions\">Días de acción</a>"),
+            "{path}"
+        );
+    }
+    let (_, home) = html(&app, "/es/", None).await;
+    assert!(home.contains("action=\"/es/\"") && home.contains("Próximos eventos"));
+    let (_, archive) = html(&app, "/es/archive", None).await;
+    assert!(archive.contains("action=\"/es/archive\""));
+    // Feeds are not translated: their links stay where they are.
+    let (_, ev) = html(&app, &format!("/es/events/{}", e["id"]), None).await;
+    assert!(ev.contains(&format!("href=\"/events/{}.ics\"", e["id"])));
+    let r = app.get("/es").await;
+    assert_eq!(r.status, 301);
+    assert_eq!(r.header("location").as_deref(), Some("/es/"));
+    let r = app.get("/es/tags/NoTechForICE").await;
+    assert_eq!(
+        r.header("location").as_deref(),
+        Some("/es/?tag=NoTechForICE")
+    );
+    // HEAD answers too, without a body.
+    let r = app
+        .send(app.client.head(app.url("/es/actions/never-again")), None)
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.is_empty());
+}
+
+/// The language switch's `href`, unescaped.
+fn page_switch(page: &str) -> String {
+    let marker = "<a class=\"lang\" href=\"";
+    let from = page.find(marker).expect("a language switch") + marker.len();
+    page[from..from + page[from..].find('"').unwrap()].replace("&#38;", "&")
+}
+
+#[actix_web::test]
+async fn a_public_url_answers_the_same_to_everyone() {
+    let app = spawn_app().await;
+    app.seed().await;
+    app.create_event(&event(
+        "Rally",
+        "2030-09-13T16:00",
+        "2030-09-13T19:00",
+        "America/New_York",
+    ))
+    .await;
+    for path in [
+        "/es/actions/never-again",
+        "/",
+        "/archive?q=rally",
+        "/es/nope",
+    ] {
+        let plain = app.get(path).await;
+        let english = app
+            .send(
+                app.client
+                    .get(app.url(path))
+                    .insert_header(("accept-language", "en"))
+                    .insert_header(("cookie", "lang=en")),
+                None,
+            )
+            .await;
+        let spanish = app
+            .send(
+                app.client
+                    .get(app.url(path))
+                    .insert_header(("accept-language", "es-MX,es;q=0.9"))
+                    .insert_header(("cookie", "lang=es")),
+                None,
+            )
+            .await;
+        assert_eq!(plain.status, english.status, "{path}");
+        assert_eq!(plain.body, english.body, "{path}");
+        assert_eq!(plain.body, spanish.body, "{path}");
+    }
+    // The bare root is the English home, whatever the browser prefers.
+    let (_, home) = html(&app, "/", Some("es")).await;
+    assert!(home.contains("<html lang=\"en\">") && home.contains("Upcoming events"));
+}
+
+#[actix_web::test]
+async fn the_switch_leads_to_the_same_page_in_the_other_language() {
+    let app = spawn_app().await;
+    let (_, page) = html(&app, "/archive?q=x", None).await;
+    let switch = page_switch(&page);
+    assert!(switch.starts_with("/lang/es?"), "{switch}");
+    let r = app.get(&switch).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location").as_deref(), Some("/es/archive?q=x"));
+    let (_, es) = html(&app, "/es/archive?q=x", None).await;
+    assert!(es.contains("name=\"q\" type=\"search\" value=\"x\""));
+    let r = app.get(&page_switch(&es)).await;
+    assert_eq!(r.header("location").as_deref(), Some("/archive?q=x"));
+}
+
+#[actix_web::test]
+async fn pages_name_their_other_language_for_search_engines() {
+    let app = spawn_app().await;
+    app.seed().await;
+    for (path, own, en, es) in [
+        (
+            "/actions/never-again",
+            "https://turnout.test/actions/never-again",
+            "https://turnout.test/actions/never-again",
+            "https://turnout.test/es/actions/never-again",
+        ),
+        (
+            "/es/actions/never-again",
+            "https://turnout.test/es/actions/never-again",
+            "https://turnout.test/actions/never-again",
+            "https://turnout.test/es/actions/never-again",
+        ),
+        (
+            "/es/",
+            "https://turnout.test/es/",
+            "https://turnout.test/",
+            "https://turnout.test/es/",
+        ),
+        (
+            "/?city=Boston&utm_source=x",
+            "https://turnout.test/?city=Boston",
+            "https://turnout.test/?city=Boston",
+            "https://turnout.test/es/?city=Boston",
+        ),
+    ] {
+        let (_, page) = html(&app, path, None).await;
+        for tag in [
+            format!("<link rel=\"canonical\" href=\"{own}\">"),
+            format!("<link rel=\"alternate\" hreflang=\"en\" href=\"{en}\">"),
+            format!("<link rel=\"alternate\" hreflang=\"es\" href=\"{es}\">"),
+        ] {
+            assert!(page.contains(&tag), "{path}: {tag} in {page}");
+        }
+    }
+    // Not on pages that have no address of their own to recommend.
+    for path in ["/es/submit", "/es/nope", "/admin/login"] {
+        let (_, page) = html(&app, path, None).await;
+        assert!(!page.contains("hreflang=\"en\" href"), "{path}");
+    }
+}
+
+#[actix_web::test]
+async fn spanish_error_pages_for_spanish_paths() {
+    let app = spawn_app().await;
+    app.seed().await;
+    for path in [
+        "/es/nope",
+        "/es/actions/nope",
+        "/es/events/999",
+        "/es/events/abc",
+    ] {
+        let (status, page) = html(&app, path, None).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(page.contains("<html lang=\"es\">"), "{path}");
+        assert!(
+            page.contains("Página no encontrada") && page.contains("href=\"/es/\""),
+            "{path}: {page}"
+        );
+    }
+    let e = app
+        .create_event(&event(
+            "Rally",
+            "2030-09-13T16:00",
+            "2030-09-13T19:00",
+            "America/New_York",
+        ))
+        .await;
+    let r = app
+        .write(
+            "DELETE",
+            &format!("/api/v1/events/{}", e["id"]),
+            Some(&app.admin_token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    let r = app.get(&format!("/es/events/{}", e["id"])).await;
+    assert_eq!(r.status, 410);
+    let page = String::from_utf8(r.body).expect("UTF-8");
+    assert!(
+        page.contains("<html lang=\"es\">") && page.contains("Este evento fue retirado"),
+        "{page}"
+    );
+    assert!(page.contains("href=\"/es/\""));
+    let r = app.get(&format!("/events/{}", e["id"])).await;
+    assert_eq!(r.status, 410);
+    assert!(String::from_utf8_lossy(&r.body).contains("This event was removed"));
+}
+
+#[actix_web::test]
+async fn the_spanish_form_answers_in_spanish() {
+    use crate::helpers::{hidden, text, Browser};
+    let app = spawn_app().await;
+    app.seed().await;
+    let mut visitor = Browser::new(&app);
+    let r = visitor.get("/es/submit").await;
+    let cookie = r.header("set-cookie").expect("the form's CSRF cookie");
+    assert!(cookie.contains("Path=/es/submit"), "{cookie}");
+    let form = text(&r);
+    assert!(form.contains("<html lang=\"es\">") && form.contains("action=\"/es/submit\""));
+    let csrf = hidden(&form, "csrf");
+    let r = visitor
+        .post(
+            "/es/submit",
+            &[
+                ("csrf", csrf.as_str()),
+                ("title", "Vigilia"),
+                ("start", "2030-09-13T16:00"),
+                ("end", "2030-09-13T18:00"),
+                ("timezone", "America/Chicago"),
+                ("venue_name", "Plaza"),
+                ("venue_city", "Chicago"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let done = text(&r);
+    assert!(
+        done.contains("<html lang=\"es\">")
+            && done.contains("Gracias")
+            && done.contains("pendiente de revisión")
+            && done.contains("href=\"/es/\""),
+        "{done}"
+    );
 }

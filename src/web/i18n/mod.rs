@@ -1,5 +1,8 @@
-//! Message catalogs (English, Spanish) and the language a request gets: `lang` cookie (set by the
-//! switch on every page), else `Accept-Language`, else English. Event content is never translated.
+//! Message catalogs (English, Spanish) and the language a request gets. A public page's language
+//! is in its path (English unprefixed, Spanish under `/es`), so a URL answers the same for
+//! everyone; admin pages (private, never cached) follow the visitor's preference: the `lang`
+//! cookie (set by the switch on every page), else `Accept-Language`, else English. Event content
+//! is never translated.
 
 mod en;
 mod es;
@@ -38,8 +41,40 @@ impl Lang {
         }
     }
 
-    /// The language a request is answered in.
-    pub fn of(req: &HttpRequest) -> Lang {
+    /// The path prefix of this language's public pages: "" for English, "/es" for Spanish.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Lang::En => "",
+            Lang::Es => "/es",
+        }
+    }
+
+    /// The language of a public page: from its path alone (`/es` and `/es/…` are Spanish).
+    pub fn of_path(req: &HttpRequest) -> Lang {
+        Lang::from_path(req.path())
+    }
+
+    pub fn from_path(path: &str) -> Lang {
+        match path.strip_prefix("/es") {
+            Some(rest) if rest.is_empty() || rest.starts_with('/') => Lang::Es,
+            _ => Lang::En,
+        }
+    }
+
+    /// The language a page is rendered in: an admin page's from the visitor's preference, any
+    /// other page's from its path.
+    pub fn of_page(req: &HttpRequest) -> Lang {
+        let path = req.path();
+        if path == "/admin" || path.starts_with("/admin/") {
+            Lang::preferred(req)
+        } else {
+            Lang::of_path(req)
+        }
+    }
+
+    /// The visitor's preference (cookie, else `Accept-Language`, else English): for the admin
+    /// only, whose pages are private and never stored by shared caches.
+    pub fn preferred(req: &HttpRequest) -> Lang {
         if let Some(lang) = req.cookie(COOKIE).and_then(|c| Lang::parse(c.value())) {
             return lang;
         }
@@ -135,6 +170,21 @@ mod tests {
         let n = k.len();
         k.dedup();
         assert_eq!(k.len(), n, "duplicate keys");
+    }
+
+    #[test]
+    fn the_path_says_the_language() {
+        for (path, lang) in [
+            ("/", Lang::En),
+            ("/archive", Lang::En),
+            ("/es", Lang::Es),
+            ("/es/", Lang::Es),
+            ("/es/actions/x", Lang::Es),
+            ("/estonia", Lang::En),
+            ("/events/es", Lang::En),
+        ] {
+            assert_eq!(Lang::from_path(path), lang, "{path}");
+        }
     }
 
     #[test]

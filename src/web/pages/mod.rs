@@ -7,7 +7,7 @@ pub mod submit;
 pub mod view;
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{guard, web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
@@ -24,26 +24,101 @@ use crate::web::i18n::{self, Lang};
 const PAGE_SIZE: i64 = 50;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(listing))
-        .route("/archive", web::get().to(archive))
-        .route("/actions", web::get().to(actions))
-        .route("/actions/{slug}", web::get().to(action))
-        .configure(places::configure)
-        .route("/partners/{slug}", web::get().to(partner))
-        .route("/events/{id}", web::get().to(event))
-        .route("/online-actions/{id}", web::get().to(online::online_action))
-        .route("/tags/{tag}", web::get().to(tag))
+    cfg.configure(public_pages)
+        .service(
+            web::scope("/es")
+                .route("", get_or_head().to(spanish_home))
+                .configure(public_pages),
+        )
         .route("/lang/{code}", web::get().to(switch_language))
         .route("/robots.txt", web::get().to(robots))
         .route("/static/style.css", web::get().to(style))
-        .route("/static/local-time.js", web::get().to(script))
+        .route("/static/local-time.js", web::get().to(script));
+}
+
+pub fn get_or_head() -> actix_web::Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+/// The public pages: in English at the root and in Spanish under `/es`, each handler taking the
+/// language from the path ([`Lang::of_path`]), never from the visitor, so that one URL answers
+/// the same for everyone (shared caches and CDNs key on the URL alone).
+fn public_pages(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", get_or_head().to(listing))
+        .route("/archive", get_or_head().to(archive))
+        .route("/actions", get_or_head().to(actions))
+        .route("/actions/{slug}", get_or_head().to(action))
+        .configure(places::configure)
+        .route("/partners/{slug}", get_or_head().to(partner))
+        .route("/events/{id}", get_or_head().to(event))
+        .route(
+            "/online-actions/{id}",
+            get_or_head().to(online::online_action),
+        )
+        .route("/tags/{tag}", get_or_head().to(tag))
         .configure(submit::configure);
+}
+
+/// `/es` is the Spanish home's address without its slash.
+async fn spanish_home(req: HttpRequest) -> HttpResponse {
+    let location = match req.query_string() {
+        "" => "/es/".to_string(),
+        q => format!("/es/?{q}"),
+    };
+    HttpResponse::MovedPermanently()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// Paths that are not pages and so are the same in both languages.
+const NOT_PAGES: [&str; 6] = [
+    "/admin",
+    "/api",
+    "/lang",
+    "/static",
+    "/healthz",
+    "/robots.txt",
+];
+
+/// `target` (a local path, maybe with a query) as the same page in `lang`: `/es` put in front of
+/// or taken off a public page's path (`/archive?q=x` ⇄ `/es/archive?q=x`, `/` ⇄ `/es/`); the
+/// admin, feeds and API are the same in both languages and are left as they are.
+pub fn in_language(target: &str, lang: Lang) -> String {
+    let (path, query) = match target.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (target, None),
+    };
+    let english = match path.strip_prefix("/es") {
+        Some("") => "/",
+        Some(rest) if rest.starts_with('/') && !rest.starts_with("//") => rest,
+        _ => path,
+    };
+    let page = !english.ends_with(".ics")
+        && !NOT_PAGES.iter().any(|p| {
+            english
+                .strip_prefix(p)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        });
+    let mut out = if page {
+        format!("{}{english}", lang.prefix())
+    } else {
+        english.to_string()
+    };
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
 }
 
 /// What every page's layout needs.
 pub struct Ctx {
+    /// From the path on public pages, the visitor's preference on admin pages
+    /// ([`Lang::of_page`]).
     pub lang: Lang,
     pub site: String,
+    /// `base_url`, for absolute links (the `hreflang` alternates).
+    pub base: String,
     pub title: String,
     /// Path and query of this page, for the language switch to come back to.
     pub here: String,
@@ -57,7 +132,7 @@ pub struct Ctx {
 }
 
 /// Paths search engines are asked to leave alone (/robots.txt and `noindex`).
-const PRIVATE_PATHS: [&str; 2] = ["/admin", "/submit"];
+const PRIVATE_PATHS: [&str; 3] = ["/admin", "/submit", "/es/submit"];
 
 fn is_private(path: &str) -> bool {
     PRIVATE_PATHS.iter().any(|p| {
@@ -72,11 +147,12 @@ impl Ctx {
             "" => req.path().to_string(),
             q => format!("{}?{q}", req.path()),
         };
-        let lang = Lang::of(req);
+        let lang = Lang::of_page(req);
         let noindex = is_private(req.path());
         Ctx {
             lang,
             site: state.settings.site_name.clone(),
+            base: state.links.base().to_string(),
             title: title.into(),
             here,
             description: lang.t("meta_default").to_string(),
@@ -108,6 +184,30 @@ impl Ctx {
         self.lang.t(key)
     }
 
+    /// What every link to a public page starts with: `""` in English, `"/es"` in Spanish, so
+    /// links keep the page's language (`{{ ctx.prefix() }}/actions`, `{{ ctx.prefix() }}/`).
+    pub fn prefix(&self) -> &'static str {
+        self.lang.prefix()
+    }
+
+    /// `<link rel="alternate" hreflang>`: this page's canonical URL in each language (none on
+    /// pages without a canonical URL).
+    pub fn alternates(&self) -> Vec<(&'static str, String)> {
+        let Some(here) = self
+            .canonical
+            .as_deref()
+            .and_then(|url| url.strip_prefix(self.base.as_str()))
+        else {
+            return Vec::new();
+        };
+        [Lang::En, Lang::Es]
+            .into_iter()
+            .map(|l| (l.code(), format!("{}{}", self.base, in_language(here, l))))
+            .collect()
+    }
+
+    /// The switch goes through `/lang/{code}` (which also sets the admin's preference) to this
+    /// page's address in the other language.
     pub fn switch_url(&self) -> String {
         format!(
             "/lang/{}?next={}",
@@ -233,7 +333,7 @@ async fn list_page(
     filters: ListQuery,
     archive: bool,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = Lang::of_path(&req);
     let now = queries::now();
     let mut f = Filter {
         tag: clean(&filters.tag),
@@ -350,7 +450,7 @@ struct ActionsPage {
 async fn actions(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let list = state.read(|c| Ok(catalog::list_actions(c)?)).await?;
     let ctx =
-        Ctx::new(&req, &state, Lang::of(&req).t("title_actions")).describe_key("meta_actions");
+        Ctx::new(&req, &state, Lang::of_path(&req).t("title_actions")).describe_key("meta_actions");
     page(StatusCode::OK, &ActionsPage { ctx, actions: list })
 }
 
@@ -381,7 +481,7 @@ async fn action(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = Lang::of_path(&req);
     let slug = slug.into_inner();
     let found = state
         .read(move |c| {
@@ -448,7 +548,7 @@ async fn partner(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = Lang::of_path(&req);
     let slug = slug.into_inner();
     let found = state
         .read(move |c| {
@@ -514,7 +614,7 @@ async fn event(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = Lang::of_path(&req);
     let Some(id) = id.parse::<i32>().ok().filter(|n| *n > 0) else {
         return not_found_page(&req, &state);
     };
@@ -563,12 +663,16 @@ async fn event(
 }
 
 /// A tag's page is the listing filtered by it (with that filter's subscribe links).
-async fn tag(tag: web::Path<String>) -> HttpResponse {
+async fn tag(req: HttpRequest, tag: web::Path<String>) -> HttpResponse {
     let tag = tag.trim_start_matches('#');
     HttpResponse::Found()
         .insert_header((
             header::LOCATION,
-            format!("/?tag={}", crate::feeds::json::percent_encode(tag)),
+            format!(
+                "{}/?tag={}",
+                Lang::of_path(&req).prefix(),
+                crate::feeds::json::percent_encode(tag)
+            ),
         ))
         .finish()
 }
@@ -580,7 +684,7 @@ struct NotFoundPage {
 }
 
 pub fn not_found_page(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(req);
+    let lang = Lang::of_page(req);
     page(
         StatusCode::NOT_FOUND,
         &NotFoundPage {
@@ -598,18 +702,18 @@ pub fn not_found_page(req: &HttpRequest, state: &AppState) -> Result<HttpRespons
 struct ErrorPage {
     ctx: Ctx,
     message: String,
-    home: &'static str,
+    home: String,
     home_label: &'static str,
 }
 
 /// The one HTML rendering of an `AppError` (pages and admin; the API answers problem+json).
 /// A removed event answers 410 with a short page that says only that.
 pub fn error_page(req: &HttpRequest, state: &AppState, err: &AppError) -> HttpResponse {
-    let lang = Lang::of(req);
+    let lang = Lang::of_page(req);
     let status = actix_web::ResponseError::status_code(err);
     let (title, message) = match err {
         AppError::NotFound(_) => (lang.t("not_found_title"), lang.t("not_found_text").into()),
-        AppError::Gone(_) if req.path().starts_with("/events/") => {
+        AppError::Gone(_) if in_language(req.path(), Lang::En).starts_with("/events/") => {
             (lang.t("removed_title"), lang.t("removed_text").into())
         }
         AppError::Gone(m) => (lang.t("error_gone"), m.clone()),
@@ -637,7 +741,11 @@ pub fn error_page(req: &HttpRequest, state: &AppState, err: &AppError) -> HttpRe
     let body = ErrorPage {
         ctx: Ctx::new(req, state, title),
         message,
-        home: if admin { "/admin" } else { "/" },
+        home: if admin {
+            "/admin".to_string()
+        } else {
+            format!("{}/", lang.prefix())
+        },
         home_label: lang.t(if admin {
             "admin_dashboard"
         } else {
@@ -656,11 +764,13 @@ struct Next {
     next: Option<String>,
 }
 
-/// Sets the language cookie and goes back. Only local paths are followed.
+/// Sets the language cookie (the admin's preference) and goes to `next` in that language
+/// (`/lang/es?next=/archive` → `/es/archive`). Only local paths are followed.
 async fn switch_language(code: web::Path<String>, next: web::Query<Next>) -> HttpResponse {
     let lang = Lang::parse(&code).unwrap_or(Lang::En);
     let target = crate::web::local_path(next.next.as_deref().unwrap_or(""))
-        .unwrap_or_else(|| "/".to_string());
+        .and_then(|t| crate::web::local_path(&in_language(&t, lang)))
+        .unwrap_or_else(|| format!("{}/", lang.prefix()));
     let cookie = actix_web::cookie::Cookie::build(i18n::COOKIE, lang.code())
         .path("/")
         .max_age(actix_web::cookie::time::Duration::days(365))
@@ -703,4 +813,53 @@ async fn script() -> HttpResponse {
         .insert_header((header::CONTENT_TYPE, "text/javascript; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(SCRIPT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{in_language, is_private};
+    use crate::web::i18n::Lang;
+
+    #[test]
+    fn pages_move_between_languages_and_the_rest_stays() {
+        for (target, en, es) in [
+            ("/", "/", "/es/"),
+            ("/es", "/", "/es/"),
+            ("/es/", "/", "/es/"),
+            ("/archive?q=x", "/archive?q=x", "/es/archive?q=x"),
+            ("/es/archive?q=x", "/archive?q=x", "/es/archive?q=x"),
+            ("/?tag=a", "/?tag=a", "/es/?tag=a"),
+            (
+                "/actions/never-again",
+                "/actions/never-again",
+                "/es/actions/never-again",
+            ),
+            ("/es/submit", "/submit", "/es/submit"),
+            ("/estonia", "/estonia", "/es/estonia"),
+            ("/admin/manage", "/admin/manage", "/admin/manage"),
+            ("/es/admin", "/admin", "/admin"),
+            (
+                "/calendar.ics?tag=a",
+                "/calendar.ics?tag=a",
+                "/calendar.ics?tag=a",
+            ),
+            ("/api/v1/events", "/api/v1/events", "/api/v1/events"),
+            ("/lang/es", "/lang/es", "/lang/es"),
+            // Never turned into a path to another host.
+            (
+                "/es//evil.example",
+                "/es//evil.example",
+                "/es/es//evil.example",
+            ),
+        ] {
+            assert_eq!(in_language(target, Lang::En), en, "{target}");
+            assert_eq!(in_language(target, Lang::Es), es, "{target}");
+        }
+    }
+
+    #[test]
+    fn the_spanish_form_is_private_too() {
+        assert!(is_private("/es/submit") && is_private("/submit") && is_private("/admin/x"));
+        assert!(!is_private("/es/") && !is_private("/es/submitted"));
+    }
 }

@@ -99,7 +99,7 @@ pub async fn online_action(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = Lang::of_path(&req);
     let Some(id) = id.parse::<i32>().ok().filter(|n| *n > 0) else {
         return super::not_found_page(&req, &state);
     };

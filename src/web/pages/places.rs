@@ -19,12 +19,15 @@ use crate::state::AppState;
 use crate::web::i18n::Lang;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/actions/{slug}/places/{region}", web::get().to(region))
-        .route(
-            "/actions/{slug}/places/{region}/{city}",
-            web::get().to(city),
-        )
-        .route("/actions/{slug}/online", web::get().to(online));
+    cfg.route(
+        "/actions/{slug}/places/{region}",
+        super::get_or_head().to(region),
+    )
+    .route(
+        "/actions/{slug}/places/{region}/{city}",
+        super::get_or_head().to(city),
+    )
+    .route("/actions/{slug}/online", super::get_or_head().to(online));
 }
 
 /// "12 events" / "1 event", in the page's language.
@@ -37,8 +40,12 @@ pub fn count_label(lang: Lang, n: i64) -> String {
 }
 
 /// The page of a state (`city` None) or of a city of a day of action.
-pub fn place_path(action: &str, region: &str, city: Option<&str>) -> String {
-    let mut p = format!("/actions/{action}/places/{}", percent_encode(region));
+pub fn place_path(lang: Lang, action: &str, region: &str, city: Option<&str>) -> String {
+    let mut p = format!(
+        "{}/actions/{action}/places/{}",
+        lang.prefix(),
+        percent_encode(region)
+    );
     if let Some(c) = city {
         p.push('/');
         p.push_str(&percent_encode(c));
@@ -92,7 +99,11 @@ pub fn place_links(slug: &str, counts: &[PlaceCount], lang: Lang) -> Vec<RegionL
                 Some(c) => link(
                     c.clone(),
                     in_person,
-                    Some(format!("/?action={slug}&city={}", percent_encode(c))),
+                    Some(format!(
+                        "{}/?action={slug}&city={}",
+                        lang.prefix(),
+                        percent_encode(c)
+                    )),
                 ),
                 None => link(lang.t("places_unnamed").to_string(), in_person, None),
             });
@@ -103,7 +114,11 @@ pub fn place_links(slug: &str, counts: &[PlaceCount], lang: Lang) -> Vec<RegionL
             .is_some_and(|r| r.place.name.to_lowercase() == region.to_lowercase());
         if !same {
             out.push(RegionLinks {
-                place: link(region.clone(), 0, Some(place_path(slug, region, None))),
+                place: link(
+                    region.clone(),
+                    0,
+                    Some(place_path(lang, slug, region, None)),
+                ),
                 cities: Vec::new(),
                 online: false,
             });
@@ -116,7 +131,7 @@ pub fn place_links(slug: &str, counts: &[PlaceCount], lang: Lang) -> Vec<RegionL
             Some(c) => link(
                 c.clone(),
                 in_person,
-                Some(place_path(slug, &group.place.name, Some(c))),
+                Some(place_path(lang, slug, &group.place.name, Some(c))),
             ),
             None => link(
                 lang.t("places_elsewhere").replace("{place}", region),
@@ -135,7 +150,7 @@ pub fn place_links(slug: &str, counts: &[PlaceCount], lang: Lang) -> Vec<RegionL
             place: link(
                 lang.t("online").to_string(),
                 online,
-                Some(format!("/actions/{slug}/online")),
+                Some(format!("{}/actions/{slug}/online", lang.prefix())),
             ),
             cities: Vec::new(),
             online: true,
@@ -225,7 +240,7 @@ async fn place_page(
     place: Place,
     query: PageQuery,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of(&req);
+    let lang = Lang::of_path(&req);
     let cursor_text = query
         .cursor
         .as_deref()
@@ -288,7 +303,7 @@ async fn place_page(
                 .collect();
             (
                 region_name.clone(),
-                place_path(&slug, &region_name, None),
+                place_path(lang, &slug, &region_name, None),
                 format!(
                     "/calendar.ics?action={slug}&region={}",
                     percent_encode(&region_name)
@@ -296,34 +311,39 @@ async fn place_page(
                 None,
                 cities,
                 format!(
-                    "/archive?action={slug}&region={}",
+                    "{}/archive?action={slug}&region={}",
+                    lang.prefix(),
                     percent_encode(&region_name)
                 ),
             )
         }
         Place::City(..) => (
             format!("{city_name}, {region_name}"),
-            place_path(&slug, &region_name, Some(&city_name)),
+            place_path(lang, &slug, &region_name, Some(&city_name)),
             format!(
                 "/calendar.ics?action={slug}&region={}&city={}",
                 percent_encode(&region_name),
                 percent_encode(&city_name)
             ),
-            Some((region_name.clone(), place_path(&slug, &region_name, None))),
+            Some((
+                region_name.clone(),
+                place_path(lang, &slug, &region_name, None),
+            )),
             Vec::new(),
             format!(
-                "/archive?action={slug}&region={}&city={}",
+                "{}/archive?action={slug}&region={}&city={}",
+                lang.prefix(),
                 percent_encode(&region_name),
                 percent_encode(&city_name)
             ),
         ),
         Place::Online => (
             lang.t("online").to_string(),
-            format!("/actions/{slug}/online"),
+            format!("{}/actions/{slug}/online", lang.prefix()),
             format!("/actions/{slug}.ics"),
             None,
             Vec::new(),
-            format!("/archive?action={slug}"),
+            format!("{}/archive?action={slug}", lang.prefix()),
         ),
     };
     let title = format!("{heading} · {}", action.title);

@@ -29,7 +29,7 @@ pub fn limiter() -> Limiter {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/submit", web::get().to(form))
+    cfg.route("/submit", super::get_or_head().to(form))
         .route("/submit", web::post().to(submit));
 }
 
@@ -82,9 +82,11 @@ async fn render(
         zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
         honeypot: HONEYPOT,
     };
+    // Each language's form posts to its own address and gets its own cookie.
+    let path = format!("{}/submit", body.ctx.prefix());
     let mut resp = page(status, &body)?;
     let cookie = Cookie::build(CSRF_COOKIE, csrf)
-        .path("/submit")
+        .path(path)
         .http_only(true)
         .secure(state.settings.is_https())
         .same_site(SameSite::Strict)
