@@ -118,6 +118,25 @@ pub enum Msg {
     NotWholeNumber {
         input: String,
     },
+    /// A listing filter's text longer than `max` characters.
+    LongerThan {
+        max: usize,
+    },
+    NotStatus {
+        input: String,
+    },
+    NotInstant {
+        input: String,
+    },
+    /// Neither a date nor an RFC 3339 instant (a listing's `from`/`to`).
+    NotBound {
+        input: String,
+    },
+    /// A query parameter given more than once.
+    GivenTwice,
+    /// A listing parameter this output does not take.
+    NotTakenHere,
+    NotCursor,
     Text(String),
 }
 
@@ -195,6 +214,24 @@ impl fmt::Display for Msg {
             }
             Msg::NotWholeNumber { input } => {
                 f.write_str(&format!("{input:?} is not a whole number (like 100)"))
+            }
+            Msg::LongerThan { max } => write!(f, "is longer than {max} characters"),
+            Msg::NotStatus { input } => {
+                write!(f, "{input:?} is not one of confirmed, tentative, cancelled")
+            }
+            Msg::NotInstant { input } => {
+                write!(f, "{input:?} is not an RFC 3339 instant like 2027-09-01T00:00:00Z")
+            }
+            Msg::NotBound { input } => write!(
+                f,
+                "{input:?} is neither a date (2027-09-13) nor an RFC 3339 instant (2027-09-13T16:00:00Z)"
+            ),
+            Msg::GivenTwice => f.write_str("is given more than once"),
+            Msg::NotTakenHere => {
+                f.write_str("is not a filter of this listing (only GET /api/v1/events takes it)")
+            }
+            Msg::NotCursor => {
+                f.write_str("is not a cursor this server gave out; start again without it")
             }
             Msg::Text(s) => f.write_str(s),
         }
@@ -283,6 +320,23 @@ impl Msg {
             }
             Msg::NotWholeNumber { input } => {
                 format!("«{input}» no es un número entero (como 100)")
+            }
+            Msg::LongerThan { max } => format!("tiene más de {max} caracteres"),
+            Msg::NotStatus { input } => {
+                format!("«{input}» no es ninguno de confirmed, tentative, cancelled")
+            }
+            Msg::NotInstant { input } => {
+                format!("«{input}» no es un instante RFC 3339 como 2027-09-01T00:00:00Z")
+            }
+            Msg::NotBound { input } => format!(
+                "«{input}» no es ni una fecha (2027-09-13) ni un instante RFC 3339 (2027-09-13T16:00:00Z)"
+            ),
+            Msg::GivenTwice => "aparece más de una vez".into(),
+            Msg::NotTakenHere => {
+                "no es un filtro de este listado (solo GET /api/v1/events lo admite)".into()
+            }
+            Msg::NotCursor => {
+                "no es un cursor dado por este servidor; vuelve a empezar sin él".into()
             }
             Msg::Text(s) => s.clone(),
         }

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod event;
+pub mod filter;
 pub mod message;
 pub mod online;
 pub mod time;
@@ -33,6 +34,12 @@ impl Errors {
 
     pub fn into_vec(self) -> Vec<FieldError> {
         self.0
+    }
+}
+
+impl From<Errors> for AppError {
+    fn from(e: Errors) -> AppError {
+        AppError::Validation(e.into_vec())
     }
 }
 

@@ -273,10 +273,8 @@ pub fn parse_bound(s: &str) -> Result<Bound, Msg> {
     }
     DateTime::parse_from_rfc3339(s.trim())
         .map(|t| Bound::Instant(t.naive_utc()))
-        .map_err(|_| {
-            Msg::Text(format!(
-                "{s:?} is neither a date (2027-09-13) nor an RFC 3339 instant (2027-09-13T16:00:00Z)"
-            ))
+        .map_err(|_| Msg::NotBound {
+            input: s.to_string(),
         })
 }
 

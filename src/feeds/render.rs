@@ -10,10 +10,11 @@ use chrono::NaiveDateTime;
 use crate::config::Settings;
 use crate::db::queries::{catalog, events as q};
 use crate::db::DbConn;
+use crate::domain::filter::{EventFilter, Param};
 use crate::domain::time::Bound;
 use crate::error::AppError;
 use crate::feeds::ical::{self, CalendarMeta, Fragment};
-use crate::feeds::json::{percent_encode, Links};
+use crate::feeds::json::Links;
 
 /// Largest number of events one feed carries (a guard against unbounded memory on the
 /// all-events feed of a huge instance; the window keeps real feeds far below it).
@@ -22,7 +23,8 @@ pub const MAX_FEED_EVENTS: i64 = 20_000;
 /// One feed: `/calendar.ics?filters`, or an alias.
 #[derive(Debug, Clone)]
 pub enum Spec {
-    All(Vec<(&'static str, String)>),
+    /// `/calendar.ics` with a listing filter (no paging: the feed is its whole window).
+    All(Box<EventFilter>),
     Action(String),
     Partner(String),
     Tag(String),
@@ -33,10 +35,7 @@ impl Spec {
     /// The cache key: equal for requests that must get the same bytes.
     pub fn key(&self) -> String {
         match self {
-            Spec::All(filters) => {
-                let parts: Vec<String> = filters.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                format!("all?{}", parts.join("&"))
-            }
+            Spec::All(filter) => format!("all?{}", filter.canonical()),
             Spec::Action(s) => format!("action/{s}"),
             Spec::Partner(s) => format!("partner/{s}"),
             Spec::Tag(s) => format!("tag/{}", s.to_lowercase()),
@@ -116,52 +115,44 @@ fn list_header(
                 filename: format!("{}.ics", name.to_lowercase()),
             }
         }
-        Spec::All(filters) => {
+        Spec::All(wanted) => {
+            // The grammar's filter, inside the feed's window: `from` may narrow it, not widen it.
+            let window_start = match filter.from {
+                Some(Bound::Instant(t)) => Some(t),
+                Some(Bound::Date(d)) => Some(d.and_time(chrono::NaiveTime::MIN)),
+                None => None,
+            };
+            let resolved = q::resolve_filter(conn, wanted)?;
+            *filter = q::Filter {
+                from: resolved.from.or(filter.from),
+                window_start,
+                include_unpublished: true,
+                ..resolved
+            };
             let mut words = Vec::new();
-            for (k, v) in filters {
-                match *k {
-                    "action" => {
-                        let a =
-                            catalog::action_by_slug(conn, v).map_err(|_| unknown("action", v))?;
-                        filter.action_id = Some(a.id);
-                        words.push(a.title);
+            for (param, v) in wanted.values() {
+                let place = |conn: &mut DbConn, p: q::Place| -> Result<String, AppError> {
+                    Ok(q::place_spelling(conn, p, &v)?.unwrap_or_else(|| v.clone()))
+                };
+                match param {
+                    Param::Action => words.push(catalog::action_by_slug(conn, &v)?.title),
+                    Param::Partner => words.push(catalog::partner_by_slug(conn, &v)?.name),
+                    Param::Tag => {
+                        let name = catalog::public_tag_name(conn, &v)?.unwrap_or_else(|| v.clone());
+                        words.push(format!("#{name}"));
                     }
-                    "partner" => {
-                        let p =
-                            catalog::partner_by_slug(conn, v).map_err(|_| unknown("partner", v))?;
-                        filter.partner_id = Some(p.id);
-                        words.push(p.name);
-                    }
-                    "tag" => {
-                        filter.tag = Some(v.clone());
-                        words.push(format!("#{}", v.trim_start_matches('#')));
-                    }
-                    "city" => {
-                        filter.city = Some(v.clone());
-                        words.push(v.clone());
-                    }
-                    "region" => {
-                        filter.region = Some(v.clone());
-                        words.push(v.clone());
-                    }
-                    "country" => {
-                        filter.country = Some(v.clone());
-                        words.push(v.clone());
-                    }
-                    _ => {
-                        filter.q = Some(v.clone());
-                        words.push(format!("“{v}”"));
-                    }
+                    Param::City => words.push(place(conn, q::Place::City)?),
+                    Param::Region => words.push(place(conn, q::Place::Region)?),
+                    Param::Country => words.push(place(conn, q::Place::Country)?),
+                    Param::Q => words.push(format!("“{v}”")),
+                    other => words.push(format!("{} {v}", other.name())),
                 }
             }
-            let query: Vec<String> = filters
-                .iter()
-                .map(|(k, v)| format!("{k}={}", percent_encode(v)))
-                .collect();
+            let query = wanted.canonical();
             let suffix = if query.is_empty() {
                 String::new()
             } else {
-                format!("?{}", query.join("&"))
+                format!("?{query}")
             };
             let name = if words.is_empty() {
                 "All events".to_string()

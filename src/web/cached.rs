@@ -136,9 +136,26 @@ impl Gates {
     }
 }
 
-/// The cache key: path and query with its parameters sorted and empty ones dropped, so that
-/// `?city=Oakland&tag=x` and `?tag=x&city=Oakland&q=` share one entry.
+/// Paths whose query is the listing filter: their key is the filter's canonical form.
+const LISTINGS: [&str; 6] = [
+    "/",
+    "/archive",
+    "/es/",
+    "/es/archive",
+    "/api/v1/events",
+    "/calendar.ics",
+];
+
+/// The cache key: the path and, for a listing, its normalized filter (the one grammar's
+/// canonical form: parameters in a fixed order, case folded where matching ignores it, unknown
+/// ones dropped); for any other path the query with its parameters sorted and empty ones
+/// dropped. So `?city=Oakland&tag=x` and `?tag=X&city=oakland&q=` share one entry.
 pub fn key(path: &str, query: &str) -> String {
+    if LISTINGS.contains(&path) {
+        if let Ok(canonical) = crate::domain::filter::cache_key(query) {
+            return format!("{path}?{canonical}");
+        }
+    }
     let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
         .filter(|(_, v)| !v.trim().is_empty())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -355,5 +372,15 @@ mod tests {
         assert_ne!(key("/", "city=Oakland"), key("/archive", "city=Oakland"));
         assert_ne!(key("/", "city=Oakland"), key("/", "city=Berkeley"));
         assert_eq!(key("/", "city=San+Jose"), key("/", "city=San%20Jose"));
+        assert_eq!(
+            key("/api/v1/events", "city=Oakland&utm_source=x"),
+            key("/api/v1/events", "CITY=&city=oakland")
+        );
+        assert_eq!(
+            key("/es/", "tag=%23NoTechForICE"),
+            key("/es/", "tag=notechforice")
+        );
+        assert_ne!(key("/es/", "tag=x"), key("/", "tag=x"));
+        assert_eq!(key("/events/3", "b=2&a=1"), key("/events/3", "a=1&b=2"));
     }
 }

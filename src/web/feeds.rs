@@ -1,10 +1,10 @@
 //! `.ics` feeds over HTTP (cached, compressed and validated by `web::cached` in front), CORS.
 
 use actix_web::http::header::{self, HeaderValue, HttpDate};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Duration, NaiveTime, Utc};
-use serde::Deserialize;
 
+use crate::domain::filter::{EventFilter, Output};
 use crate::domain::time::Bound;
 use crate::error::AppError;
 use crate::feeds::render::{render, Spec};
@@ -17,18 +17,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/partners/{slug}.ics", web::get().to(partner))
         .route("/tags/{tag}.ics", web::get().to(tag))
         .route("/events/{id}.ics", web::get().to(event));
-}
-
-/// Filters `/calendar.ics` takes (the same names as `GET /api/v1/events`).
-#[derive(Debug, Default, Deserialize)]
-pub struct FeedParams {
-    pub action: Option<String>,
-    pub partner: Option<String>,
-    pub tag: Option<String>,
-    pub city: Option<String>,
-    pub region: Option<String>,
-    pub country: Option<String>,
-    pub q: Option<String>,
 }
 
 fn not_found(message: String) -> HttpResponse {
@@ -47,31 +35,22 @@ fn plain(mut builder: actix_web::HttpResponseBuilder, message: String) -> HttpRe
         .body(message + "\n")
 }
 
-fn bad_request(message: String) -> HttpResponse {
-    HttpResponse::BadRequest()
-        .content_type("text/plain; charset=utf-8")
-        .body(message + "\n")
+/// `/calendar.ics?filters`: the listing grammar minus paging and sync (a feed is its whole
+/// window); a bad filter answers the API's 422 problem+json naming the field.
+async fn calendar(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    match EventFilter::parse(req.query_string(), Output::Feed) {
+        Ok(filter) => serve(state, Spec::All(Box::new(filter))).await,
+        Err(e) => with_cors(actix_web::ResponseError::error_response(&AppError::from(e))),
+    }
 }
 
-async fn calendar(state: web::Data<AppState>, params: web::Query<FeedParams>) -> HttpResponse {
-    let mut filters = Vec::new();
-    for (name, value) in [
-        ("action", &params.action),
-        ("partner", &params.partner),
-        ("tag", &params.tag),
-        ("city", &params.city),
-        ("region", &params.region),
-        ("country", &params.country),
-        ("q", &params.q),
-    ] {
-        if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-            if v.chars().count() > 200 {
-                return bad_request(format!("{name} is longer than 200 characters"));
-            }
-            filters.push((name, v.to_string()));
-        }
-    }
-    serve(state, Spec::All(filters)).await
+/// Feeds are read from any origin, their errors too.
+fn with_cors(mut resp: HttpResponse) -> HttpResponse {
+    resp.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    resp
 }
 
 async fn action(state: web::Data<AppState>, slug: web::Path<String>) -> HttpResponse {
@@ -127,7 +106,7 @@ async fn serve(state: web::Data<AppState>, spec: Spec) -> HttpResponse {
             .body(r.body),
         Err(AppError::NotFound(m)) => not_found(m),
         Err(AppError::Gone(m)) => gone(m),
-        Err(e) => actix_web::ResponseError::error_response(&e),
+        Err(e) => with_cors(actix_web::ResponseError::error_response(&e)),
     }
 }
 

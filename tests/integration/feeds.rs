@@ -330,7 +330,6 @@ async fn friendly_aliases_filters_and_unknown_slugs() {
         "/tags/nope.ics",
         "/events/999.ics",
         "/events/abc.ics",
-        "/calendar.ics?action=nope",
     ] {
         let r = app.get(path).await;
         assert_eq!(r.status, 404, "{path}");
@@ -340,6 +339,17 @@ async fn friendly_aliases_filters_and_unknown_slugs() {
         );
         assert!(!String::from_utf8_lossy(&r.body).contains("BEGIN:VCALENDAR"));
     }
+    // A filter of `/calendar.ics` is the listing's: a bad one is the API's 422 naming it.
+    let r = app.get("/calendar.ics?action=nope").await;
+    assert_eq!(r.problem(422), ["action"]);
+    assert_eq!(
+        r.json()["errors"][0]["message"],
+        "there is no action \"nope\""
+    );
+    assert_eq!(
+        r.header("access-control-allow-origin").as_deref(),
+        Some("*")
+    );
     // Feeds are never negotiated away, whatever the client accepts.
     let r = app
         .send(

@@ -11,6 +11,7 @@ mod cli;
 mod errors;
 mod events_api;
 mod feeds;
+mod filters;
 mod helpers;
 mod instances;
 mod interop;

@@ -1,36 +1,20 @@
 //! `/api/v1/events`: listing, sync, one event, and the writes.
 
-use actix_web::{web, HttpResponse};
-use serde::{Deserialize, Serialize};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
 
 use super::ok;
 use crate::db::queries::events::{self as q, Cursor, Filter};
 use crate::db::{self, queries};
-use crate::domain::event::{merge_patch, EventInput, Status};
-use crate::domain::time::{self, Bound};
+use crate::domain::event::{merge_patch, EventInput};
+use crate::domain::filter::{EventFilter, Output};
+use crate::domain::message::Msg;
+use crate::domain::time;
 use crate::domain::Errors;
 use crate::error::AppError;
 use crate::feeds::json::EventJson;
 use crate::state::AppState;
 use crate::web::extract::{parse_json, Auth, Body};
-
-/// Query parameters of `GET /api/v1/events` (all optional, all strings so errors name them).
-#[derive(Debug, Default, Deserialize)]
-pub struct ListParams {
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub action: Option<String>,
-    pub partner: Option<String>,
-    pub tag: Option<String>,
-    pub city: Option<String>,
-    pub region: Option<String>,
-    pub country: Option<String>,
-    pub q: Option<String>,
-    pub status: Option<String>,
-    pub updated_since: Option<String>,
-    pub limit: Option<String>,
-    pub cursor: Option<String>,
-}
 
 /// `limit` and `cursor` of a listing, checked.
 pub(super) fn paging(
@@ -46,21 +30,15 @@ pub(super) fn paging(
             _ => {
                 return Err(AppError::field(
                     "limit",
-                    format!("must be a whole number from 1 to {}", api.max_limit),
+                    Msg::WholeNumberFrom {
+                        min: 1,
+                        max: i64::from(api.max_limit),
+                    },
                 ))
             }
         },
     };
-    let cursor = match nonempty(cursor) {
-        None => None,
-        Some(s) => Some(Cursor::decode(s).ok_or_else(|| {
-            AppError::field(
-                "cursor",
-                "is not a cursor this server gave out; start again without it",
-            )
-        })?),
-    };
-    Ok((limit, cursor))
+    Ok((limit, Cursor::from_param(nonempty(cursor))?))
 }
 
 /// An RFC 3339 `updated_since`, checked.
@@ -71,7 +49,9 @@ pub(super) fn since(e: &mut Errors, v: &Option<String>) -> Option<chrono::NaiveD
         Err(_) => {
             e.push(
                 "updated_since",
-                format!("{s:?} is not an RFC 3339 instant like 2027-09-01T00:00:00Z"),
+                Msg::NotInstant {
+                    input: s.to_string(),
+                },
             );
             None
         }
@@ -80,95 +60,6 @@ pub(super) fn since(e: &mut Errors, v: &Option<String>) -> Option<chrono::NaiveD
 
 pub(super) fn nonempty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-/// The parts of the listing filter that need no database: parsed and checked.
-pub struct ParsedFilter {
-    pub filter: Filter,
-    pub action: Option<String>,
-    pub partner: Option<String>,
-}
-
-impl ListParams {
-    pub fn parse(&self) -> Result<ParsedFilter, AppError> {
-        let mut e = Errors::default();
-        let bound = |e: &mut Errors, field: &str, v: Option<&str>| {
-            v.and_then(|s| match time::parse_bound(s) {
-                Ok(b) => Some(b),
-                Err(m) => {
-                    e.push(field, m);
-                    None
-                }
-            })
-        };
-        let from = bound(&mut e, "from", nonempty(&self.from));
-        let to = bound(&mut e, "to", nonempty(&self.to));
-        let updated_since = since(&mut e, &self.updated_since);
-        let mut statuses = Vec::new();
-        if let Some(s) = nonempty(&self.status) {
-            for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                match Status::parse(part) {
-                    Some(st) => statuses.push(st.as_str().to_string()),
-                    None => e.push(
-                        "status",
-                        format!("{part:?} is not one of confirmed, tentative, cancelled"),
-                    ),
-                }
-            }
-        }
-        let short = |e: &mut Errors, field: &str, v: &Option<String>| {
-            let v = nonempty(v)?;
-            if v.chars().count() > 200 {
-                e.push(field, "is longer than 200 characters");
-                None
-            } else {
-                Some(v.to_string())
-            }
-        };
-        let filter = Filter {
-            from: match (from, to, updated_since) {
-                (None, None, None) => Some(Bound::Instant(queries::now())),
-                _ => from,
-            },
-            to,
-            tag: short(&mut e, "tag", &self.tag),
-            city: short(&mut e, "city", &self.city),
-            region: short(&mut e, "region", &self.region),
-            country: short(&mut e, "country", &self.country),
-            q: short(&mut e, "q", &self.q),
-            by_relevance: true,
-            statuses,
-            updated_since,
-            ..Filter::default()
-        };
-        let action = short(&mut e, "action", &self.action);
-        let partner = short(&mut e, "partner", &self.partner);
-        e.finish(ParsedFilter {
-            filter,
-            action,
-            partner,
-        })
-    }
-}
-
-/// Resolves `action` / `partner` slugs of a listing; an unknown one is a 422 naming it.
-pub fn resolve_slugs(conn: &mut db::DbConn, p: &mut ParsedFilter) -> Result<(), AppError> {
-    let mut e = Errors::default();
-    if let Some(slug) = &p.action {
-        match queries::catalog::action_by_slug(conn, slug) {
-            Ok(a) => p.filter.action_id = Some(a.id),
-            Err(AppError::NotFound(m)) => e.push("action", m),
-            Err(other) => return Err(other),
-        }
-    }
-    if let Some(slug) = &p.partner {
-        match queries::catalog::partner_by_slug(conn, slug) {
-            Ok(x) => p.filter.partner_id = Some(x.id),
-            Err(AppError::NotFound(m)) => e.push("partner", m),
-            Err(other) => return Err(other),
-        }
-    }
-    e.finish(())
 }
 
 /// How far `synced_at` trails the moment a sync read starts.
@@ -225,17 +116,21 @@ struct ListBody {
     synced_at: Option<String>,
 }
 
-pub async fn list(
-    state: web::Data<AppState>,
-    params: web::Query<ListParams>,
-) -> Result<HttpResponse, AppError> {
-    let mut parsed = params.parse()?;
-    let (limit, cursor) = paging(&state, &params.limit, &params.cursor)?;
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let api = &state.settings.api;
+    let wanted = EventFilter::parse(
+        req.query_string(),
+        Output::Api {
+            max_limit: api.max_limit,
+        },
+    )?;
+    let limit = i64::from(wanted.limit.unwrap_or(api.default_limit));
+    let cursor = Cursor::from_param(wanted.cursor.as_deref())?;
+    let by_relevance = wanted.q.is_some() && wanted.updated_since.is_none();
     // Writes take their timestamp inside their transaction and may commit a moment after this
     // read begins; stepping back a little means a client may see a change twice, never miss one.
     // Every page of one sync reports the first page's time (it travels in the cursor).
     // A listing by relevance pages by score; a cursor of another order would restart it.
-    let by_relevance = parsed.filter.q.is_some() && parsed.filter.updated_since.is_none();
     if cursor.is_some_and(|c| c.rank.is_some() != by_relevance) {
         return Err(AppError::field(
             "cursor",
@@ -245,12 +140,15 @@ pub async fn list(
     let synced_at = cursor
         .and_then(|c| c.synced_at)
         .unwrap_or_else(|| queries::now() - chrono::Duration::seconds(SYNC_MARGIN_SECS));
-    let syncing = parsed.filter.updated_since.is_some();
+    let syncing = wanted.updated_since.is_some();
     let (views, next, deleted) = state
         .read(move |conn| {
-            resolve_slugs(conn, &mut parsed)?;
-            let (views, next) = q::list(conn, &parsed.filter, cursor, limit)?;
-            let deleted = first_page_tombstones(parsed.filter.updated_since, cursor, |since| {
+            let filter = Filter {
+                by_relevance: true,
+                ..q::resolve_filter(conn, &wanted)?.upcoming_by_default(queries::now())
+            };
+            let (views, next) = q::list(conn, &filter, cursor, limit)?;
+            let deleted = first_page_tombstones(filter.updated_since, cursor, |since| {
                 q::unpublished_since(conn, since)
             })?;
             Ok((views, next, deleted))

@@ -54,6 +54,7 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("filter_any", "Any"),
     ("filter_apply", "Show events"),
     ("filter_clear", "Clear filters"),
+    ("filter_errors", "Nothing is listed until these filters are fixed."),
     ("no_events", "No events match. Try fewer filters."),
     ("next_page", "Later events"),
     ("next_page_archive", "Earlier events"),

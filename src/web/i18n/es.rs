@@ -54,6 +54,7 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("filter_any", "Cualquiera"),
     ("filter_apply", "Mostrar eventos"),
     ("filter_clear", "Quitar filtros"),
+    ("filter_errors", "No se muestra nada hasta corregir estos filtros."),
     ("no_events", "Ningún evento coincide. Prueba con menos filtros."),
     ("next_page", "Eventos posteriores"),
     ("next_page_archive", "Eventos anteriores"),

@@ -16,8 +16,9 @@ use crate::db::models::{Partner, Venue};
 use crate::db::queries;
 use crate::db::queries::catalog::{self, ActionView};
 use crate::db::queries::events::{self as q, Cursor, EventView, Filter};
+use crate::domain::filter::{self, EventFilter, Output};
 use crate::domain::time::Bound;
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use crate::state::AppState;
 use crate::web::i18n::{self, Lang};
 
@@ -244,53 +245,61 @@ pub fn page(status: StatusCode, t: &impl Template) -> Result<HttpResponse, AppEr
         .body(body))
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
-    pub action: Option<String>,
-    pub partner: Option<String>,
-    pub tag: Option<String>,
-    pub city: Option<String>,
-    pub region: Option<String>,
-    pub q: Option<String>,
-    pub cursor: Option<String>,
+/// The listing's filter form: what was typed (trimmed, the first of each name), and the
+/// filter's errors in the page's language, each beside its field (or above the form for the
+/// parameters the form has no field for).
+pub struct FilterForm {
+    typed: Vec<(String, String)>,
+    errors: Vec<(String, String)>,
 }
 
-fn clean(v: &Option<String>) -> Option<String> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.chars().take(200).collect())
-}
+/// The filters the form has a field for; errors on other parameters go above it.
+const FORM_FIELDS: [&str; 6] = ["action", "partner", "tag", "city", "region", "q"];
 
-impl ListQuery {
-    /// The filters as a query string (without the cursor), for links that keep them.
-    pub fn query(&self) -> String {
-        let mut parts = Vec::new();
-        for (k, v) in [
-            ("action", &self.action),
-            ("partner", &self.partner),
-            ("tag", &self.tag),
-            ("city", &self.city),
-            ("region", &self.region),
-            ("q", &self.q),
-        ] {
-            if let Some(v) = clean(v) {
-                parts.push(format!("{k}={}", crate::feeds::json::percent_encode(&v)));
+impl FilterForm {
+    fn new(pairs: &[(String, String)], errors: &[FieldError], lang: Lang) -> FilterForm {
+        let mut typed: Vec<(String, String)> = Vec::new();
+        for (k, v) in pairs {
+            if !typed.iter().any(|(seen, _)| seen == k) {
+                typed.push((k.clone(), v.trim().to_string()));
             }
         }
-        parts.join("&")
+        FilterForm {
+            typed,
+            errors: errors
+                .iter()
+                .map(|f| (f.field.clone(), lang.field_message(f)))
+                .collect(),
+        }
     }
 
     pub fn value(&self, name: &str) -> String {
-        let v = match name {
-            "action" => &self.action,
-            "partner" => &self.partner,
-            "tag" => &self.tag,
-            "city" => &self.city,
-            "region" => &self.region,
-            _ => &self.q,
-        };
-        clean(v).unwrap_or_default()
+        self.typed
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    /// The error of a field of the form, if any.
+    pub fn error(&self, name: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, m)| m.as_str())
+    }
+
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    /// Errors on parameters the form has no field for (`from`, `status`, `cursor`, …).
+    pub fn other_errors(&self) -> Vec<(&str, &str)> {
+        self.errors
+            .iter()
+            .filter(|(k, _)| !FORM_FIELDS.contains(&k.as_str()))
+            .map(|(k, m)| (k.as_str(), m.as_str()))
+            .collect()
     }
 }
 
@@ -300,7 +309,7 @@ struct ListingPage {
     ctx: Ctx,
     archive: bool,
     days: Vec<Day>,
-    filters: ListQuery,
+    filters: FilterForm,
     actions: Vec<(String, String)>,
     partners: Vec<(String, String)>,
     next: Option<String>,
@@ -311,60 +320,55 @@ struct ListingPage {
     online: Vec<online::OnlineCard>,
 }
 
-async fn listing(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, AppError> {
-    list_page(req, state, query.into_inner(), false).await
+async fn listing(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    list_page(req, state, false).await
 }
 
-async fn archive(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, AppError> {
-    list_page(req, state, query.into_inner(), true).await
+async fn archive(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    list_page(req, state, true).await
 }
 
+/// `/` and `/archive`: the listing grammar of `domain::filter` (all but `limit` and
+/// `updated_since`). A bad filter re-renders the page with the errors beside their fields, what
+/// was typed kept, and no events (422).
 async fn list_page(
     req: HttpRequest,
     state: web::Data<AppState>,
-    filters: ListQuery,
     archive: bool,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of_path(&req);
     let now = queries::now();
-    let mut f = Filter {
-        tag: clean(&filters.tag),
-        city: clean(&filters.city),
-        region: clean(&filters.region),
-        q: clean(&filters.q),
-        newest_first: archive,
-        ..Filter::default()
-    };
-    if archive {
-        f.to = Some(Bound::Instant(now));
-    } else {
-        f.from = Some(Bound::Instant(now));
-    }
-    let cursor = clean(&filters.cursor).and_then(|c| Cursor::decode(&c));
-    let (action, partner) = (clean(&filters.action), clean(&filters.partner));
-    let home = !archive && filters.query().is_empty() && filters.cursor.is_none();
-    let (views, next, actions, partners, open_online) = state
+    let pairs = filter::pairs(req.query_string());
+    let wanted = EventFilter::from_pairs(&pairs, Output::Page)
+        .map_err(AppError::from)
+        .and_then(|w| Ok((Cursor::from_param(w.cursor.as_deref())?, w)));
+    let home = !archive && wanted.as_ref().is_ok_and(|(_, w)| w.is_empty());
+    let query_wanted = wanted.as_ref().ok().map(|(_, w)| w.clone());
+    let (listed, actions, partners, open_online) = state
         .read(move |c| {
-            // An unknown slug in a filter matches nothing rather than everything.
-            if let Some(slug) = &action {
-                f.action_id = Some(catalog::action_by_slug(c, slug).map(|a| a.id).unwrap_or(-1));
-            }
-            if let Some(slug) = &partner {
-                f.partner_id = Some(
-                    catalog::partner_by_slug(c, slug)
-                        .map(|p| p.id)
-                        .unwrap_or(-1),
-                );
-            }
-            let (views, next) = q::list(c, &f, cursor, PAGE_SIZE)?;
+            let listed = match wanted {
+                Ok((cursor, w)) => match q::resolve_filter(c, &w) {
+                    Ok(f) => {
+                        let f = if archive {
+                            Filter {
+                                to: f.to.or(Some(Bound::Instant(now))),
+                                newest_first: true,
+                                ..f
+                            }
+                        } else {
+                            f.upcoming_by_default(now)
+                        };
+                        Ok(q::list(c, &f, cursor, PAGE_SIZE)?)
+                    }
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
+            };
+            let listed = match listed {
+                Ok(page) => Ok(page),
+                Err(AppError::Validation(errors)) => Err(errors),
+                Err(other) => return Err(other),
+            };
             let actions = catalog::list_actions(c)?
                 .into_iter()
                 .map(|a| (a.action.slug, a.action.title))
@@ -378,34 +382,42 @@ async fn list_page(
             } else {
                 Vec::new()
             };
-            Ok((views, next, actions, partners, open_online))
+            Ok((listed, actions, partners, open_online))
         })
         .await?;
+    let (views, next, errors, status) = match listed {
+        Ok((views, next)) => (views, next, Vec::new(), StatusCode::OK),
+        Err(errors) => (Vec::new(), None, errors, StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    // Links keep the filter in its canonical form (a bad one is not kept).
+    let wanted = if errors.is_empty() {
+        query_wanted.unwrap_or_default()
+    } else {
+        EventFilter::default()
+    };
+    let filter_query = wanted.without_paging().canonical();
     let cards = views.iter().map(|v| EventCard::new(v, lang)).collect();
     let title = lang.t(if archive {
         "title_archive"
     } else {
         "title_upcoming"
     });
-    let feed_query = filters.query();
-    let feed_path = if feed_query.is_empty() {
-        "/calendar.ics".to_string()
-    } else {
-        format!("/calendar.ics?{feed_query}")
+    let with_query = |path: &str, query: &str| {
+        if query.is_empty() {
+            path.to_string()
+        } else {
+            format!("{path}?{query}")
+        }
     };
     let subscribe = Subscribe::new(
         &state.links,
-        &feed_path,
+        &with_query("/calendar.ics", &filter_query),
         &format!("{} — {title}", state.settings.site_name),
     );
     let base = if archive { "/archive" } else { "/" };
     let next = next.map(|c| {
-        let q = filters.query();
-        if q.is_empty() {
-            format!("{base}?cursor={}", c.encode())
-        } else {
-            format!("{base}?{q}&cursor={}", c.encode())
-        }
+        let sep = if filter_query.is_empty() { "" } else { "&" };
+        format!("{base}?{filter_query}{sep}cursor={}", c.encode())
     });
     let mut ctx = Ctx::new(&req, &state, title).describe_key(if archive {
         "meta_archive"
@@ -413,14 +425,7 @@ async fn list_page(
         "meta_upcoming"
     });
     // A filtered listing or a later page is a page of its own; other query parameters are not.
-    let mut own_query = filters.query();
-    if let Some(c) = clean(&filters.cursor).filter(|c| Cursor::decode(c).is_some()) {
-        let sep = if own_query.is_empty() { "" } else { "&" };
-        own_query = format!(
-            "{own_query}{sep}cursor={}",
-            crate::feeds::json::percent_encode(&c)
-        );
-    }
+    let own_query = wanted.canonical();
     if let (Some(url), false) = (&mut ctx.canonical, own_query.is_empty()) {
         url.push('?');
         url.push_str(&own_query);
@@ -429,15 +434,15 @@ async fn list_page(
         ctx,
         archive,
         days: by_day(cards, lang, archive),
-        paged: filters.cursor.is_some(),
-        filters,
+        paged: wanted.cursor.is_some(),
+        filters: FilterForm::new(&pairs, &errors, lang),
         actions,
         partners,
         next,
         subscribe,
         online: online::cards(&open_online, lang),
     };
-    page(StatusCode::OK, &page_)
+    page(status, &page_)
 }
 
 #[derive(Template)]

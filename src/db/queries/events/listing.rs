@@ -6,12 +6,16 @@ use diesel::prelude::*;
 
 use super::views::{load_views, views_by_ids, EventView};
 use crate::db::models::*;
-use crate::db::queries::catalog::lower;
+use crate::db::queries::catalog::{self, lower};
 use crate::db::queries::search;
 use crate::db::schema::{event_partners, event_revisions, event_tags, events, tags, venues};
 use crate::db::DbConn;
 use crate::domain::event::{EventInput, Review, Role};
+use crate::domain::filter::EventFilter;
+use crate::domain::message::Msg;
 use crate::domain::time::Bound;
+use crate::domain::Errors;
+use crate::error::AppError;
 
 /// Filters of the public listing (`GET /api/v1/events`, the feeds, the pages).
 #[derive(Debug, Clone, Default)]
@@ -36,6 +40,98 @@ pub struct Filter {
     pub newest_first: bool,
     /// With `q` (and no `updated_since`): best match first, then soonest first.
     pub by_relevance: bool,
+    /// A feed's window: only events ending after this (UTC), whatever `from` says.
+    pub window_start: Option<NaiveDateTime>,
+}
+
+/// The one translation of a parsed listing filter (the grammar of `domain::filter`, shared by
+/// the API, the feeds and the pages) into a query [`Filter`]: slugs become ids, an unknown
+/// `action` or `partner` is a field error naming it. Each output adds its own defaults (date
+/// window, order) to what this returns.
+pub fn resolve_filter(conn: &mut DbConn, f: &EventFilter) -> Result<Filter, AppError> {
+    let mut e = Errors::default();
+    let action_id = match &f.action {
+        None => None,
+        Some(slug) => match catalog::action_by_slug(conn, slug) {
+            Ok(a) => Some(a.id),
+            Err(AppError::NotFound(_)) => {
+                e.push("action", Msg::NoAction { slug: slug.clone() });
+                None
+            }
+            Err(other) => return Err(other),
+        },
+    };
+    let partner_id = match &f.partner {
+        None => None,
+        Some(slug) => match catalog::partner_by_slug(conn, slug) {
+            Ok(p) => Some(p.id),
+            Err(AppError::NotFound(_)) => {
+                e.push("partner", Msg::NoPartner { slug: slug.clone() });
+                None
+            }
+            Err(other) => return Err(other),
+        },
+    };
+    e.finish(Filter {
+        from: f.from,
+        to: f.to,
+        action_id,
+        partner_id,
+        tag: f.tag.clone(),
+        city: f.city.clone(),
+        region: f.region.clone(),
+        country: f.country.clone(),
+        q: f.q.clone(),
+        statuses: f.statuses.iter().map(|s| s.as_str().to_string()).collect(),
+        updated_since: f.updated_since,
+        ..Filter::default()
+    })
+}
+
+impl Filter {
+    /// The listing's default window: without `from`, `to` and `updated_since`, events that
+    /// have not ended yet.
+    pub fn upcoming_by_default(mut self, now: NaiveDateTime) -> Filter {
+        if self.from.is_none() && self.to.is_none() && self.updated_since.is_none() {
+            self.from = Some(Bound::Instant(now));
+        }
+        self
+    }
+}
+
+/// Which place column of a venue [`place_spelling`] reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Place {
+    City,
+    Region,
+    Country,
+}
+
+/// How venues write a place that a filter names ignoring ASCII case (the first one's spelling),
+/// so a feed named after `city=boston` says "Boston".
+pub fn place_spelling(conn: &mut DbConn, place: Place, value: &str) -> QueryResult<Option<String>> {
+    let v = Some(value.to_string());
+    let found: Option<Option<String>> = match place {
+        Place::City => venues::table
+            .filter(lower(venues::city).eq(lower(v)))
+            .order(venues::id.asc())
+            .select(venues::city)
+            .first(conn)
+            .optional()?,
+        Place::Region => venues::table
+            .filter(lower(venues::region).eq(lower(v)))
+            .order(venues::id.asc())
+            .select(venues::region)
+            .first(conn)
+            .optional()?,
+        Place::Country => venues::table
+            .filter(lower(venues::country).eq(lower(v)))
+            .order(venues::id.asc())
+            .select(venues::country)
+            .first(conn)
+            .optional()?,
+    };
+    Ok(found.flatten())
 }
 
 /// Keyset position: the sort key and id of the last row of the previous page.
@@ -64,6 +160,13 @@ impl Cursor {
             raw.push_str(&format!("|r{r}"));
         }
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+    }
+
+    /// A listing's `cursor` parameter, decoded; one this server did not give out is a field
+    /// error naming `cursor` (the same for the API and the pages).
+    pub fn from_param(s: Option<&str>) -> Result<Option<Cursor>, AppError> {
+        s.map(|s| Cursor::decode(s).ok_or_else(|| AppError::field("cursor", Msg::NotCursor)))
+            .transpose()
     }
 
     pub fn decode(s: &str) -> Option<Cursor> {
@@ -114,6 +217,9 @@ macro_rules! public_filters {
             }
             Some(Bound::Instant(t)) => q = q.filter(events::end_utc.gt(t)),
             None => {}
+        }
+        if let Some(t) = f.window_start {
+            q = q.filter(events::end_utc.gt(t));
         }
         match f.to {
             Some(Bound::Date(d)) => {
