@@ -137,45 +137,23 @@ fn time<T>(rounds: usize, mut f: impl FnMut() -> T) -> (Duration, Duration, T) {
     (times[rounds / 2], times[rounds * 9 / 10], last)
 }
 
-fn main() {
-    let body = feed();
-    let events = std::str::from_utf8(&body)
-        .expect("utf-8")
-        .matches("BEGIN:VEVENT\r\n")
-        .count();
-    let lens: Vec<usize> = chunks(&body).map(<[u8]>::len).collect();
-    println!(
-        "feed: {} bytes, {events} VEVENTs; {} chunks, average {} bytes, smallest {}, largest {}",
-        body.len(),
-        lens.len(),
-        body.len() / lens.len(),
-        lens.iter().min().copied().unwrap_or(0),
-        lens.iter().max().copied().unwrap_or(0)
-    );
-
-    let (med, p90, whole) = time(15, || gzip_whole(&body, 6));
-    assert_eq!(gunzip(&whole), body);
-    println!(
-        "whole-body gzip level 6:          median {} p90 {}, {}",
-        ms(med),
-        ms(p90),
-        kb(whole.len())
-    );
-
-    let (med, p90, cold) = time(15, || GzipStitcher::new(DEFAULT_BUDGET, 6).gzip(&body));
+fn stitched(body: &[u8], events: usize, whole: usize, prime: usize) {
+    let (med, p90, cold) = time(15, || {
+        GzipStitcher::with_prime(DEFAULT_BUDGET, 6, prime).gzip(body)
+    });
     assert_eq!(gunzip(&cold), body);
     println!(
         "stitched gzip, cold chunk cache:  median {} p90 {}, {} ({:.3} x whole, +{:.1} %)",
         ms(med),
         ms(p90),
         kb(cold.len()),
-        cold.len() as f64 / whole.len() as f64,
-        (cold.len() as f64 / whole.len() as f64 - 1.0) * 100.0
+        cold.len() as f64 / whole as f64,
+        (cold.len() as f64 / whole as f64 - 1.0) * 100.0
     );
 
-    let stitcher = GzipStitcher::new(DEFAULT_BUDGET, 6);
-    let _ = stitcher.gzip(&body);
-    let (med, p90, same) = time(30, || stitcher.gzip(&body));
+    let stitcher = GzipStitcher::with_prime(DEFAULT_BUDGET, 6, prime);
+    let _ = stitcher.gzip(body);
+    let (med, p90, same) = time(30, || stitcher.gzip(body));
     assert_eq!(same, cold, "output independent of the cache");
     println!(
         "stitched gzip, nothing changed:   median {} p90 {} (cut + hash + CRC + copy)",
@@ -185,7 +163,7 @@ fn main() {
 
     // Successive writes, each changing one event somewhere else in the feed.
     let rounds = 60;
-    let mut current = body.clone();
+    let mut current = body.to_vec();
     let mut times = Vec::with_capacity(rounds);
     let mut recompressed = Vec::with_capacity(rounds);
     for round in 0..rounds {
@@ -220,6 +198,40 @@ fn main() {
         "chunk cache after that: {held} chunks, {} accounted",
         kb(bytes)
     );
+}
+
+fn main() {
+    let body = feed();
+    let events = std::str::from_utf8(&body)
+        .expect("utf-8")
+        .matches("BEGIN:VEVENT\r\n")
+        .count();
+    let lens: Vec<usize> = chunks(&body).map(<[u8]>::len).collect();
+    println!(
+        "feed: {} bytes, {events} VEVENTs; {} chunks, average {} bytes, smallest {}, largest {}",
+        body.len(),
+        lens.len(),
+        body.len() / lens.len(),
+        lens.iter().min().copied().unwrap_or(0),
+        lens.iter().max().copied().unwrap_or(0)
+    );
+
+    let (med, p90, whole) = time(15, || gzip_whole(&body, 6));
+    assert_eq!(gunzip(&whole), body);
+    println!(
+        "whole-body gzip level 6:          median {} p90 {}, {}",
+        ms(med),
+        ms(p90),
+        kb(whole.len())
+    );
+
+    for prime in [0, 16 * 1024, 32 * 1024] {
+        println!(
+            "-- stitched, chunks primed with {} KiB of the chunk before",
+            prime / 1024
+        );
+        stitched(&body, events, whole.len(), prime);
+    }
 
     let (med, p90, br) = time(5, || brotli(&body, 5));
     println!(

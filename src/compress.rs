@@ -98,6 +98,9 @@ pub const BITS_BEFORE_AVG: u32 = 17;
 pub const BITS_AFTER_AVG: u32 = 13;
 /// Budget of [`GzipStitcher::default`]: 8 MiB holds about a dozen 2.4 MB feeds' chunks.
 pub const DEFAULT_BUDGET: usize = 8 * 1024 * 1024;
+/// History each chunk is compressed with by [`GzipStitcher::new`] (see
+/// [`GzipStitcher::with_prime`]).
+pub const DEFAULT_PRIME: usize = 0;
 /// Bytes counted per cached chunk on top of its compressed bytes (map, LRU index, `Arc`).
 const ENTRY_OVERHEAD: usize = 128;
 /// Bytes the gear hash is warmed up over before the first position tested.
@@ -195,10 +198,9 @@ fn xfl(level: u32) -> u8 {
 pub fn gzip_whole(body: &[u8], level: u32) -> Vec<u8> {
     let mut enc =
         flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 4 + 64), level_of(level));
-    match enc.write_all(body).and_then(|_| enc.finish()) {
-        Ok(v) => v,
-        Err(_) => Vec::new(),
-    }
+    enc.write_all(body)
+        .and_then(|_| enc.finish())
+        .unwrap_or_default()
 }
 
 /// Brotli with the feed cache's window (lgwin 22); `quality` 0–11 (the feeds use 5). Empty on
@@ -216,24 +218,45 @@ pub fn brotli(body: &[u8], quality: u32) -> Vec<u8> {
     }
 }
 
-/// Raw deflate of one chunk, ended by a full flush (byte-aligned, non-final). `c` is reset.
-fn deflate_chunk(c: &mut Compress, data: &[u8]) -> Result<Vec<u8>, flate2::CompressError> {
-    c.reset();
-    // Room for compressible text; grown below for anything else.
-    let mut out = Vec::with_capacity(data.len() / 3 + 64);
+/// Feeds all of `data` to `c` and completes `flush`, appending the output to `out`.
+fn feed(
+    c: &mut Compress,
+    data: &[u8],
+    out: &mut Vec<u8>,
+    flush: FlushCompress,
+) -> Result<(), flate2::CompressError> {
+    let base = c.total_in();
+    let done = |c: &Compress| usize::try_from(c.total_in() - base).unwrap_or(data.len());
     loop {
-        let consumed = usize::try_from(c.total_in())
-            .unwrap_or(data.len())
-            .min(data.len());
-        c.compress_vec(&data[consumed..], &mut out, FlushCompress::Full)?;
-        let all_in = usize::try_from(c.total_in()).is_ok_and(|t| t >= data.len());
+        let consumed = done(c).min(data.len());
+        c.compress_vec(&data[consumed..], out, flush)?;
         // The flush is complete once a call returns with output space to spare.
-        if all_in && out.len() < out.capacity() {
-            return Ok(out);
+        if done(c) >= data.len() && out.len() < out.capacity() {
+            return Ok(());
         }
         let more = out.capacity().max(4096);
         out.reserve(more);
     }
+}
+
+/// Raw deflate of one chunk, ended by a full flush (byte-aligned, non-final). `c` is reset.
+/// With a `prime` (the bytes just before the chunk in the body), the compressor first reads it
+/// and sync-flushes, and that output is dropped: the chunk's blocks may then refer back into
+/// those bytes, which a decoder has in its window because they precede the chunk.
+fn deflate_chunk(
+    c: &mut Compress,
+    prime: &[u8],
+    data: &[u8],
+) -> Result<Vec<u8>, flate2::CompressError> {
+    c.reset();
+    if !prime.is_empty() {
+        let mut dropped = Vec::with_capacity(prime.len() / 2 + 64);
+        feed(c, prime, &mut dropped, FlushCompress::Sync)?;
+    }
+    // Room for compressible text; grown by `feed` for anything else.
+    let mut out = Vec::with_capacity(data.len() / 3 + 64);
+    feed(c, data, &mut out, FlushCompress::Full)?;
+    Ok(out)
 }
 
 /// The gzip file around the chunks' deflate bytes; `crc` and `len` are of the whole body.
@@ -254,10 +277,13 @@ fn stitch(pieces: &[Arc<[u8]>], crc: u32, len: usize, level: u32) -> Vec<u8> {
 struct Key {
     hash: u128,
     len: usize,
+    /// Hash of the chunk before it when chunks are primed (their bytes depend on it), else 0.
+    prev: u128,
 }
 
 struct Entry {
-    crc: u32,
+    /// CRC32 of the chunk and, when primed, of the one before it (high half).
+    crc: u64,
     deflate: Arc<[u8]>,
     tick: u64,
 }
@@ -284,7 +310,7 @@ impl Inner {
     }
 
     /// The chunk's deflate bytes when cached under the same key, length and CRC32.
-    fn get(&mut self, key: Key, crc: u32) -> Option<Arc<[u8]>> {
+    fn get(&mut self, key: Key, crc: u64) -> Option<Arc<[u8]>> {
         let tick = self.next_tick();
         let entry = self.map.get_mut(&key)?;
         if entry.crc != crc {
@@ -303,7 +329,7 @@ impl Inner {
         }
     }
 
-    fn insert(&mut self, key: Key, crc: u32, deflate: Arc<[u8]>, budget: usize) {
+    fn insert(&mut self, key: Key, crc: u64, deflate: Arc<[u8]>, budget: usize) {
         self.remove(&key);
         let tick = self.next_tick();
         let entry = Entry { crc, deflate, tick };
@@ -327,6 +353,7 @@ impl Inner {
 /// Gzip of large bodies from cached, content-defined chunks (see the module documentation).
 pub struct GzipStitcher {
     level: u32,
+    prime: usize,
     budget: usize,
     seed: u64,
     inner: Mutex<Inner>,
@@ -345,8 +372,18 @@ impl GzipStitcher {
     /// A stitcher keeping at most `budget_bytes` of compressed chunks, compressing at `level`
     /// (0–9; higher is taken as 9).
     pub fn new(budget_bytes: usize, level: u32) -> Self {
+        GzipStitcher::with_prime(budget_bytes, level, DEFAULT_PRIME)
+    }
+
+    /// As [`GzipStitcher::new`], each chunk compressed with up to `prime_bytes` (at most
+    /// 32 KiB, the deflate window) of the chunk before it as history. 0: chunks are independent
+    /// (an edit recompresses the chunk holding it); more: smaller output (the start of a chunk
+    /// can refer back), but an edit also recompresses the next chunk, and every chunk costs
+    /// `prime_bytes` more to compress.
+    pub fn with_prime(budget_bytes: usize, level: u32, prime_bytes: usize) -> Self {
         GzipStitcher {
             level: level.min(9),
+            prime: prime_bytes.min(32 * 1024),
             budget: budget_bytes,
             seed: RandomState::new().hash_one(0x6775_6e7a_6970_u64),
             inner: Mutex::new(Inner::default()),
@@ -367,11 +404,12 @@ impl GzipStitcher {
             return gzip_whole(body, self.level);
         }
         // Outside the lock: cut, hash and CRC every chunk.
-        let parts: Vec<(&[u8], Key, crc32fast::Hasher)> = chunks(body)
+        let mut parts: Vec<(&[u8], Key, crc32fast::Hasher)> = chunks(body)
             .map(|chunk| {
                 let key = Key {
                     hash: xxhash_rust::xxh3::xxh3_128_with_seed(chunk, self.seed),
                     len: chunk.len(),
+                    prev: 0,
                 };
                 let mut crc = crc32fast::Hasher::new();
                 crc.update(chunk);
@@ -382,7 +420,20 @@ impl GzipStitcher {
         for (_, _, crc) in &parts {
             total_crc.combine(crc);
         }
-        let crcs: Vec<u32> = parts.iter().map(|(_, _, c)| c.clone().finalize()).collect();
+        let own: Vec<u32> = parts.iter().map(|(_, _, c)| c.clone().finalize()).collect();
+        // Primed, a chunk's deflate bytes depend on the chunk before it too.
+        let primed = self.prime > 0;
+        let crcs: Vec<u64> = (0..parts.len())
+            .map(|i| match i.checked_sub(1) {
+                Some(p) if primed => u64::from(own[p]) << 32 | u64::from(own[i]),
+                _ => u64::from(own[i]),
+            })
+            .collect();
+        if primed {
+            for i in 1..parts.len() {
+                parts[i].1.prev = parts[i - 1].1.hash;
+            }
+        }
 
         let mut pieces: Vec<Option<Arc<[u8]>>> = {
             let mut inner = self.lock();
@@ -394,7 +445,7 @@ impl GzipStitcher {
         };
 
         // Compress the misses, each distinct chunk once, without the lock.
-        let mut fresh: Vec<(Key, u32, Arc<[u8]>)> = Vec::new();
+        let mut fresh: Vec<(Key, u64, Arc<[u8]>)> = Vec::new();
         let mut compressor: Option<Compress> = None;
         let mut hits = 0u64;
         for i in 0..parts.len() {
@@ -409,7 +460,14 @@ impl GzipStitcher {
                 continue;
             }
             let c = compressor.get_or_insert_with(|| Compress::new(level_of(self.level), false));
-            match deflate_chunk(c, chunk) {
+            let prime = match i.checked_sub(1) {
+                Some(p) if primed => {
+                    let before = parts[p].0;
+                    &before[before.len().saturating_sub(self.prime)..]
+                }
+                _ => &[],
+            };
+            match deflate_chunk(c, prime, chunk) {
                 Ok(d) => {
                     let d: Arc<[u8]> = d.into();
                     pieces[i] = Some(d.clone());
@@ -628,7 +686,7 @@ mod tests {
         // block (BFINAL of the first block header is 0).
         let mut c = Compress::new(Compression::new(6), false);
         for chunk in chunks(&body) {
-            let d = deflate_chunk(&mut c, chunk).expect("deflate");
+            let d = deflate_chunk(&mut c, &[], chunk).expect("deflate");
             assert_eq!(&d[d.len() - 4..], &[0, 0, 0xff, 0xff]);
             assert_eq!(d[0] & 1, 0, "BFINAL");
         }
@@ -819,11 +877,15 @@ mod tests {
     #[test]
     fn a_key_collision_is_not_a_hit() {
         let mut inner = Inner::default();
-        let key = Key { hash: 42, len: 3 };
+        let key = Key {
+            hash: 42,
+            len: 3,
+            prev: 0,
+        };
         inner.insert(key, 1, Arc::from(&b"abc"[..]), 1 << 20);
         assert!(inner.get(key, 2).is_none(), "other CRC32");
         assert!(
-            inner.get(Key { hash: 42, len: 4 }, 1).is_none(),
+            inner.get(Key { len: 4, ..key }, 1).is_none(),
             "other length"
         );
         assert_eq!(inner.get(key, 1).as_deref(), Some(&b"abc"[..]));
@@ -845,6 +907,38 @@ mod tests {
         });
         let (bytes, n) = s.stats();
         assert!(bytes > 0 && n > 0);
+    }
+
+    #[test]
+    fn primed_chunks_round_trip_smaller() {
+        let a = ics(900_000, 11);
+        let plain = GzipStitcher::with_prime(DEFAULT_BUDGET, 6, 0).gzip(&a);
+        for prime in [4096, 16 * 1024, 32 * 1024, 1 << 20] {
+            let s = GzipStitcher::with_prime(DEFAULT_BUDGET, 6, prime);
+            let gz = s.gzip(&a);
+            assert_round_trip(&a, &gz);
+            assert!(
+                gz.len() < plain.len(),
+                "{prime}: {} >= {}",
+                gz.len(),
+                plain.len()
+            );
+            if let Some(out) = external("gzip", &["-dc"], &gz) {
+                assert_eq!(out, a, "gzip -dc, prime {prime}");
+            }
+            // An in-place edit: its chunk and the next one (primed with it) are recompressed.
+            let mut b = a.clone();
+            for x in &mut b[450_000..451_000] {
+                *x ^= 1;
+            }
+            let m = misses(&s, &b);
+            assert!((1..=4).contains(&m), "prime {prime}: {m}");
+            let cold = GzipStitcher::with_prime(DEFAULT_BUDGET, 6, prime).gzip(&b);
+            assert_eq!(s.gzip(&b), cold, "output independent of the cache");
+            for body in [json(300_000), random(200_000)] {
+                assert_round_trip(&body, &s.gzip(&body));
+            }
+        }
     }
 
     #[test]
