@@ -124,28 +124,61 @@ fn kb(n: usize) -> String {
     format!("{:.1} KB", n as f64 / 1000.0)
 }
 
-/// Median and p90 of `f` over `rounds` runs (after one unmeasured run).
-fn time<T>(rounds: usize, mut f: impl FnMut() -> T) -> (Duration, Duration, T) {
+/// CPU time of this thread: the machine is shared, and wall time includes waiting for a core.
+fn cpu_now() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    Duration::new(
+        u64::try_from(ts.tv_sec).unwrap_or(0),
+        u32::try_from(ts.tv_nsec).unwrap_or(0),
+    )
+}
+
+/// Wall and CPU time of one call.
+fn timed<T>(f: impl FnOnce() -> T) -> (Duration, Duration, T) {
+    let (w, c) = (Instant::now(), cpu_now());
+    let out = f();
+    (w.elapsed(), cpu_now().saturating_sub(c), out)
+}
+
+/// "wall median … p90 …, CPU median … p90 …" of samples.
+fn summary(wall: &mut [Duration], cpu: &mut [Duration]) -> String {
+    wall.sort();
+    cpu.sort();
+    let n = wall.len();
+    format!(
+        "wall median {} p90 {}, CPU median {} p90 {}",
+        ms(wall[n / 2]),
+        ms(wall[n * 9 / 10]),
+        ms(cpu[n / 2]),
+        ms(cpu[n * 9 / 10])
+    )
+}
+
+/// Timing summary of `f` over `rounds` runs (after one unmeasured run).
+fn time<T>(rounds: usize, mut f: impl FnMut() -> T) -> (String, T) {
     let mut last = f();
-    let mut times = Vec::with_capacity(rounds);
+    let (mut wall, mut cpu) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
-        let t = Instant::now();
-        last = f();
-        times.push(t.elapsed());
+        let (w, c, out) = timed(&mut f);
+        last = out;
+        wall.push(w);
+        cpu.push(c);
     }
-    times.sort();
-    (times[rounds / 2], times[rounds * 9 / 10], last)
+    (summary(&mut wall, &mut cpu), last)
 }
 
 fn stitched(body: &[u8], events: usize, whole: usize, prime: usize) {
-    let (med, p90, cold) = time(15, || {
+    let (t, cold) = time(15, || {
         GzipStitcher::with_prime(DEFAULT_BUDGET, 6, prime).gzip(body)
     });
     assert_eq!(gunzip(&cold), body);
     println!(
-        "stitched gzip, cold chunk cache:  median {} p90 {}, {} ({:.3} x whole, +{:.1} %)",
-        ms(med),
-        ms(p90),
+        "stitched gzip, cold chunk cache:  {t}; {} ({:.3} x whole, +{:.1} %)",
         kb(cold.len()),
         cold.len() as f64 / whole as f64,
         (cold.len() as f64 / whole as f64 - 1.0) * 100.0
@@ -153,40 +186,34 @@ fn stitched(body: &[u8], events: usize, whole: usize, prime: usize) {
 
     let stitcher = GzipStitcher::with_prime(DEFAULT_BUDGET, 6, prime);
     let _ = stitcher.gzip(body);
-    let (med, p90, same) = time(30, || stitcher.gzip(body));
+    let (t, same) = time(30, || stitcher.gzip(body));
     assert_eq!(same, cold, "output independent of the cache");
-    println!(
-        "stitched gzip, nothing changed:   median {} p90 {} (cut + hash + CRC + copy)",
-        ms(med),
-        ms(p90)
-    );
+    println!("stitched gzip, nothing changed:   {t} (cut + hash + CRC + copy)");
 
     // Successive writes, each changing one event somewhere else in the feed.
     let rounds = 60;
     let mut current = body.to_vec();
-    let mut times = Vec::with_capacity(rounds);
+    let (mut wall, mut cpu) = (Vec::new(), Vec::new());
     let mut recompressed = Vec::with_capacity(rounds);
     for round in 0..rounds {
         let n = (round * 733 + 101) % events;
         current = edit_event(&current, n, round);
         let misses = stitcher.counters().1;
-        let t = Instant::now();
-        let gz = stitcher.gzip(&current);
-        times.push(t.elapsed());
+        let (w, c, gz) = timed(|| stitcher.gzip(&current));
+        wall.push(w);
+        cpu.push(c);
         recompressed.push(stitcher.counters().1 - misses);
         assert_eq!(gunzip(&gz), current);
     }
-    let mut sorted = times.clone();
-    sorted.sort();
+    let max = wall.iter().max().copied().unwrap_or_default();
     let mut hist = [0usize; 6];
     for &m in &recompressed {
         hist[(m as usize).min(5)] += 1;
     }
     println!(
-        "stitched gzip, one event changed: median {} p90 {} max {} over {rounds} successive writes; chunks recompressed per write: 1: {}, 2: {}, 3: {}, 4: {}, 5+: {}",
-        ms(sorted[rounds / 2]),
-        ms(sorted[rounds * 9 / 10]),
-        ms(sorted[rounds - 1]),
+        "stitched gzip, one event changed: {} (wall max {}) over {rounds} successive writes; chunks recompressed per write: 1: {}, 2: {}, 3: {}, 4: {}, 5+: {}",
+        summary(&mut wall, &mut cpu),
+        ms(max),
         hist[1],
         hist[2],
         hist[3],
@@ -216,14 +243,9 @@ fn main() {
         lens.iter().max().copied().unwrap_or(0)
     );
 
-    let (med, p90, whole) = time(15, || gzip_whole(&body, 6));
+    let (t, whole) = time(15, || gzip_whole(&body, 6));
     assert_eq!(gunzip(&whole), body);
-    println!(
-        "whole-body gzip level 6:          median {} p90 {}, {}",
-        ms(med),
-        ms(p90),
-        kb(whole.len())
-    );
+    println!("whole-body gzip level 6:          {t}; {}", kb(whole.len()));
 
     for prime in [0, 16 * 1024, 32 * 1024] {
         println!(
@@ -233,11 +255,6 @@ fn main() {
         stitched(&body, events, whole.len(), prime);
     }
 
-    let (med, p90, br) = time(5, || brotli(&body, 5));
-    println!(
-        "brotli quality 5 (lgwin 22):      median {} p90 {}, {}",
-        ms(med),
-        ms(p90),
-        kb(br.len())
-    );
+    let (t, br) = time(5, || brotli(&body, 5));
+    println!("brotli quality 5 (lgwin 22):      {t}; {}", kb(br.len()));
 }
