@@ -14,7 +14,7 @@
 //!   compressed forms (an identity request decompresses them).
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
@@ -23,7 +23,8 @@ use std::time::{Duration, Instant, SystemTime};
 use actix_web::http::header::{HeaderName, HeaderValue, HttpDate};
 use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
-use sha2::{Digest, Sha256};
+
+use crate::compress::{self, GzipStitcher};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
@@ -34,9 +35,13 @@ pub enum Encoding {
 
 /// gzip level of every cached body (nginx's `gzip_comp_level` in the benchmarks).
 pub const GZIP_LEVEL: u32 = 6;
-/// Brotli quality and window of every cached body.
-const BROTLI_QUALITY: i32 = 5;
-const BROTLI_WINDOW: i32 = 22;
+/// Brotli quality of every cached body.
+const BROTLI_QUALITY: u32 = 5;
+/// Each gzip chunk is primed with this much of the chunk before it (see `compress`): a little
+/// more work after a write for a body within a few percent of whole-body gzip.
+const GZIP_PRIME: usize = 16 * 1024;
+/// Share of the byte budget that keeps compressed chunks for the next build.
+const CHUNK_SHARE: usize = 4;
 /// Bodies up to this size are brotli-compressed when stored, larger ones in the background.
 const SMALL: usize = 32 * 1024;
 
@@ -127,33 +132,9 @@ impl Entry {
     }
 }
 
-pub fn gzip(data: &[u8]) -> Bytes {
-    let mut enc = flate2::write::GzEncoder::new(
-        Vec::with_capacity(data.len() / 4 + 64),
-        flate2::Compression::new(GZIP_LEVEL),
-    );
-    match enc.write_all(data).and_then(|_| enc.finish()) {
-        Ok(v) => Bytes::from(v),
-        Err(_) => Bytes::new(),
-    }
-}
-
 fn gunzip(data: &[u8], len: usize) -> Bytes {
     let mut out = Vec::with_capacity(len);
     match flate2::read::GzDecoder::new(data).read_to_end(&mut out) {
-        Ok(_) => Bytes::from(out),
-        Err(_) => Bytes::new(),
-    }
-}
-
-pub fn brotli(data: &[u8]) -> Bytes {
-    let mut out = Vec::with_capacity(data.len() / 4 + 64);
-    let params = brotli::enc::BrotliEncoderParams {
-        quality: BROTLI_QUALITY,
-        lgwin: BROTLI_WINDOW,
-        ..Default::default()
-    };
-    match brotli::BrotliCompress(&mut &data[..], &mut out, &params) {
         Ok(_) => Bytes::from(out),
         Err(_) => Bytes::new(),
     }
@@ -184,16 +165,20 @@ pub struct ResponseCache {
     identity_max: usize,
     fingerprint: Mutex<Option<String>>,
     brotli_jobs: Mutex<Option<mpsc::Sender<Weak<Entry>>>>,
+    stitcher: GzipStitcher,
 }
 
 impl ResponseCache {
-    /// A cache of at most `budget` bytes; bodies over `identity_max` are kept compressed only.
+    /// A cache of at most `budget` bytes (a quarter of it for compressed chunks kept for the next
+    /// build); bodies over `identity_max` are kept compressed only.
     pub fn new(budget: usize, identity_max: usize) -> Arc<ResponseCache> {
+        let chunks = budget / CHUNK_SHARE;
         let cache = Arc::new(ResponseCache {
             generation: AtomicU64::new(0),
             clock: AtomicU64::new(0),
             store: Mutex::new(Store::default()),
-            budget,
+            budget: budget - chunks,
+            stitcher: GzipStitcher::with_prime(chunks, GZIP_LEVEL, GZIP_PRIME),
             identity_max,
             fingerprint: Mutex::new(None),
             brotli_jobs: Mutex::new(None),
@@ -211,7 +196,7 @@ impl ResponseCache {
                         continue;
                     }
                     let identity = entry.body(Encoding::Identity);
-                    let br = brotli(&identity);
+                    let br = Bytes::from(compress::brotli(&identity, BROTLI_QUALITY));
                     drop(identity);
                     if !br.is_empty() && entry.brotli.set(br).is_ok() {
                         cache.account(&entry);
@@ -282,14 +267,14 @@ impl ResponseCache {
             Some(old) => SystemTime::now().max(old.last_modified),
             None => fresh.last_modified.unwrap_or_else(SystemTime::now),
         };
-        // Compressed outside the lock.
-        let gz = gzip(&fresh.body);
+        // Compressed outside the lock; only the chunks that changed since the last build.
+        let gz = Bytes::from(self.stitcher.gzip(&fresh.body));
         let identity_len = fresh.body.len();
         let keep_identity = identity_len <= self.identity_max || gz.is_empty();
         // Small bodies get brotli at once (well under a millisecond); large ones in the background.
         let br = OnceLock::new();
         if identity_len <= SMALL {
-            let _ = br.set(brotli(&fresh.body));
+            let _ = br.set(Bytes::from(compress::brotli(&fresh.body, BROTLI_QUALITY)));
         }
         let entry = Arc::new(Entry {
             generation,
@@ -367,10 +352,11 @@ fn evict(store: &mut Store, budget: usize) {
     }
 }
 
-/// A hash of the bytes, as hex: the ETag's content.
+/// A hash of the bytes, as hex: the ETag's content. XXH3-128 (not a cryptographic hash: an
+/// ETag only has to change when the bytes do, and this one costs 0.1 ms for a 2.4 MB feed
+/// where SHA-256 cost 1.4 ms).
 fn content_tag(body: &[u8]) -> String {
-    let digest = Sha256::digest(body);
-    digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(body))
 }
 
 #[cfg(test)]
