@@ -199,6 +199,20 @@ pub async fn cache_public(
         }
         Route::Other => return Ok(next.call(req).await?.map_into_boxed_body()),
     };
+    // The bare root is the English home, except that a browser preferring Spanish (by its
+    // `lang` cookie, else Accept-Language) is sent to /es/ — by a redirect no shared cache
+    // keeps, so the cacheable answer of `/` stays the one English home.
+    if req.path() == "/"
+        && req.query_string().is_empty()
+        && crate::web::i18n::Lang::preferred(req.request()) == crate::web::i18n::Lang::Es
+    {
+        let res = HttpResponse::Found()
+            .insert_header((header::LOCATION, "/es/"))
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .insert_header((header::VARY, "Accept-Language, Cookie"))
+            .finish();
+        return Ok(req.into_response(res));
+    }
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };

@@ -102,16 +102,16 @@ async fn language_switch_sets_a_cookie_and_returns() {
     assert_eq!(r.header("location").as_deref(), Some("/archive"));
     let r = app.get("/lang/en?next=%2Fes%2F").await;
     assert_eq!(r.header("location").as_deref(), Some("/"));
-    // The cookie does not change what a public page says.
+    // The cookie does not change what a public page says (only where the bare root leads).
     let page = app
         .send(
             app.client
-                .get(app.url("/"))
+                .get(app.url("/archive"))
                 .insert_header(("cookie", "lang=es")),
             None,
         )
         .await;
-    assert!(String::from_utf8_lossy(&page.body).contains("Upcoming events"));
+    assert!(String::from_utf8_lossy(&page.body).contains("<html lang=\"en\">"));
     // Never an open redirect.
     for evil in [
         "//evil.example/",
@@ -614,7 +614,7 @@ async fn a_public_url_answers_the_same_to_everyone() {
     .await;
     for path in [
         "/es/actions/never-again",
-        "/",
+        "/?tag=rally",
         "/archive?q=rally",
         "/es/nope",
     ] {
@@ -641,9 +641,40 @@ async fn a_public_url_answers_the_same_to_everyone() {
         assert_eq!(plain.body, english.body, "{path}");
         assert_eq!(plain.body, spanish.body, "{path}");
     }
-    // The bare root is the English home, whatever the browser prefers.
-    let (_, home) = html(&app, "/", Some("es")).await;
+    // Only the bare root looks at what the browser prefers: a Spanish one is sent to /es/ by a
+    // redirect no shared cache keeps; everyone else gets the (cacheable) English home.
+    let r = app
+        .send(
+            app.client
+                .get(app.url("/"))
+                .insert_header(("accept-language", "es-MX,es;q=0.9,en;q=0.5")),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 302);
+    assert_eq!(r.header("location").as_deref(), Some("/es/"));
+    assert_eq!(
+        r.header("cache-control").as_deref(),
+        Some("private, no-store")
+    );
+    let chose_english = app
+        .send(
+            app.client
+                .get(app.url("/"))
+                .insert_header(("accept-language", "es"))
+                .insert_header(("cookie", "lang=en")),
+            None,
+        )
+        .await;
+    assert_eq!(chose_english.status, 200);
+    let (_, home) = html(&app, "/", None).await;
     assert!(home.contains("<html lang=\"en\">") && home.contains("Upcoming events"));
+    assert_eq!(chose_english.body, home.as_bytes());
+    assert!(app
+        .get("/")
+        .await
+        .header("cache-control")
+        .is_some_and(|c| c.starts_with("public")));
 }
 
 #[actix_web::test]
