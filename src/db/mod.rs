@@ -313,9 +313,9 @@ pub fn migrate(conn: &mut DbConn) -> anyhow::Result<usize> {
                 .map_err(|e| anyhow::anyhow!("running migrations: {e}"))?
                 .len();
             // Statistics for the query planner, gathered when missing or stale (about 0.5 s at
-            // 100k events): without them SQLite lists events through `events_deleted` and sorts,
-            // and a page of the listing takes 100+ ms instead of under a millisecond. (Sampled
-            // statistics, `analysis_limit`, misjudge that index the same way.)
+            // 100k events). (They used to be what kept the listings off `events_deleted`, which
+            // read and sorted every public event for one page; that index is gone, see the
+            // listing_indexes migration, and the plans no longer depend on them.)
             c.batch_execute("PRAGMA optimize = 0x10002;")
                 .context("updating the query planner's statistics")?;
             n

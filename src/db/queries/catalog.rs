@@ -235,6 +235,15 @@ pub fn list_actions(conn: &mut DbConn) -> QueryResult<Vec<ActionView>> {
     action_views(conn, list)
 }
 
+/// Every action as (slug, title), in `list_actions` order: what a `<select>` offers. No
+/// counts, so its cost follows the number of actions, not of their events.
+pub fn action_choices(conn: &mut DbConn) -> QueryResult<Vec<(String, String)>> {
+    actions::table
+        .order((actions::first_day.desc(), actions::title.asc()))
+        .select((actions::slug, actions::title))
+        .load(conn)
+}
+
 pub fn action_by_slug(conn: &mut DbConn, slug: &str) -> Result<Action, AppError> {
     actions::table
         .filter(actions::slug.eq(slug))

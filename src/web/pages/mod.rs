@@ -265,10 +265,7 @@ async fn list_page(
                 );
             }
             let (views, next) = q::list(c, &f, cursor, PAGE_SIZE)?;
-            let actions = catalog::list_actions(c)?
-                .into_iter()
-                .map(|a| (a.action.slug, a.action.title))
-                .collect::<Vec<_>>();
+            let actions = catalog::action_choices(c)?;
             let partners = catalog::list_partners(c)?
                 .into_iter()
                 .map(|p| (p.slug, p.name))

@@ -1,0 +1,1 @@
+CREATE INDEX events_deleted ON events(deleted_at);
