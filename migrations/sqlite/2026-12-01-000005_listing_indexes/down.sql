@@ -1,3 +1,4 @@
+DROP INDEX events_action_public;
 DROP INDEX venues_country_lower;
 DROP INDEX venues_region_lower;
 DROP INDEX venues_city_lower;

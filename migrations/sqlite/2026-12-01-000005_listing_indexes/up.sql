@@ -9,3 +9,5 @@ DROP INDEX events_deleted;
 CREATE INDEX venues_city_lower ON venues(lower(city));
 CREATE INDEX venues_region_lower ON venues(lower(region));
 CREATE INDEX venues_country_lower ON venues(lower(country));
+-- An action's public event count and its venues, from the index alone (catalog::action_views).
+CREATE INDEX events_action_public ON events(action_id, review, deleted_at, venue_id);
