@@ -7,6 +7,7 @@
 #   RUNS=9 scripts/bench_miss.sh          # timings per URL (median reported; default 7)
 #   COUNTS="2000 100000" scripts/bench_miss.sh
 #   TURNOUT_BIN=/tmp/turnout-old scripts/bench_miss.sh   # another build, not rebuilt
+#   ONLY='ics' scripts/bench_miss.sh      # only the URLs matching this regular expression
 #
 # The databases are built as scripts/bench_http.sh builds them (shared/bench-data/gen_events.py →
 # scripts/bench_data.py → `turnout import`) and kept in target/bench/. Every event is in the action
@@ -102,6 +103,7 @@ print(items[0]["id"] if items else "")')
   n=0
   for i in "${!urls[@]}"; do
     url=${urls[$i]}
+    [[ $url =~ ${ONLY:-.} ]] || continue
     label[$i]=${url/\/events\/[0-9]*/\/events\/\{id\}}
     label[$i]=${label[$i]/city=*/city=C}
     curl -sf "$base$url" -o /dev/null # once, so that SQLite's page cache holds what it reads
@@ -121,6 +123,7 @@ print(items[0]["id"] if items else "")')
         curl -sf -H "Accept-Encoding: $enc" "$base$url" -o /dev/null
       done
     done
+    sleep 3 # the server gives freed memory back every 2 s (startup.rs, TRIM_EVERY)
     rss=$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")
     hwm=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
     anon=$(awk '/RssAnon/ {print $2}' "/proc/$server_pid/status")
@@ -134,6 +137,7 @@ echo "Cache misses (ms, median of $runs, each right after a write), $first vs $l
 printf '| %-46s | %9s | %9s | %6s | %-22s |\n' "URL" "$first" "$last" "ratio" "bytes $first / $last"
 printf '|%s|%s|%s|%s|%s|\n' "------------------------------------------------" "-----------" "-----------" "--------" "------------------------"
 for i in "${!label[@]}"; do
+  [ -n "${ms[$first,$i]:-}" ] && [ -n "${ms[$last,$i]:-}" ] || continue
   a=$(echo "${ms[$first,$i]}" | median); b=$(echo "${ms[$last,$i]}" | median)
   printf '| %-46s | %9s | %9s | %6s | %-22s |\n' "${label[$i]}" "$a" "$b" \
     "$(python3 -c "print(f'{$b/max($a,0.01):.2f}')")" "${size[$first,$i]} / ${size[$last,$i]}"

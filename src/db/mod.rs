@@ -242,8 +242,11 @@ impl Manager {
             #[cfg(feature = "sqlite")]
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
+                // cache_size: 1 MiB of pages per connection (SQLite's default is 2 MiB), so the
+                // pool's 8 connections hold at most 8 MiB; the operating system keeps the file's
+                // pages anyway, and the listings read a page's worth of rows, not the table.
                 conn.batch_execute(&format!(
-                    "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                    "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -1024;",
                     self.busy_timeout_ms
                 ))
                 .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
