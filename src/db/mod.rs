@@ -242,8 +242,11 @@ impl Manager {
             #[cfg(feature = "sqlite")]
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
+                // cache_size: 1 MiB of pages per connection (SQLite's default is 2 MiB), so the
+                // pool's 8 connections hold at most 8 MiB; the operating system keeps the file's
+                // pages anyway, and the listings read a page's worth of rows, not the table.
                 conn.batch_execute(&format!(
-                    "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                    "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -1024;",
                     self.busy_timeout_ms
                 ))
                 .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
@@ -313,9 +316,9 @@ pub fn migrate(conn: &mut DbConn) -> anyhow::Result<usize> {
                 .map_err(|e| anyhow::anyhow!("running migrations: {e}"))?
                 .len();
             // Statistics for the query planner, gathered when missing or stale (about 0.5 s at
-            // 100k events): without them SQLite lists events through `events_deleted` and sorts,
-            // and a page of the listing takes 100+ ms instead of under a millisecond. (Sampled
-            // statistics, `analysis_limit`, misjudge that index the same way.)
+            // 100k events). (They used to be what kept the listings off `events_deleted`, which
+            // read and sorted every public event for one page; that index is gone, see the
+            // listing_indexes migration, and the plans no longer depend on them.)
             c.batch_execute("PRAGMA optimize = 0x10002;")
                 .context("updating the query planner's statistics")?;
             n

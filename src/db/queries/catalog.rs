@@ -203,19 +203,24 @@ fn action_views(conn: &mut DbConn, list: Vec<Action>) -> QueryResult<Vec<ActionV
         .load::<(i32, i64)>(conn)?
         .into_iter()
         .collect();
-    let cities: HashMap<i32, i64> = events::table
-        .inner_join(venues::table)
-        .filter(public)
-        .filter(events::action_id.eq_any(&ids))
-        .filter(venues::city.is_not_null())
-        .group_by(events::action_id)
-        .select((
-            events::action_id.assume_not_null(),
-            diesel::dsl::count(venues::city).aggregate_distinct(),
-        ))
-        .load::<(i32, i64)>(conn)?
-        .into_iter()
-        .collect();
+    // Distinct cities per action: the action's venues first (read from the index
+    // events_action_public alone), then their cities; not a join of every event with its venue.
+    let mut cities: HashMap<i32, i64> = HashMap::new();
+    for &id in &ids {
+        let n: i64 = venues::table
+            .filter(venues::city.is_not_null())
+            .filter(
+                venues::id.nullable().eq_any(
+                    events::table
+                        .filter(public)
+                        .filter(events::action_id.eq(id))
+                        .select(events::venue_id),
+                ),
+            )
+            .select(diesel::dsl::count(venues::city).aggregate_distinct())
+            .first(conn)?;
+        cities.insert(id, n);
+    }
     Ok(list
         .into_iter()
         .map(|action| ActionView {
@@ -233,6 +238,15 @@ pub fn list_actions(conn: &mut DbConn) -> QueryResult<Vec<ActionView>> {
         .select(Action::as_select())
         .load(conn)?;
     action_views(conn, list)
+}
+
+/// Every action as (slug, title), in `list_actions` order: what a `<select>` offers. No
+/// counts, so its cost follows the number of actions, not of their events.
+pub fn action_choices(conn: &mut DbConn) -> QueryResult<Vec<(String, String)>> {
+    actions::table
+        .order((actions::first_day.desc(), actions::title.asc()))
+        .select((actions::slug, actions::title))
+        .load(conn)
 }
 
 pub fn action_by_slug(conn: &mut DbConn, slug: &str) -> Result<Action, AppError> {

@@ -492,10 +492,7 @@ async fn own_partner_slug(
 type Choices = (Vec<(String, String)>, Vec<(String, String)>);
 
 fn choices(c: &mut db::DbConn) -> Result<Choices, AppError> {
-    let actions = catalog::list_actions(c)?
-        .into_iter()
-        .map(|a| (a.action.slug, a.action.title))
-        .collect();
+    let actions = catalog::action_choices(c)?;
     let partners = catalog::list_partners(c)?
         .into_iter()
         .map(|p| (p.slug, p.name))

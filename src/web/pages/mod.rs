@@ -369,10 +369,7 @@ async fn list_page(
                 Err(AppError::Validation(errors)) => Err(errors),
                 Err(other) => return Err(other),
             };
-            let actions = catalog::list_actions(c)?
-                .into_iter()
-                .map(|a| (a.action.slug, a.action.title))
-                .collect::<Vec<_>>();
+            let actions = catalog::action_choices(c)?;
             let partners = catalog::list_partners(c)?
                 .into_iter()
                 .map(|p| (p.slug, p.name))

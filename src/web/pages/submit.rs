@@ -64,13 +64,7 @@ async fn render(
     errors: HashMap<String, String>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let actions = db::run(&state.pool, |c| {
-        Ok(catalog::list_actions(c)?
-            .into_iter()
-            .map(|a| (a.action.slug, a.action.title))
-            .collect::<Vec<_>>())
-    })
-    .await?;
+    let actions = db::run(&state.pool, |c| Ok(catalog::action_choices(c)?)).await?;
     let csrf = auth::new_password();
     let lang = Ctx::new(req, state, "").lang;
     let body = SubmitPage {

@@ -1,0 +1,2 @@
+DROP INDEX events_action_public;
+CREATE INDEX events_deleted ON events(deleted_at);
