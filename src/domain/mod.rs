@@ -6,6 +6,7 @@ pub mod event;
 pub mod filter;
 pub mod message;
 pub mod online;
+pub mod recurrence;
 pub mod time;
 
 use crate::error::{AppError, FieldError};
