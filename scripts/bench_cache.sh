@@ -9,7 +9,8 @@
 # Both servers pinned to CPU 0 (one nginx worker), wrk on CPU 1; each case alternates Turnout and
 # nginx ROUNDS times (default 3) and reports medians and the Turnout/nginx ratio. Then the first
 # gzip answer of the action feed after a write (median of WRITES writes), and resident memory with
-# 100,000 events stored after a round of pages, JSON and feeds (SKIP_RSS=1 skips it).
+# 100,000 events stored after a round of pages, JSON and feeds (SKIP_RSS=1 skips it; SKIP_WRK=1
+# skips the throughput table).
 # Figures go to docs/PERFORMANCE.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -82,6 +83,7 @@ answers=(
   "JSON, 500 events|/api/v1/events?action=bench-action&limit=500"
 )
 
+if [ "${SKIP_WRK:-}" != 1 ]; then # SKIP_WRK=1: only the write and memory figures
 www=$bench/www; rm -rf "$www"; mkdir -p "$www"
 i=0
 for a in "${answers[@]}"; do
@@ -158,11 +160,12 @@ for r in "${rows[@]}"; do
   done
 done
 kill "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true
+fi
 
 # The first gzip answer of the action feed after one event changes: a PATCH through the API, then
 # the feed (a miss: the write moved the generation). time_starttransfer is when the first byte of
 # the answer arrived, so it holds the whole server-side build (render, hash, compression).
-token=$(TURNOUT_DATABASE_URL=$db RUST_LOG=error "$bin" token create "bench-$$" | tail -1)
+token=$(TURNOUT_DATABASE_URL=$db RUST_LOG=error "$bin" token create --name "bench-$$" | tail -1)
 event_id=$(curl -sf "$base/api/v1/events?action=bench-action&limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["events"][0]["id"])')
 feed=$base/actions/bench-action.ics
 curl -sf -H 'Accept-Encoding: gzip' "$feed" -o /dev/null
