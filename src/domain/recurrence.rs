@@ -450,10 +450,12 @@ fn parse_by_day(freq: Freq, value: &str) -> Result<WeekdayNum, Msg> {
     let max: i64 = match freq {
         Freq::Monthly => 5,
         Freq::Yearly => 53,
-        Freq::Daily | Freq::Weekly => return Err(text(format!(
+        Freq::Daily | Freq::Weekly => {
+            return Err(text(format!(
             "BYDAY value \"{value}\": an ordinal (1TH, -1FR) needs FREQ=MONTHLY or YEARLY, not {}",
             freq_name(freq)
-        ))),
+        )))
+        }
     };
     match prefix.parse::<i64>() {
         Ok(n) if n != 0 && (-max..=max).contains(&n) => Ok(WeekdayNum {
@@ -695,7 +697,9 @@ impl Series {
                 let back = (7 + date.weekday().num_days_from_monday()
                     - self.rule.wkst.num_days_from_monday())
                     % 7;
-                let week_start = date - Duration::days(i64::from(back));
+                let week_start = date
+                    .checked_sub_signed(Duration::days(i64::from(back)))
+                    .unwrap_or(date);
                 i64::from(week_start.num_days_from_ce()).div_euclid(7)
             }
             Freq::Monthly => i64::from(date.year()) * 12 + i64::from(date.month0()),
@@ -962,7 +966,7 @@ impl Series {
             Until::Date(d) => d,
             Until::Local(t) => t.date(),
             // No zone is more than a day ahead of UTC.
-            Until::Utc(u) => (u + Duration::days(1)).date(),
+            Until::Utc(u) => u.checked_add_signed(Duration::days(1)).unwrap_or(u).date(),
         }
         .min(horizon());
         let Some(mut p) = self.aligned_at_or_before(self.period_of(bound)) else {
@@ -1923,5 +1927,520 @@ mod tests {
         assert!(!s.contains(dt("2027-01-11T12:01")));
         assert!(!s.contains(dt("2027-01-12T12:00")));
         assert!(!s.contains(dt("2027-01-01T12:00")));
+    }
+
+    #[test]
+    fn a_month_in_2090_of_a_1970_daily_series_is_reached_directly() {
+        let s = series("FREQ=DAILY", "1970-01-01T10:00");
+        reset_visited();
+        let march = s.between(dt("2090-03-01T00:00"), dt("2090-04-01T00:00"));
+        assert_eq!(march.len(), 31);
+        assert_eq!(march[0], dt("2090-03-01T10:00"));
+        assert_eq!(march[30], dt("2090-03-31T10:00"));
+        let april = s.between(dt("2090-04-01T00:00"), dt("2090-05-01T00:00"));
+        assert_eq!(april.len(), 30);
+        assert!(visited() <= 70, "visited {} periods", visited());
+        reset_visited();
+        assert_eq!(
+            s.after(dt("2090-04-15T10:00"), 2),
+            [dt("2090-04-15T10:00"), dt("2090-04-16T10:00")]
+        );
+        assert!(s.contains(dt("2090-04-15T10:00")));
+        assert!(visited() <= 5, "visited {} periods", visited());
+        // A window before the start begins at the start.
+        assert_eq!(
+            days(&s.between(dt("1960-01-01T00:00"), dt("1970-01-03T00:00"))),
+            ["1970-01-01", "1970-01-02"]
+        );
+        assert!(s
+            .between(dt("2090-04-02T00:00"), dt("2090-04-01T00:00"))
+            .is_empty());
+    }
+
+    #[test]
+    fn rare_rules_stop_at_the_horizon() {
+        // Feb 29 by DAILY limits: one day in ~1,461 yields. Nothing after MAX_YEAR.
+        let s = series("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29", "2028-02-29T12:00");
+        assert_eq!(
+            days(&s.after(dt("2190-01-01T00:00"), 5)),
+            ["2192-02-29", "2196-02-29"]
+        );
+        reset_visited();
+        assert!(s.after(dt("2197-01-01T00:00"), 5).is_empty());
+        assert!(visited() <= 3 * 366, "visited {} periods", visited());
+        assert!(s.after(dt("9000-01-01T00:00"), 5).is_empty());
+        // A COUNT the horizon cuts short ends at the horizon's last occurrence.
+        let s = series(
+            &format!("FREQ=YEARLY;COUNT={MAX_COUNT}"),
+            "2028-02-29T12:00",
+        );
+        assert_eq!(s.last(), Some(dt("2196-02-29T12:00")));
+    }
+
+    #[test]
+    fn weekly_vigil_keeps_its_wall_time_across_both_dst_changes() {
+        let tz = zone("America/Los_Angeles");
+        let s = series_in(
+            "America/Los_Angeles",
+            "FREQ=WEEKLY;BYDAY=TU",
+            "2027-01-05T18:00",
+        );
+        let march = s.between(dt("2027-03-08T00:00"), dt("2027-03-18T00:00"));
+        assert_eq!(march, [dt("2027-03-09T18:00"), dt("2027-03-16T18:00")]);
+        let utc: Vec<_> = march.iter().map(|&t| place(tz, t)).collect();
+        assert_eq!(
+            utc,
+            [
+                (dt("2027-03-10T02:00"), Placement::Exact),
+                (dt("2027-03-17T01:00"), Placement::Exact)
+            ]
+        );
+        let november = s.between(dt("2027-11-01T00:00"), dt("2027-11-11T00:00"));
+        assert_eq!(november, [dt("2027-11-02T18:00"), dt("2027-11-09T18:00")]);
+        assert_eq!(place(tz, november[0]).0, dt("2027-11-03T01:00"));
+        assert_eq!(place(tz, november[1]).0, dt("2027-11-10T02:00"));
+    }
+
+    #[test]
+    fn daily_series_through_a_gap_and_an_overlap() {
+        let ny = zone("America/New_York");
+        let s = series_in("America/New_York", "FREQ=DAILY", "2027-03-12T02:30");
+        let around = s.between(dt("2027-03-13T00:00"), dt("2027-03-16T00:00"));
+        assert_eq!(
+            around,
+            [
+                dt("2027-03-13T02:30"),
+                dt("2027-03-14T02:30"),
+                dt("2027-03-15T02:30")
+            ]
+        );
+        let placed: Vec<_> = around.iter().map(|&t| place(ny, t)).collect();
+        assert_eq!(
+            placed,
+            [
+                (dt("2027-03-13T07:30"), Placement::Exact),
+                // 02:30 does not exist: read with EST (before the gap) = 03:30 EDT.
+                (
+                    dt("2027-03-14T07:30"),
+                    Placement::Gap {
+                        shift: Duration::hours(1)
+                    }
+                ),
+                (dt("2027-03-15T06:30"), Placement::Exact),
+            ]
+        );
+        let s = series_in("America/New_York", "FREQ=DAILY", "2027-11-01T01:30");
+        let around = s.between(dt("2027-11-06T00:00"), dt("2027-11-09T00:00"));
+        let placed: Vec<_> = around.iter().map(|&t| place(ny, t)).collect();
+        assert_eq!(
+            placed,
+            [
+                (dt("2027-11-06T05:30"), Placement::Exact),
+                (dt("2027-11-07T05:30"), Placement::Overlap),
+                (dt("2027-11-08T06:30"), Placement::Exact),
+            ]
+        );
+    }
+
+    #[test]
+    fn lord_howe_half_hour_shifts_and_kolkata_never_gaps() {
+        let lh = zone("Australia/Lord_Howe");
+        assert_eq!(
+            place(lh, dt("2027-10-03T02:15")),
+            (
+                dt("2027-10-02T15:45"),
+                Placement::Gap {
+                    shift: Duration::minutes(30)
+                }
+            )
+        );
+        // Clocks go back 2:00 → 1:30 (+11:00 → +10:30): 1:45 is first read at +11:00.
+        assert_eq!(
+            place(lh, dt("2027-04-04T01:45")),
+            (dt("2027-04-03T14:45"), Placement::Overlap)
+        );
+        let s = series_in(
+            "Australia/Lord_Howe",
+            "FREQ=WEEKLY;BYDAY=SU",
+            "2027-09-26T02:15",
+        );
+        let next = s.after(dt("2027-10-01T00:00"), 2);
+        assert_eq!(next, [dt("2027-10-03T02:15"), dt("2027-10-10T02:15")]);
+        assert_eq!(
+            place(lh, next[1]),
+            (dt("2027-10-09T15:15"), Placement::Exact)
+        );
+
+        let kolkata = zone("Asia/Kolkata");
+        let s = series_in("Asia/Kolkata", "FREQ=DAILY", "2027-01-01T02:30");
+        for t in s.between(dt("2027-01-01T00:00"), dt("2028-01-01T00:00")) {
+            let (utc, how) = place(kolkata, t);
+            assert_eq!(how, Placement::Exact, "{t}");
+            assert_eq!(utc, t - Duration::minutes(330));
+        }
+    }
+
+    #[test]
+    fn a_start_that_is_not_an_occurrence_is_refused_in_words() {
+        let la = zone("America/Los_Angeles");
+        let err = Series::new(
+            Rule::parse("FREQ=WEEKLY;BYDAY=TU").unwrap(),
+            la,
+            dt("2027-01-06T18:00"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "2027-01-06T18:00 is a Wednesday; the rule repeats on Tuesday: start the series on one of its days"
+        );
+        let err = Series::new(
+            Rule::parse("FREQ=MONTHLY;BYDAY=1TH").unwrap(),
+            la,
+            dt("2027-01-14T19:00"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("the first one after it is 2027-02-04T19:00"),
+            "{err}"
+        );
+        let err = Series::new(
+            Rule::parse("FREQ=WEEKLY;BYDAY=TU;UNTIL=20270101").unwrap(),
+            la,
+            dt("2027-01-05T18:00"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("UNTIL 2027-01-01 is before"), "{err}");
+        let err = Series::new(
+            Rule::parse("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30").unwrap(),
+            la,
+            dt("2027-02-28T18:00"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("gives none after it"), "{err}");
+        assert!(Series::new(
+            Rule::parse("FREQ=DAILY").unwrap(),
+            la,
+            dt("1969-12-31T18:00")
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn parse_accepts_any_case_order_and_prefix() {
+        let r =
+            Rule::parse("rrule:byday=-1fr,+2sa;freq=monthly;interval=2;wkst=su;count=3").unwrap();
+        assert_eq!(r.freq, Freq::Monthly);
+        assert_eq!(r.interval, 2);
+        assert_eq!(
+            r.by_day,
+            [
+                WeekdayNum {
+                    ordinal: Some(-1),
+                    weekday: Weekday::Fri
+                },
+                WeekdayNum {
+                    ordinal: Some(2),
+                    weekday: Weekday::Sat
+                }
+            ]
+        );
+        assert_eq!(r.wkst, Weekday::Sun);
+        assert_eq!(r.count, Some(3));
+        assert_eq!(
+            Rule::parse("FREQ=DAILY;UNTIL=20270630").unwrap().until,
+            Some(Until::Date(NaiveDate::from_ymd_opt(2027, 6, 30).unwrap()))
+        );
+        assert_eq!(
+            Rule::parse("FREQ=DAILY;UNTIL=20270630T180000")
+                .unwrap()
+                .until,
+            Some(Until::Local(dt("2027-06-30T18:00")))
+        );
+        assert_eq!(
+            Rule::parse("FREQ=DAILY;UNTIL=20270630T010000Z;")
+                .unwrap()
+                .until,
+            Some(Until::Utc(dt("2027-06-30T01:00")))
+        );
+    }
+
+    #[test]
+    fn parse_errors_name_the_part() {
+        assert_eq!(parse_err(""), "is required");
+        assert_eq!(parse_err("  "), "is required");
+        assert!(parse_err(&format!("FREQ=DAILY;{}", "X".repeat(600))).contains("limit is 500"));
+        assert_eq!(
+            parse_err("FREQ=WEEKLY;BYSETPOS=1"),
+            "BYSETPOS is not supported (supported: FREQ, INTERVAL, BYDAY, BYMONTHDAY, BYMONTH, COUNT, UNTIL, WKST)"
+        );
+        for key in [
+            "BYHOUR",
+            "BYMINUTE",
+            "BYSECOND",
+            "BYWEEKNO",
+            "BYYEARDAY",
+            "RSCALE",
+            "SKIP",
+            "COLOR",
+        ] {
+            assert!(
+                parse_err(&format!("FREQ=DAILY;{key}=1"))
+                    .starts_with(&format!("{key} is not supported")),
+                "{key}"
+            );
+        }
+        assert_eq!(
+            parse_err("FREQ=WEEKLY;BYDAY=XX"),
+            "BYDAY value \"XX\" is not a weekday (MO, TU, WE, TH, FR, SA, SU)"
+        );
+        assert!(parse_err("FREQ=WEEKLY;BYDAY=é").contains("BYDAY value \"é\""));
+        assert!(parse_err("FREQ=WEEKLY;BYDAY=ñMO").contains("BYDAY value"));
+        assert!(parse_err("FREQ=HOURLY").contains("hourly and finer repeats are not supported"));
+        assert!(parse_err("FREQ=SECONDLY").contains("hourly and finer"));
+        assert!(parse_err("FREQ=FORTNIGHTLY").contains("FREQ value \"FORTNIGHTLY\""));
+        assert!(parse_err("INTERVAL=2").starts_with("FREQ is required"));
+        assert!(parse_err("FREQ=DAILY;INTERVAL=0").contains("INTERVAL value \"0\""));
+        assert!(parse_err("FREQ=DAILY;INTERVAL=1001").contains("INTERVAL value \"1001\""));
+        assert!(parse_err("FREQ=DAILY;COUNT=0").contains("COUNT value \"0\""));
+        assert!(parse_err("FREQ=DAILY;COUNT=5001").contains("COUNT value"));
+        assert!(parse_err("FREQ=DAILY;COUNT=x").contains("COUNT value \"x\""));
+        assert!(parse_err("FREQ=DAILY;COUNT=3;UNTIL=20270101").contains("COUNT and UNTIL"));
+        assert!(parse_err("FREQ=DAILY;FREQ=WEEKLY").contains("FREQ is given twice"));
+        assert!(parse_err("FREQ=DAILY;count=2;COUNT=3").contains("COUNT is given twice"));
+        assert!(parse_err("FREQ=WEEKLY;BYDAY=1TH").contains("needs FREQ=MONTHLY or YEARLY"));
+        assert!(parse_err("FREQ=DAILY;BYDAY=-1FR").contains("needs FREQ=MONTHLY or YEARLY"));
+        assert!(parse_err("FREQ=MONTHLY;BYDAY=6MO").contains("ordinal must be 1 to 5"));
+        assert!(parse_err("FREQ=MONTHLY;BYDAY=0MO").contains("BYDAY value \"0MO\""));
+        assert!(Rule::parse("FREQ=YEARLY;BYDAY=53MO").is_ok());
+        assert!(parse_err("FREQ=YEARLY;BYDAY=54MO").contains("ordinal must be 1 to 53"));
+        assert!(parse_err("FREQ=WEEKLY;BYMONTHDAY=1")
+            .contains("BYMONTHDAY cannot be used with FREQ=WEEKLY"));
+        assert!(parse_err("FREQ=MONTHLY;BYMONTHDAY=32").contains("BYMONTHDAY value \"32\""));
+        assert!(parse_err("FREQ=MONTHLY;BYMONTHDAY=0").contains("BYMONTHDAY value \"0\""));
+        assert!(Rule::parse("FREQ=MONTHLY;BYMONTHDAY=-31").is_ok());
+        assert!(parse_err("FREQ=YEARLY;BYMONTH=13").contains("BYMONTH value \"13\""));
+        assert!(parse_err("FREQ=YEARLY;BYMONTH=1,,2").contains("empty value"));
+        let many = (0..32).map(|_| "MO").collect::<Vec<_>>().join(",");
+        assert!(parse_err(&format!("FREQ=WEEKLY;BYDAY={many}")).contains("limit is 31"));
+        assert!(parse_err("FREQ=DAILY;UNTIL=2027-06-30").contains("UNTIL value \"2027-06-30\""));
+        assert!(parse_err("FREQ=DAILY;UNTIL=20270230").contains("UNTIL value"));
+        assert!(parse_err("FREQ=DAILY;UNTIL=20270630T250000").contains("UNTIL value"));
+        assert!(parse_err("FREQ=DAILY;UNTIL=20270630X180000").contains("UNTIL value"));
+        assert!(parse_err("FREQ=DAILY;UNTIL=20270630T180000+").contains("UNTIL value"));
+        assert!(parse_err("FREQ=DAILY;WKST=XY").contains("WKST value \"XY\""));
+        assert!(parse_err("FREQ=DAILY;BYDAY=").contains("BYDAY has no value"));
+        assert!(parse_err("FREQ=DAILY;WEEKLY").contains("not a KEY=VALUE part"));
+        assert!(parse_err("=DAILY").contains("has no key"));
+    }
+
+    #[test]
+    fn canonical_text_round_trips() {
+        let rules = [
+            "FREQ=DAILY",
+            "FREQ=DAILY;INTERVAL=3;COUNT=5",
+            "FREQ=WEEKLY;BYDAY=TU;UNTIL=20270630",
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,SU;WKST=SU;COUNT=4",
+            "FREQ=WEEKLY;BYMONTH=1,3;BYDAY=MO,WE,FR;UNTIL=20270630T180000",
+            "FREQ=MONTHLY;BYDAY=1TH",
+            "FREQ=MONTHLY;BYDAY=-1FR;UNTIL=20270630T010000Z",
+            "FREQ=MONTHLY;BYDAY=2MO,4MO;COUNT=10",
+            "FREQ=MONTHLY;BYMONTHDAY=-1,15",
+            "FREQ=MONTHLY;BYMONTHDAY=13;BYDAY=FR",
+            "FREQ=YEARLY",
+            "FREQ=YEARLY;INTERVAL=4;BYMONTH=11;BYDAY=1TU",
+            "FREQ=YEARLY;BYDAY=20MO,-53SU",
+            "rrule:until=20270630t180000z;byday=+1mo;freq=yearly;bymonth=3;wkst=mo",
+        ];
+        for text in rules {
+            let rule = Rule::parse(text).unwrap();
+            let canonical = rule.to_text();
+            assert_eq!(
+                Rule::parse(&canonical).unwrap(),
+                rule,
+                "{text} → {canonical}"
+            );
+            assert_eq!(Rule::parse(&canonical).unwrap().to_text(), canonical);
+        }
+        assert_eq!(
+            Rule::parse("count=4;wkst=su;byday=tu,su;interval=2;freq=weekly")
+                .unwrap()
+                .to_text(),
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,SU;WKST=SU;COUNT=4"
+        );
+        assert_eq!(
+            Rule::parse(
+                "UNTIL=20270630T010000Z;BYMONTHDAY=1;BYMONTH=3;INTERVAL=1;FREQ=YEARLY;BYDAY=+2SA"
+            )
+            .unwrap()
+            .to_text(),
+            "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=1;BYDAY=2SA;UNTIL=20270630T010000Z"
+        );
+    }
+
+    #[test]
+    fn ical_until_is_utc_for_timed_series_and_a_date_for_all_day() {
+        let la = zone("America/Los_Angeles");
+        let ical = |rule: &str, all_day: bool| Rule::parse(rule).unwrap().to_ical(la, all_day);
+        // The end of June 30 in Los Angeles (PDT) is 06:59:59Z on July 1.
+        assert_eq!(
+            ical("FREQ=WEEKLY;BYDAY=TU;UNTIL=20270630", false),
+            "FREQ=WEEKLY;BYDAY=TU;UNTIL=20270701T065959Z"
+        );
+        assert_eq!(
+            ical("FREQ=WEEKLY;BYDAY=TU;UNTIL=20271230", false),
+            "FREQ=WEEKLY;BYDAY=TU;UNTIL=20271231T075959Z"
+        );
+        assert_eq!(
+            ical("FREQ=WEEKLY;BYDAY=TU;UNTIL=20270629T180000", false),
+            "FREQ=WEEKLY;BYDAY=TU;UNTIL=20270630T010000Z"
+        );
+        assert_eq!(
+            ical("FREQ=WEEKLY;BYDAY=TU;UNTIL=20270630T010000Z", false),
+            "FREQ=WEEKLY;BYDAY=TU;UNTIL=20270630T010000Z"
+        );
+        assert_eq!(
+            ical("FREQ=DAILY;UNTIL=20270630", true),
+            "FREQ=DAILY;UNTIL=20270630"
+        );
+        assert_eq!(
+            ical("FREQ=DAILY;UNTIL=20270630T180000", true),
+            "FREQ=DAILY;UNTIL=20270630"
+        );
+        // 01:00Z on June 30 is still June 29 in Los Angeles.
+        assert_eq!(
+            ical("FREQ=DAILY;UNTIL=20270630T010000Z", true),
+            "FREQ=DAILY;UNTIL=20270629"
+        );
+        assert_eq!(ical("FREQ=DAILY;COUNT=3", false), "FREQ=DAILY;COUNT=3");
+        // A local UNTIL in the spring-forward gap is placed like an occurrence.
+        assert_eq!(
+            Rule::parse("FREQ=DAILY;UNTIL=20270314T023000")
+                .unwrap()
+                .to_ical(zone("America/New_York"), false),
+            "FREQ=DAILY;UNTIL=20270314T073000Z"
+        );
+    }
+
+    #[test]
+    fn describe_in_english_and_spanish() {
+        let both = |rule: &str, start: &str, end: Option<&str>| {
+            let s = series(rule, start);
+            let end = end.map(|e| NaiveTime::parse_from_str(e, "%H:%M").unwrap());
+            (describe(&s, end, Lang::En), describe(&s, end, Lang::Es))
+        };
+        assert_eq!(
+            both(
+                "FREQ=WEEKLY;BYDAY=TU;UNTIL=20270630",
+                "2027-01-05T18:00",
+                Some("19:00")
+            ),
+            (
+                "Every Tuesday, 6–7 pm, until June 30, 2027".to_string(),
+                "Todos los martes, 18:00–19:00, hasta el 30 de junio de 2027".to_string()
+            )
+        );
+        assert_eq!(
+            both(
+                "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE",
+                "2027-01-04T09:30",
+                Some("11:00")
+            ),
+            (
+                "Every 2 weeks on Monday and Wednesday, 9:30–11 am".to_string(),
+                "Cada 2 semanas los lunes y miércoles, 09:30–11:00".to_string()
+            )
+        );
+        assert_eq!(
+            both("FREQ=DAILY;COUNT=10", "2027-01-04T09:30", None),
+            (
+                "Every day, 10 times".to_string(),
+                "Todos los días, 10 veces".to_string()
+            )
+        );
+        assert_eq!(
+            both("FREQ=MONTHLY;BYDAY=1TH", "2027-01-07T19:00", Some("20:00")),
+            (
+                "On the first Thursday of every month, 7–8 pm".to_string(),
+                "El primer jueves de cada mes, 19:00–20:00".to_string()
+            )
+        );
+        assert_eq!(
+            both("FREQ=MONTHLY;BYDAY=-1FR", "2027-01-29T19:00", None),
+            (
+                "On the last Friday of every month".to_string(),
+                "El último viernes de cada mes".to_string()
+            )
+        );
+        assert_eq!(
+            both("FREQ=MONTHLY;BYDAY=2MO,4MO", "2027-01-11T19:00", None),
+            (
+                "On the second and fourth Monday of every month".to_string(),
+                "El segundo y cuarto lunes de cada mes".to_string()
+            )
+        );
+        assert_eq!(
+            both("FREQ=MONTHLY;BYMONTHDAY=15", "2027-01-15T19:00", None),
+            (
+                "Monthly on day 15".to_string(),
+                "El día 15 de cada mes".to_string()
+            )
+        );
+        assert_eq!(
+            both("FREQ=MONTHLY", "2027-01-15T19:00", None),
+            (
+                "Monthly on day 15".to_string(),
+                "El día 15 de cada mes".to_string()
+            )
+        );
+        assert_eq!(
+            both("FREQ=MONTHLY;BYMONTHDAY=-1", "2027-01-31T19:00", None),
+            (
+                "Monthly on the last day".to_string(),
+                "El último día de cada mes".to_string()
+            )
+        );
+        assert_eq!(
+            both("FREQ=YEARLY", "2027-03-08T11:00", Some("13:00")),
+            (
+                "Every year on March 8, 11 am–1 pm".to_string(),
+                "Cada año el 8 de marzo, 11:00–13:00".to_string()
+            )
+        );
+        assert_eq!(
+            both(
+                "FREQ=YEARLY;BYMONTH=5;BYDAY=2SU",
+                "2027-05-09T12:00",
+                Some("12:30")
+            ),
+            (
+                "Every year on the second Sunday of May, 12–12:30 pm".to_string(),
+                "Cada año el segundo domingo de mayo, 12:00–12:30".to_string()
+            )
+        );
+        assert_eq!(
+            both(
+                "FREQ=WEEKLY;BYDAY=MO,WE,FR;COUNT=1",
+                "2027-01-04T00:00",
+                None
+            ),
+            (
+                "Every Monday, Wednesday and Friday, once".to_string(),
+                "Todos los lunes, miércoles y viernes, una vez".to_string()
+            )
+        );
+        // A UTC UNTIL is told as the series' local date.
+        let s = series_in(
+            "America/Los_Angeles",
+            "FREQ=WEEKLY;BYDAY=TU;UNTIL=20270630T010000Z",
+            "2027-01-05T18:00",
+        );
+        assert_eq!(
+            describe(&s, None, Lang::En),
+            "Every Tuesday, until June 29, 2027"
+        );
     }
 }
