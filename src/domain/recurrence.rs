@@ -2443,4 +2443,114 @@ mod tests {
             "Every Tuesday, until June 29, 2027"
         );
     }
+
+    /// Windows, `after` and `contains` agree with one listing from the start, for many rules (each
+    /// listing, up to 300 occurrences or the horizon, was checked against python-dateutil).
+    #[test]
+    fn windows_agree_with_a_listing_from_the_start() {
+        let cases = [
+            ("FREQ=DAILY;INTERVAL=3", "2027-01-01T10:00"),
+            ("FREQ=DAILY;BYDAY=SA,SU;BYMONTH=6,7", "2027-06-05T10:00"),
+            (
+                "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,SU;WKST=SU",
+                "1997-08-05T09:00",
+            ),
+            (
+                "FREQ=WEEKLY;INTERVAL=3;BYDAY=MO,SA;WKST=WE",
+                "2027-01-02T09:00",
+            ),
+            ("FREQ=MONTHLY;BYDAY=2MO,-1MO", "2027-01-11T19:00"),
+            (
+                "FREQ=MONTHLY;INTERVAL=5;BYMONTHDAY=31,-31",
+                "2027-01-01T19:00",
+            ),
+            ("FREQ=MONTHLY;BYDAY=TU;BYMONTH=2", "2027-02-02T19:00"),
+            (
+                "FREQ=YEARLY;INTERVAL=3;BYMONTH=2;BYMONTHDAY=29",
+                "2028-02-29T12:00",
+            ),
+            ("FREQ=YEARLY;BYDAY=1MO,-1FR", "2027-01-04T12:00"),
+            ("FREQ=YEARLY;BYMONTHDAY=-1;BYDAY=FR", "2027-04-30T12:00"),
+            ("FREQ=YEARLY;BYMONTH=3,9;BYDAY=-1SU,1SA", "2027-03-06T12:00"),
+            (
+                "FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=1,-1;BYDAY=MO,TU",
+                "2027-02-01T12:00",
+            ),
+        ];
+        for (rule, start) in cases {
+            let s = series_in("America/New_York", rule, start);
+            let everything = s.after(s.start, 300);
+            // Rare rules reach the MAX_YEAR horizon first.
+            assert!(everything.len() >= 10, "{rule}");
+            let half = everything.len() / 2;
+            assert!(everything.windows(2).all(|w| w[0] < w[1]), "{rule}");
+            let end = everything[everything.len() - 1];
+            let span = (end - s.start).num_days().max(1);
+            for k in 0..12 {
+                let from = s.start + Duration::days(span * k / 12) - Duration::hours(5);
+                // Only as far as the listing reaches.
+                let to = (from + Duration::days(span / 7 + 1)).min(end);
+                let expected: Vec<_> = everything
+                    .iter()
+                    .copied()
+                    .filter(|&t| t >= from && t < to)
+                    .collect();
+                assert_eq!(s.between(from, to), expected, "{rule} [{from}, {to})");
+                let next: Vec<_> = everything
+                    .iter()
+                    .copied()
+                    .filter(|&t| t >= from)
+                    .take(4)
+                    .collect();
+                if next.len() == 4 {
+                    assert_eq!(s.after(from, 4), next, "{rule} after {from}");
+                }
+            }
+            for &t in &everything {
+                assert!(s.contains(t), "{rule} {t}");
+                let next_day = t + Duration::days(1);
+                assert_eq!(
+                    s.contains(next_day),
+                    everything.contains(&next_day),
+                    "{rule} {next_day}"
+                );
+            }
+            // The same rule ended by COUNT stops every listing at its last occurrence.
+            let counted = Series::new(
+                Rule {
+                    count: Some(half as u32),
+                    ..s.rule.clone()
+                },
+                s.tz,
+                s.start,
+            )
+            .unwrap();
+            assert_eq!(counted.last(), Some(everything[half - 1]), "{rule}");
+            assert_eq!(
+                counted.after(everything[half - 3], 100),
+                everything[half - 3..half],
+                "{rule}"
+            );
+            assert_eq!(counted.between(s.start, end), everything[..half], "{rule}");
+            // And by UNTIL at an occurrence, in each form.
+            let at = everything[everything.len() * 2 / 5];
+            for until in [
+                Until::Date(at.date()),
+                Until::Local(at),
+                Until::Utc(place(s.tz, at).0),
+            ] {
+                let bounded = Series::new(
+                    Rule {
+                        until: Some(until),
+                        ..s.rule.clone()
+                    },
+                    s.tz,
+                    s.start,
+                )
+                .unwrap();
+                assert_eq!(bounded.last(), Some(at), "{rule} {until:?}");
+                assert_eq!(bounded.after(at, 5), [at], "{rule} {until:?}");
+            }
+        }
+    }
 }
