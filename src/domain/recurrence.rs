@@ -15,6 +15,9 @@
 //!
 //! Invalid dates a rule generates (February 30, the 5th Friday of a month with four) are skipped and
 //! not counted, as RFC 5545 §3.3.10 says.
+//!
+//! Nothing after the end of [`MAX_YEAR`] (time.rs) is generated: that horizon bounds every walk, so
+//! a COUNT that would need longer (5,000 leap days) ends at the horizon's last occurrence.
 
 use chrono::{
     Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone,
