@@ -129,7 +129,7 @@ fn clock(t: NaiveTime) -> String {
 
 /// The UTC offsets (seconds) in force just before and just after `around` (a UTC instant near a
 /// transition), plus the transition instant itself, found by bisection to the second.
-fn transition_near(tz: Tz, wall: NaiveDateTime) -> Option<(NaiveDateTime, i32, i32)> {
+pub(crate) fn transition_near(tz: Tz, wall: NaiveDateTime) -> Option<(NaiveDateTime, i32, i32)> {
     let offset_at = |utc: NaiveDateTime| tz.offset_from_utc_datetime(&utc).fix().local_minus_utc();
     // Any transition that makes `wall` a gap or overlap lies within a day of it.
     let mut lo = wall - Duration::days(1);
