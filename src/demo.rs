@@ -147,6 +147,7 @@ pub fn load_if_empty(
                 partners: Some(e.partners),
                 tags: Some(e.tags),
                 status: Some(e.status),
+                recurrence: None,
             };
             events::create(conn, &who, input, uid_host)?;
         }

@@ -187,6 +187,27 @@ backup_tables! {
         deleted_at: Option<NaiveDateTime>,
         unpublished_at: Option<NaiveDateTime>,
         removed_by_admin: bool,
+        rrule: Option<String>,
+        exdates: String,
+        series_end_utc: Option<NaiveDateTime>,
+    }
+    event_occurrences => OccurrenceRow {
+        event_id: i32,
+        occurrence_local: NaiveDateTime,
+        patch: String,
+        title: String,
+        description: String,
+        venue_id: Option<i32>,
+        online_url: Option<String>,
+        info_url: Option<String>,
+        start_local: NaiveDateTime,
+        end_local: NaiveDateTime,
+        start_utc: NaiveDateTime,
+        end_utc: NaiveDateTime,
+        status: String,
+        sequence: i32,
+        created_at: NaiveDateTime,
+        updated_at: NaiveDateTime,
     }
     event_partners => EventPartnerRow {
         event_id: i32,

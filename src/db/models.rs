@@ -129,6 +129,12 @@ pub struct Event {
     pub unpublished_at: Option<NaiveDateTime>,
     /// An admin deleted or rejected it; only an admin may undo that.
     pub removed_by_admin: bool,
+    /// A series: its RRULE (canonical text, `domain::recurrence::Rule::to_text`).
+    pub rrule: Option<String>,
+    /// A series' excluded local starts, a JSON array.
+    pub exdates: String,
+    /// A series: the end of its last occurrence (UTC); `None` when it never ends.
+    pub series_end_utc: Option<NaiveDateTime>,
 }
 
 impl Event {
@@ -168,6 +174,9 @@ pub struct EventFields<'a> {
     pub status: &'a str,
     pub sequence: i32,
     pub updated_at: NaiveDateTime,
+    pub rrule: Option<String>,
+    pub exdates: String,
+    pub series_end_utc: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]
@@ -178,6 +187,30 @@ pub struct NewEvent<'a> {
     pub created_at: NaiveDateTime,
     #[diesel(embed)]
     pub fields: EventFields<'a>,
+}
+
+/// One occurrence of a series changed or cancelled (an override, `RECURRENCE-ID` in feeds).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = event_occurrences)]
+pub struct OccurrenceRow {
+    pub event_id: i32,
+    /// The occurrence's local start under the series' rule: its key.
+    pub occurrence_local: NaiveDateTime,
+    /// The change as given (a JSON merge patch of event fields over the series).
+    pub patch: String,
+    pub title: String,
+    pub description: String,
+    pub venue_id: Option<i32>,
+    pub online_url: Option<String>,
+    pub info_url: Option<String>,
+    pub start_local: NaiveDateTime,
+    pub end_local: NaiveDateTime,
+    pub start_utc: NaiveDateTime,
+    pub end_utc: NaiveDateTime,
+    pub status: String,
+    pub sequence: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -86,6 +86,30 @@ diesel::table! {
         deleted_at -> Nullable<Timestamp>,
         unpublished_at -> Nullable<Timestamp>,
         removed_by_admin -> Bool,
+        rrule -> Nullable<Text>,
+        exdates -> Text,
+        series_end_utc -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    event_occurrences (event_id, occurrence_local) {
+        event_id -> Integer,
+        occurrence_local -> Timestamp,
+        patch -> Text,
+        title -> Text,
+        description -> Text,
+        venue_id -> Nullable<Integer>,
+        online_url -> Nullable<Text>,
+        info_url -> Nullable<Text>,
+        start_local -> Timestamp,
+        end_local -> Timestamp,
+        start_utc -> Timestamp,
+        end_utc -> Timestamp,
+        status -> Text,
+        sequence -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -144,6 +168,7 @@ diesel::joinable!(action_partners -> partners (partner_id));
 diesel::joinable!(api_tokens -> partners (partner_id));
 diesel::joinable!(event_partners -> events (event_id));
 diesel::joinable!(event_partners -> partners (partner_id));
+diesel::joinable!(event_occurrences -> events (event_id));
 diesel::joinable!(event_revisions -> events (event_id));
 diesel::joinable!(event_tags -> events (event_id));
 diesel::joinable!(event_tags -> tags (tag_id));
@@ -155,6 +180,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     action_partners,
     actions,
     api_tokens,
+    event_occurrences,
     event_partners,
     event_revisions,
     event_tags,

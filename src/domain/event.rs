@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::catalog::{tags, VenueDraft, VenueInput};
 use super::message::Msg;
+use super::recurrence::{self, Rule, Series};
 use super::time::{self, LocalInput};
 use super::{line, required_line, text, url, Errors};
 use crate::error::AppError;
@@ -151,6 +152,28 @@ pub struct EventInput {
     pub tags: Option<Vec<String>>,
     #[serde(default)]
     pub status: Option<Status>,
+    /// A series: the rule and the excluded dates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurrence: Option<RecurrenceInput>,
+}
+
+/// `recurrence` as given: `{"rrule": "FREQ=WEEKLY;BYDAY=TU", "exdates": ["2027-01-05T18:00"]}`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecurrenceInput {
+    #[serde(default)]
+    pub rrule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exdates: Option<Vec<String>>,
+}
+
+/// A validated series: the rule anchored at the event's start, the dates it skips, and when its
+/// last occurrence ends (`None`: never).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecurrenceDraft {
+    pub series: Series,
+    pub exdates: Vec<NaiveDateTime>,
+    pub end_utc: Option<NaiveDateTime>,
 }
 
 /// Where an event happens, as given.
@@ -187,6 +210,7 @@ pub struct EventDraft {
     pub partners: Vec<PartnerRef>,
     pub tags: Vec<String>,
     pub status: Status,
+    pub recurrence: Option<RecurrenceDraft>,
 }
 
 /// What validation needs to know about an existing venue named by `venue_id`.
@@ -310,6 +334,10 @@ impl EventInput {
         }
         let tags = tags(&mut e, "tags", self.tags.as_deref(), MAX_TAGS);
         let action = line(&mut e, "action", self.action.as_deref(), 64);
+        let recurrence = match (&self.recurrence, &timing) {
+            (Some(r), Some(t)) => recurrence(&mut e, r, t),
+            _ => None,
+        };
 
         match timing {
             Some(timing) if e.is_empty() => Ok(EventDraft {
@@ -324,9 +352,111 @@ impl EventInput {
                 partners,
                 tags,
                 status: self.status.unwrap_or_default(),
+                recurrence,
             }),
             _ => Err(AppError::Validation(e.into_vec())),
         }
+    }
+}
+
+/// Checks `recurrence` against the event's resolved time: the rule (field `recurrence.rrule`),
+/// anchored at the start, and each excluded date (`recurrence.exdates[i]`), which must be one
+/// of the series' occurrences.
+fn recurrence(e: &mut Errors, r: &RecurrenceInput, t: &Timing) -> Option<RecurrenceDraft> {
+    let text = r.rrule.as_deref().map(str::trim).unwrap_or_default();
+    if text.is_empty() {
+        e.push("recurrence.rrule", Msg::Required);
+        return None;
+    }
+    let series =
+        match Rule::parse(text).and_then(|rule| Series::new(rule, t.timezone, t.start_local)) {
+            Ok(s) => s,
+            Err(m) => {
+                e.push("recurrence.rrule", m);
+                return None;
+            }
+        };
+    let given = r.exdates.as_deref().unwrap_or_default();
+    if given.len() > recurrence::MAX_EXDATES {
+        e.push(
+            "recurrence.exdates",
+            Msg::TooMany {
+                len: given.len(),
+                max: recurrence::MAX_EXDATES,
+            },
+        );
+        return None;
+    }
+    let mut exdates = Vec::with_capacity(given.len());
+    for (i, text) in given.iter().enumerate() {
+        let field = format!("recurrence.exdates[{i}]");
+        let local = if t.all_day {
+            time::parse_date(text).map(|d| d.and_time(chrono::NaiveTime::MIN))
+        } else {
+            time::parse_local(text).map(|l| l.wall)
+        };
+        match local {
+            Ok(local) if series.contains(local) => exdates.push(local),
+            Ok(local) => e.push(
+                field,
+                Msg::Text(format!(
+                    "{} is not an occurrence of this series",
+                    occurrence_key(local, t.all_day)
+                )),
+            ),
+            Err(m) => e.push(field, m),
+        }
+    }
+    exdates.sort();
+    exdates.dedup();
+    let end_utc = series.last().map(|last| occurrence_timing(t, last).end_utc);
+    Some(RecurrenceDraft {
+        series,
+        exdates,
+        end_utc,
+    })
+}
+
+/// How an occurrence is named in the API (`PATCH …/occurrences/{key}`, `occurrence`, `exdates`):
+/// its local start, `2027-01-12T18:00` (seconds only when not zero), or the date of an all-day
+/// series.
+pub fn occurrence_key(local: NaiveDateTime, all_day: bool) -> String {
+    if all_day {
+        local.date().to_string()
+    } else if chrono::Timelike::second(&local) != 0 {
+        local.format("%Y-%m-%dT%H:%M:%S").to_string()
+    } else {
+        local.format("%Y-%m-%dT%H:%M").to_string()
+    }
+}
+
+/// The time of the occurrence of a series (timed by `t`, its first) that starts at local `start`:
+/// the same wall-clock length, each end placed as RFC 5545 says (a wall time in a DST gap moves
+/// forward by the gap, one in an overlap is the first).
+pub fn occurrence_timing(t: &Timing, start: NaiveDateTime) -> Timing {
+    let end = start + (t.end_local - t.start_local);
+    let (start_utc, end_utc) = if t.all_day {
+        (
+            time::start_of_day(t.timezone, start.date()),
+            time::start_of_day(t.timezone, end.date()),
+        )
+    } else {
+        let start_utc = recurrence::place(t.timezone, start).0;
+        let end_utc = recurrence::place(t.timezone, end).0;
+        // An end that an overlap would put before its start keeps the first's length.
+        let end_utc = if end_utc > start_utc {
+            end_utc
+        } else {
+            start_utc + (t.end_utc - t.start_utc)
+        };
+        (start_utc, end_utc)
+    };
+    Timing {
+        start_local: start,
+        end_local: end,
+        start_utc,
+        end_utc,
+        ..*t
     }
 }
 

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::db::models::{Partner, Venue};
 use crate::db::queries::catalog::ActionView;
 use crate::db::queries::events::EventView;
+use crate::domain::event::occurrence_key;
 use crate::domain::time;
 
 /// Builds absolute links from the configured base URL.
@@ -153,6 +154,39 @@ pub struct EventJson {
     pub ics_url: String,
     pub created_at: String,
     pub updated_at: String,
+    /// A series (or one of its occurrences): the rule and the excluded dates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recurrence: Option<RecurrenceJson>,
+    /// One occurrence of a series: its key, the local start under the rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub occurrence: Option<String>,
+    /// A series: its changed or cancelled occurrences.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub occurrences: Vec<OccurrenceJson>,
+    /// After a change of a series' rule or time: the changed occurrences it dropped.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dropped_occurrences: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RecurrenceJson {
+    pub rrule: String,
+    pub exdates: Vec<String>,
+}
+
+/// A changed or cancelled occurrence, as its series lists it.
+#[derive(Debug, Serialize)]
+pub struct OccurrenceJson {
+    pub occurrence: String,
+    pub start: String,
+    pub end: String,
+    pub start_utc: String,
+    pub end_utc: String,
+    pub status: String,
+    pub title: String,
+    /// The change as given (event fields over the series).
+    pub changes: serde_json::Value,
+    pub updated_at: String,
 }
 
 impl EventJson {
@@ -209,6 +243,48 @@ impl EventJson {
             ics_url: links.page(&format!("/events/{}.ics", e.id)),
             created_at: time::utc_rfc3339(e.created_at),
             updated_at: time::utc_rfc3339(e.updated_at),
+            recurrence: e.rrule.as_ref().map(|rrule| RecurrenceJson {
+                rrule: rrule.clone(),
+                exdates: v
+                    .exdates()
+                    .into_iter()
+                    .map(|t| occurrence_key(t, e.all_day))
+                    .collect(),
+            }),
+            occurrence: v.occurrence.map(|t| occurrence_key(t, e.all_day)),
+            occurrences: v
+                .overrides
+                .iter()
+                .map(|o| {
+                    let r = &o.row;
+                    let (start, end) = if e.all_day {
+                        let last = r.end_local.date().pred_opt().unwrap_or(r.end_local.date());
+                        (r.start_local.date().to_string(), last.to_string())
+                    } else {
+                        (
+                            time::local_rfc3339(tz, r.start_utc),
+                            time::local_rfc3339(tz, r.end_utc),
+                        )
+                    };
+                    OccurrenceJson {
+                        occurrence: occurrence_key(r.occurrence_local, e.all_day),
+                        start,
+                        end,
+                        start_utc: time::utc_rfc3339(r.start_utc),
+                        end_utc: time::utc_rfc3339(r.end_utc),
+                        status: r.status.clone(),
+                        title: r.title.clone(),
+                        changes: serde_json::from_str(&r.patch)
+                            .unwrap_or_else(|_| serde_json::json!({})),
+                        updated_at: time::utc_rfc3339(r.updated_at),
+                    }
+                })
+                .collect(),
+            dropped_occurrences: v
+                .dropped_occurrences
+                .iter()
+                .map(|t| occurrence_key(*t, e.all_day))
+                .collect(),
         }
     }
 }

@@ -21,6 +21,7 @@ mod openapi;
 mod pages;
 mod postgres;
 mod privacy;
+mod recurrence;
 mod search;
 mod sync;
 mod time_semantics;

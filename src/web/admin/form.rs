@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::db::queries::events::EventView;
 use crate::domain::catalog::VenueInput;
-use crate::domain::event::{EventInput, PartnerRef, Role, Status};
+use crate::domain::event::{EventInput, PartnerRef, RecurrenceInput, Role, Status};
 use crate::error::FieldError;
 
 /// Partner rows on the form.
@@ -65,6 +65,10 @@ impl EventForm {
         set("action", input.action);
         set("status", input.status.map(|s| s.as_str().to_string()));
         set("tags", input.tags.map(|t| t.join(", ")));
+        if let Some(r) = input.recurrence {
+            set("rrule", r.rrule);
+            set("exdates", r.exdates.map(|x| x.join(" ")));
+        }
         for (i, p) in input
             .partners
             .unwrap_or_default()
@@ -152,6 +156,14 @@ impl EventForm {
                     .collect(),
             ),
             status,
+            // The rule as text until the form has its own controls; the excluded dates ride
+            // along unchanged, so saving the form never drops them.
+            recurrence: self.opt("rrule").map(|rrule| RecurrenceInput {
+                rrule: Some(rrule),
+                exdates: self
+                    .opt("exdates")
+                    .map(|x| x.split_whitespace().map(str::to_string).collect()),
+            }),
         })
     }
 }
@@ -168,6 +180,12 @@ pub fn form_field(api_field: &str) -> String {
     }
     if api_field.starts_with("tags") {
         return "tags".into();
+    }
+    if api_field == "recurrence.rrule" {
+        return "rrule".into();
+    }
+    if api_field.starts_with("recurrence.exdates") {
+        return "exdates".into();
     }
     api_field.to_string()
 }

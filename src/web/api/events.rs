@@ -219,6 +219,38 @@ pub async fn patch(
     ok(&EventJson::new(&view, &state.links))
 }
 
+/// `PATCH /api/v1/events/{id}/occurrences/{local start}`: changes or cancels one occurrence of
+/// a series; answers the occurrence as it now shows.
+pub async fn patch_occurrence(
+    state: web::Data<AppState>,
+    Auth(who): Auth,
+    path: web::Path<(String, String)>,
+    body: Body,
+) -> Result<HttpResponse, AppError> {
+    let patch: serde_json::Map<String, serde_json::Value> = body.json()?;
+    let (id, key) = path.into_inner();
+    let id = event_id(&id)?;
+    let view = state
+        .write(move |c| q::change_occurrence(c, &who, id, &key, patch))
+        .await?;
+    ok(&EventJson::new(&view, &state.links))
+}
+
+/// `DELETE /api/v1/events/{id}/occurrences/{local start}`: the series skips that occurrence
+/// (an EXDATE); answers the series.
+pub async fn delete_occurrence(
+    state: web::Data<AppState>,
+    Auth(who): Auth,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, key) = path.into_inner();
+    let id = event_id(&id)?;
+    let view = state
+        .write(move |c| q::exclude_occurrence(c, &who, id, &key))
+        .await?;
+    ok(&EventJson::new(&view, &state.links))
+}
+
 pub async fn delete(
     state: web::Data<AppState>,
     Auth(who): Auth,

@@ -22,6 +22,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::patch().to(events::patch))
             .route(web::delete().to(events::delete)),
     )
+    .service(
+        web::resource("/events/{id}/occurrences/{occurrence}")
+            .route(web::patch().to(events::patch_occurrence))
+            .route(web::delete().to(events::delete_occurrence)),
+    )
     .route("/events/{id}/cancel", web::post().to(events::cancel))
     .route("/events/{id}/restore", web::post().to(events::restore))
     .route("/events/{id}/revisions", web::get().to(events::revisions))

@@ -320,7 +320,8 @@ pub fn list(
         return list_by_relevance(conn, f, m, cursor, limit);
     }
     let mut q = filtered(f, search::Engine::of(conn));
-    let rows: Vec<Event> = if let Some(since) = f.updated_since {
+    if let Some(since) = f.updated_since {
+        // A sync gives changed series whole (with their changed occurrences), not occurrences.
         q = q.filter(events::updated_at.gt(since));
         if let Some(c) = cursor {
             q = q.filter(
@@ -329,11 +330,28 @@ pub fn list(
                     .or(events::updated_at.eq(c.key).and(events::id.gt(c.id))),
             );
         }
-        q.order((events::updated_at.asc(), events::id.asc()))
+        let mut rows: Vec<Event> = q
+            .order((events::updated_at.asc(), events::id.asc()))
             .limit(limit + 1)
             .select(Event::as_select())
-            .load(conn)?
-    } else if f.newest_first {
+            .load(conn)?;
+        let next = if rows.len() as i64 > limit {
+            rows.truncate(limit as usize);
+            rows.last().map(|e| Cursor {
+                key: e.updated_at,
+                id: e.id,
+                synced_at: None,
+                rank: None,
+            })
+        } else {
+            None
+        };
+        return Ok((load_views(conn, rows)?, next));
+    }
+    // Single events from the index in order; the series reaching into the window expand into
+    // their occurrences beside them, and the two merge by start.
+    q = q.filter(events::rrule.is_null());
+    let rows: Vec<Event> = if f.newest_first {
         if let Some(c) = cursor {
             q = q.filter(
                 events::start_utc
@@ -358,23 +376,208 @@ pub fn list(
             .select(Event::as_select())
             .load(conn)?
     };
-    let mut rows = rows;
-    let next = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|e| Cursor {
-            key: if f.updated_since.is_some() {
-                e.updated_at
-            } else {
-                e.start_utc
-            },
-            id: e.id,
+    let mut views = load_views(conn, rows)?;
+    let occurrences = series_occurrences(conn, f, cursor, limit)?;
+    if !occurrences.is_empty() {
+        views.extend(occurrences);
+        let key = |v: &EventView| (v.event.start_utc, v.event.id);
+        if f.newest_first {
+            views.sort_by_key(|v| std::cmp::Reverse(key(v)));
+        } else {
+            views.sort_by_key(key);
+        }
+    }
+    let next = if views.len() as i64 > limit {
+        views.truncate(limit as usize);
+        views.last().map(|v| Cursor {
+            key: v.event.start_utc,
+            id: v.event.id,
             synced_at: None,
             rank: None,
         })
     } else {
         None
     };
-    Ok((load_views(conn, rows)?, next))
+    Ok((views, next))
+}
+
+/// The instant before which nothing of `f`'s window ends (a date bound widened by a day: zones
+/// are at most 14 hours from UTC).
+fn window_floor(f: &Filter) -> Option<NaiveDateTime> {
+    let from = match f.from {
+        Some(Bound::Instant(t)) => Some(t),
+        Some(Bound::Date(d)) => {
+            Some(d.and_time(chrono::NaiveTime::MIN) - chrono::Duration::days(1))
+        }
+        None => None,
+    };
+    match (from, f.window_start) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// True when occurrence `e` is in `f`'s window and has one of its statuses.
+fn occurrence_matches(f: &Filter, e: &Event) -> bool {
+    let after_from = match f.from {
+        Some(Bound::Instant(t)) => e.end_utc > t,
+        Some(Bound::Date(d)) => e.end_local > d.and_time(chrono::NaiveTime::MIN),
+        None => true,
+    };
+    let before_to = match f.to {
+        Some(Bound::Instant(t)) => e.start_utc < t,
+        Some(Bound::Date(d)) => d
+            .succ_opt()
+            .is_none_or(|next| e.start_local < next.and_time(chrono::NaiveTime::MIN)),
+        None => true,
+    };
+    after_from
+        && before_to
+        && f.window_start.is_none_or(|t| e.end_utc > t)
+        && (f.statuses.is_empty() || f.statuses.contains(&e.status))
+}
+
+fn to_local(tz: chrono_tz::Tz, utc: NaiveDateTime) -> NaiveDateTime {
+    use chrono::TimeZone;
+    chrono::Utc
+        .from_utc_datetime(&utc)
+        .with_timezone(&tz)
+        .naive_local()
+}
+
+/// Occurrences of the public series matching `f` that fall in its window, past `cursor` in the
+/// listing's order: at most `limit + 1` of each series (the caller merges and cuts). Each series
+/// jumps straight to the window (`recurrence::Series::after` / `between`), so the cost follows
+/// the page, not how long ago the series began.
+pub fn series_occurrences(
+    conn: &mut DbConn,
+    f: &Filter,
+    cursor: Option<Cursor>,
+    limit: i64,
+) -> QueryResult<Vec<EventView>> {
+    let want = usize::try_from(limit + 1).unwrap_or(usize::MAX);
+    // The series' own first occurrence need not be in the window: bound them by their last end.
+    let outer = Filter {
+        from: None,
+        window_start: None,
+        statuses: Vec::new(),
+        ..f.clone()
+    };
+    let mut q = filtered(&outer, search::Engine::of(conn)).filter(events::rrule.is_not_null());
+    let mut floor = window_floor(f);
+    if let (Some(c), false) = (cursor, f.newest_first) {
+        floor = Some(floor.map_or(c.key, |t| t.max(c.key)));
+    }
+    if let Some(t) = floor {
+        q = q.filter(
+            events::series_end_utc
+                .is_null()
+                .or(events::series_end_utc.gt(t)),
+        );
+    }
+    if let (Some(c), true) = (cursor, f.newest_first) {
+        q = q.filter(events::start_utc.le(c.key));
+    }
+    let rows: Vec<Event> = q
+        .order((events::start_utc.asc(), events::id.asc()))
+        .select(Event::as_select())
+        .load(conn)?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let past_cursor = |e: &Event| match cursor {
+        None => true,
+        Some(c) if f.newest_first => (e.start_utc, e.id) < (c.key, c.id),
+        Some(c) => (e.start_utc, e.id) > (c.key, c.id),
+    };
+    let mut out = Vec::new();
+    for v in load_views(conn, rows)? {
+        let Some(series) = v.series() else { continue };
+        let tz = v.tz();
+        let exdates = v.exdates();
+        let overridden =
+            |k: &NaiveDateTime| v.overrides.iter().any(|o| o.row.occurrence_local == *k);
+        // Changed occurrences may have moved: each is checked where it is now.
+        for o in &v.overrides {
+            let occ = v.occurrence_view(o.row.occurrence_local);
+            if occurrence_matches(f, &occ.event) && past_cursor(&occ.event) {
+                out.push(occ);
+            }
+        }
+        let length = v.event.end_local - v.event.start_local;
+        let margin = chrono::Duration::days(2);
+        let mut taken = 0usize;
+        let mut consider = |key: NaiveDateTime, out: &mut Vec<EventView>| -> bool {
+            if exdates.contains(&key) || overridden(&key) {
+                return false;
+            }
+            let occ = v.occurrence_view(key);
+            if occurrence_matches(f, &occ.event) && past_cursor(&occ.event) {
+                out.push(occ);
+                taken += 1;
+            }
+            taken >= want
+        };
+        if f.newest_first {
+            let upper = match (f.to, cursor) {
+                (Some(Bound::Instant(t)), Some(c)) => Some(to_local(tz, t.min(c.key))),
+                (Some(Bound::Instant(t)), None) => Some(to_local(tz, t)),
+                (Some(Bound::Date(d)), c) => {
+                    let end = d.succ_opt().unwrap_or(d).and_time(chrono::NaiveTime::MIN);
+                    Some(c.map_or(end, |c| end.min(to_local(tz, c.key))))
+                }
+                (None, Some(c)) => Some(to_local(tz, c.key)),
+                (None, None) => None,
+            };
+            // Without an upper bound a never-ending series has no last occurrence to walk back
+            // from; the archive always has one (now).
+            let Some(upper) = upper
+                .map(|u| u + margin)
+                .or(series.last().map(|l| l + margin))
+            else {
+                continue;
+            };
+            let lower = floor.map(|t| to_local(tz, t) - length - margin);
+            let mut hi = upper;
+            let mut span = chrono::Duration::days(62);
+            'back: while hi > series.start {
+                let lo = (hi - span).max(series.start);
+                for key in series.between(lo, hi).into_iter().rev() {
+                    if lower.is_some_and(|l| key < l) || consider(key, &mut out) {
+                        break 'back;
+                    }
+                }
+                if lower.is_some_and(|l| lo < l) {
+                    break;
+                }
+                hi = lo;
+                span = (span * 2).min(chrono::Duration::days(3660));
+            }
+        } else {
+            let from = floor
+                .map(|t| to_local(tz, t) - length - margin)
+                .unwrap_or(series.start);
+            let upper = match f.to {
+                Some(Bound::Instant(t)) => Some(to_local(tz, t) + margin),
+                Some(Bound::Date(d)) => d.succ_opt().map(|n| n.and_time(chrono::NaiveTime::MIN)),
+                None => None,
+            };
+            let mut next = from;
+            'forward: for _ in 0..10_000 {
+                let batch = series.after(next, 64);
+                for key in &batch {
+                    if upper.is_some_and(|u| *key >= u) || consider(*key, &mut out) {
+                        break 'forward;
+                    }
+                }
+                match batch.last() {
+                    Some(last) if batch.len() == 64 => next = *last + chrono::Duration::seconds(1),
+                    _ => break,
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// [`list`] best match first: by score, then start and id (the cursor carries all three).

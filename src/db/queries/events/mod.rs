@@ -14,9 +14,9 @@ pub use listing::{
 };
 pub use views::{
     event_by_id, event_by_uid, load_views, public_event, public_view, view_by_id, views_by_ids,
-    EventView, PartnerOnEvent,
+    EventView, Override, PartnerOnEvent,
 };
 pub use writes::{
-    authorize, cancel, create, delete, new_uid, restore, set_review, update, update_with, upsert,
-    validate, Upserted,
+    authorize, cancel, change_occurrence, create, delete, exclude_occurrence, new_uid,
+    occurrence_of, restore, set_review, update, update_with, upsert, validate, Upserted,
 };

@@ -3,13 +3,20 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::models::*;
-use crate::db::schema::{actions, event_partners, event_tags, events, partners, tags, venues};
+use crate::db::schema::{
+    actions, event_occurrences, event_partners, event_tags, events, partners, tags, venues,
+};
 use crate::db::DbConn;
 use crate::domain::catalog::VenueInput;
-use crate::domain::event::{EventInput, PartnerRef, Role, Status};
+use crate::domain::event::{
+    occurrence_key, occurrence_timing, EventInput, PartnerRef, RecurrenceInput, Role, Status,
+    Timing,
+};
+use crate::domain::recurrence::{Rule, Series};
 use crate::domain::time;
 use crate::error::AppError;
 
@@ -22,6 +29,20 @@ pub struct EventView {
     pub action: Option<(String, String)>,
     pub partners: Vec<PartnerOnEvent>,
     pub tags: Vec<String>,
+    /// This view is one occurrence of its series (`event` shows that occurrence): its key, the
+    /// local start under the rule.
+    pub occurrence: Option<NaiveDateTime>,
+    /// A series: its changed or cancelled occurrences, by key.
+    pub overrides: Vec<Override>,
+    /// After a change of a series' rule or time: the changed occurrences it no longer has.
+    pub dropped_occurrences: Vec<NaiveDateTime>,
+}
+
+/// One changed or cancelled occurrence of a series, with the venue it shows.
+#[derive(Debug, Clone)]
+pub struct Override {
+    pub row: OccurrenceRow,
+    pub venue: Option<Venue>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +56,81 @@ pub struct PartnerOnEvent {
 impl EventView {
     pub fn tz(&self) -> chrono_tz::Tz {
         self.event.timezone.parse().unwrap_or(chrono_tz::Tz::UTC)
+    }
+
+    pub fn is_series(&self) -> bool {
+        self.event.rrule.is_some()
+    }
+
+    /// The series anchored at its first occurrence (`None` for a single event, or a stored rule
+    /// this build no longer reads).
+    pub fn series(&self) -> Option<Series> {
+        let rule = Rule::parse(self.event.rrule.as_deref()?).ok()?;
+        Series::new(rule, self.tz(), self.event.start_local).ok()
+    }
+
+    /// The occurrence of this series that starts at local `key`, as a view of its own: the
+    /// series' fields with the occurrence's time, and what an override changed.
+    pub fn occurrence_view(&self, key: NaiveDateTime) -> EventView {
+        let mut v = EventView {
+            event: self.event.clone(),
+            venue: self.venue.clone(),
+            action: self.action.clone(),
+            partners: self.partners.clone(),
+            tags: self.tags.clone(),
+            occurrence: Some(key),
+            overrides: Vec::new(),
+            dropped_occurrences: Vec::new(),
+        };
+        match self
+            .overrides
+            .iter()
+            .find(|o| o.row.occurrence_local == key)
+        {
+            Some(o) => {
+                let (e, r) = (&mut v.event, &o.row);
+                e.title = r.title.clone();
+                e.description = r.description.clone();
+                e.venue_id = r.venue_id;
+                e.online_url = r.online_url.clone();
+                e.info_url = r.info_url.clone();
+                e.start_local = r.start_local;
+                e.end_local = r.end_local;
+                e.start_utc = r.start_utc;
+                e.end_utc = r.end_utc;
+                e.status = r.status.clone();
+                e.sequence = e.sequence.max(r.sequence);
+                e.updated_at = e.updated_at.max(r.updated_at);
+                v.venue = o.venue.clone();
+            }
+            None => {
+                let t = occurrence_timing(&self.timing(), key);
+                let e = &mut v.event;
+                e.start_local = t.start_local;
+                e.end_local = t.end_local;
+                e.start_utc = t.start_utc;
+                e.end_utc = t.end_utc;
+            }
+        }
+        v
+    }
+
+    /// The event's stored time.
+    pub fn timing(&self) -> Timing {
+        let e = &self.event;
+        Timing {
+            timezone: self.tz(),
+            all_day: e.all_day,
+            start_local: e.start_local,
+            end_local: e.end_local,
+            start_utc: e.start_utc,
+            end_utc: e.end_utc,
+        }
+    }
+
+    /// A series' excluded local starts (none for a single event).
+    pub fn exdates(&self) -> Vec<NaiveDateTime> {
+        parse_exdates(&self.event.exdates)
     }
 
     /// The event in input form: what an editor or `turnout export` gives back.
@@ -93,8 +189,26 @@ impl EventView {
             ),
             tags: Some(self.tags.clone()),
             status: Status::parse(&e.status),
+            recurrence: e.rrule.as_ref().map(|rrule| RecurrenceInput {
+                rrule: Some(rrule.clone()),
+                exdates: Some(
+                    self.exdates()
+                        .into_iter()
+                        .map(|t| occurrence_key(t, e.all_day))
+                        .collect(),
+                ),
+            }),
         }
     }
+}
+
+/// The stored JSON array of excluded local starts (see `writes::exdates_json`).
+pub fn parse_exdates(json: &str) -> Vec<NaiveDateTime> {
+    serde_json::from_str::<Vec<String>>(json)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|t| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S").ok())
+        .collect()
 }
 
 /// Loads venues, actions, partners and tags for `list` in a few batched queries, keeping order.
@@ -119,6 +233,25 @@ fn load_batch(conn: &mut DbConn, list: Vec<Event>) -> QueryResult<Vec<EventView>
     action_ids.sort_unstable();
     action_ids.dedup();
 
+    let series_ids: Vec<i32> = list
+        .iter()
+        .filter(|e| e.rrule.is_some())
+        .map(|e| e.id)
+        .collect();
+    let mut override_rows: Vec<OccurrenceRow> = Vec::new();
+    if !series_ids.is_empty() {
+        override_rows = event_occurrences::table
+            .filter(event_occurrences::event_id.eq_any(&series_ids))
+            .order((
+                event_occurrences::event_id,
+                event_occurrences::occurrence_local,
+            ))
+            .select(OccurrenceRow::as_select())
+            .load(conn)?;
+        venue_ids.extend(override_rows.iter().filter_map(|o| o.venue_id));
+        venue_ids.sort_unstable();
+        venue_ids.dedup();
+    }
     let venue_map: HashMap<i32, Venue> = venues::table
         .filter(venues::id.eq_any(&venue_ids))
         .select(Venue::as_select())
@@ -164,9 +297,22 @@ fn load_batch(conn: &mut DbConn, list: Vec<Event>) -> QueryResult<Vec<EventView>
     {
         tag_map.entry(eid).or_default().push(name);
     }
+    let mut override_map: HashMap<i32, Vec<Override>> = HashMap::new();
+    for row in override_rows {
+        override_map
+            .entry(row.event_id)
+            .or_default()
+            .push(Override {
+                venue: row.venue_id.and_then(|id| venue_map.get(&id).cloned()),
+                row,
+            });
+    }
     Ok(list
         .into_iter()
         .map(|event| EventView {
+            occurrence: None,
+            overrides: override_map.remove(&event.id).unwrap_or_default(),
+            dropped_occurrences: Vec::new(),
             venue: event.venue_id.and_then(|id| venue_map.get(&id).cloned()),
             action: event.action_id.and_then(|id| action_map.get(&id).cloned()),
             partners: partner_map.remove(&event.id).unwrap_or_default(),

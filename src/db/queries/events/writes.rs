@@ -10,11 +10,15 @@ use crate::auth::Principal;
 use crate::db::models::*;
 use crate::db::queries::catalog::{self, event_partner_roles, find_or_create_venue, partner_ids};
 use crate::db::queries::now;
-use crate::db::schema::{event_partners, event_revisions, event_tags, events, partners, tags};
+use crate::db::schema::{
+    event_occurrences, event_partners, event_revisions, event_tags, events, partners, tags,
+};
 use crate::db::DbConn;
 use crate::domain::event::{
-    EventDraft, EventInput, PartnerRef, Review, Role, Status, VenueChoice, VenueLookup,
+    merge_patch, occurrence_key, occurrence_timing, EventDraft, EventInput, PartnerRef, Review,
+    Role, Status, VenueChoice, VenueLookup,
 };
+use crate::domain::message::Msg;
 use crate::domain::time;
 use crate::error::AppError;
 
@@ -95,7 +99,24 @@ fn fields<'a>(
         status: d.status.as_str(),
         sequence,
         updated_at: at,
+        rrule: d.recurrence.as_ref().map(|r| r.series.rule.to_text()),
+        exdates: exdates_json(
+            d.recurrence
+                .as_ref()
+                .map(|r| r.exdates.as_slice())
+                .unwrap_or_default(),
+        ),
+        series_end_utc: d.recurrence.as_ref().and_then(|r| r.end_utc),
     }
+}
+
+/// A series' excluded local starts as stored (`["2027-01-05T18:00:00"]`).
+pub fn exdates_json(exdates: &[NaiveDateTime]) -> String {
+    let keys: Vec<String> = exdates
+        .iter()
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string())
+        .collect();
+    serde_json::to_string(&keys).unwrap_or_else(|_| "[]".into())
 }
 
 fn write_links(
@@ -151,6 +172,9 @@ struct Snapshot<'a> {
     /// RFC 3339, like every timestamp we write.
     deleted_at: Option<String>,
     event: EventInput,
+    /// A series' changed occurrences: key → the change as given.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    occurrences: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 fn record(
@@ -167,6 +191,16 @@ fn record(
         review: &view.event.review,
         deleted_at: view.event.deleted_at.map(time::utc_rfc3339),
         event: view.to_input(true),
+        occurrences: view
+            .overrides
+            .iter()
+            .map(|o| {
+                (
+                    occurrence_key(o.row.occurrence_local, view.event.all_day),
+                    serde_json::from_str(&o.row.patch).unwrap_or_default(),
+                )
+            })
+            .collect(),
     })?;
     diesel::insert_into(event_revisions::table)
         .values((
@@ -327,7 +361,16 @@ pub fn update_with(
             || old.all_day != draft.timing.all_day
             || old.venue_id != refs.venue_id
             || old.online_url != draft.online_url
-            || old.status != draft.status.as_str();
+            || old.status != draft.status.as_str()
+            || old.rrule != draft.recurrence.as_ref().map(|r| r.series.rule.to_text())
+            || old.exdates
+                != exdates_json(
+                    draft
+                        .recurrence
+                        .as_ref()
+                        .map(|r| r.exdates.as_slice())
+                        .unwrap_or_default(),
+                );
         let sequence = old.sequence + i32::from(rescheduled);
         let at = now();
         let mut candidate = fields(&draft, &refs, sequence, old.updated_at);
@@ -350,7 +393,10 @@ pub fn update_with(
             .set(&candidate)
             .execute(conn)?;
         write_links(conn, id, &refs, &draft.tags)?;
-        let view = view_by_id(conn, id)?;
+        let updated = view_by_id(conn, id)?;
+        let dropped = reconcile_occurrences(conn, &updated, at)?;
+        let mut view = view_by_id(conn, id)?;
+        view.dropped_occurrences = dropped;
         let kind = if draft.status == Status::Cancelled && old.status != "cancelled" {
             "cancel"
         } else {
@@ -509,6 +555,280 @@ pub fn set_review(
             "reject"
         };
         record(conn, &view, kind, who.actor(), at)?;
+        Ok(view)
+    })
+}
+
+/// The fields a change of one occurrence may touch; the rest belongs to the series.
+const OCCURRENCE_FIELDS: &[&str] = &[
+    "title",
+    "description",
+    "start",
+    "end",
+    "status",
+    "venue",
+    "venue_id",
+    "online_url",
+    "info_url",
+];
+
+/// How far (either way) a changed occurrence may move from where its rule puts it.
+const MAX_OCCURRENCE_MOVE_DAYS: i64 = 31;
+
+/// The occurrence of series `v` named by `key` in a URL (`2027-01-12T18:00`, or a date for an
+/// all-day series): 404 unless the rule has it and it is not excluded.
+pub fn occurrence_of(v: &EventView, key: &str) -> Result<NaiveDateTime, AppError> {
+    let id = v.event.id;
+    let series = v
+        .series()
+        .ok_or_else(|| AppError::NotFound(format!("event {id} does not repeat")))?;
+    let local = if v.event.all_day {
+        time::parse_date(key).map(|d| d.and_time(chrono::NaiveTime::MIN))
+    } else {
+        time::parse_local(key).map(|l| l.wall)
+    };
+    match local {
+        Ok(local) if series.contains(local) && !v.exdates().contains(&local) => Ok(local),
+        _ => Err(AppError::NotFound(format!(
+            "{key} is not an occurrence of event {id}"
+        ))),
+    }
+}
+
+/// What occurrence `key` of series `v` shows once `patch` (a merge patch over the series) is
+/// applied: validated like any event, an inline venue found or created (the patch keeps its id).
+fn materialize(
+    conn: &mut DbConn,
+    v: &EventView,
+    key: NaiveDateTime,
+    patch: &mut serde_json::Map<String, serde_json::Value>,
+    sequence: i32,
+    created_at: NaiveDateTime,
+    at: NaiveDateTime,
+) -> Result<OccurrenceRow, AppError> {
+    if let Some(bad) = patch
+        .keys()
+        .find(|k| !OCCURRENCE_FIELDS.contains(&k.as_str()))
+    {
+        return Err(AppError::field(
+            bad.clone(),
+            Msg::Text(
+                "one occurrence changes only its title, description, start, end, status, place \
+                 and links; change the series for the rest"
+                    .into(),
+            ),
+        ));
+    }
+    let plain = occurrence_timing(&v.timing(), key);
+    let tz = v.tz();
+    let mut base = v.to_input(false);
+    base.recurrence = None;
+    if v.event.all_day {
+        base.start = Some(plain.start_local.date().to_string());
+        base.end = plain.end_local.date().pred_opt().map(|d| d.to_string());
+    } else {
+        base.start = Some(time::local_input_string(
+            tz,
+            plain.start_local,
+            plain.start_utc,
+        ));
+        base.end = Some(time::local_input_string(tz, plain.end_local, plain.end_utc));
+    }
+    let merged = merge_patch(&base, patch.clone())?;
+    let input: EventInput = serde_json::from_value(merged).map_err(|e| {
+        AppError::field("body", Msg::Text(format!("not an occurrence change: {e}")))
+    })?;
+    let draft = validate(conn, input)?;
+    let moved = (draft.timing.start_utc - plain.start_utc).num_days().abs();
+    if moved > MAX_OCCURRENCE_MOVE_DAYS {
+        return Err(AppError::field(
+            "start",
+            Msg::Text(format!(
+                "one occurrence may move at most {MAX_OCCURRENCE_MOVE_DAYS} days from {}; make a \
+                 separate event for another date",
+                occurrence_key(key, v.event.all_day)
+            )),
+        ));
+    }
+    let venue_id = match &draft.venue {
+        VenueChoice::None => None,
+        VenueChoice::Existing(id) => Some(*id),
+        VenueChoice::New(venue) => {
+            let id = find_or_create_venue(conn, venue)?.id;
+            patch.remove("venue");
+            patch.insert("venue_id".into(), id.into());
+            Some(id)
+        }
+    };
+    Ok(OccurrenceRow {
+        event_id: v.event.id,
+        occurrence_local: key,
+        patch: serde_json::Value::Object(patch.clone()).to_string(),
+        title: draft.title,
+        description: draft.description,
+        venue_id,
+        online_url: draft.online_url,
+        info_url: draft.info_url,
+        start_local: draft.timing.start_local,
+        end_local: draft.timing.end_local,
+        start_utc: draft.timing.start_utc,
+        end_utc: draft.timing.end_utc,
+        status: draft.status.as_str().to_string(),
+        sequence,
+        created_at,
+        updated_at: at,
+    })
+}
+
+/// After a series changed: rebuilds each changed occurrence the series still has from its patch
+/// over the new series, and removes (and returns) those it no longer has — its rule or time
+/// moved away from them, they were excluded, or their change no longer fits the series.
+fn reconcile_occurrences(
+    conn: &mut DbConn,
+    v: &EventView,
+    at: NaiveDateTime,
+) -> Result<Vec<NaiveDateTime>, AppError> {
+    let series = v.series();
+    let exdates = v.exdates();
+    let mut dropped = Vec::new();
+    for o in &v.overrides {
+        let key = o.row.occurrence_local;
+        let kept = match &series {
+            Some(s) if s.contains(key) && !exdates.contains(&key) => {
+                let mut patch = serde_json::from_str(&o.row.patch).unwrap_or_default();
+                let sequence = o.row.sequence.max(v.event.sequence);
+                match materialize(conn, v, key, &mut patch, sequence, o.row.created_at, at) {
+                    Ok(row) => Some(row),
+                    Err(AppError::Validation(_)) => None,
+                    Err(other) => return Err(other),
+                }
+            }
+            _ => None,
+        };
+        let this = event_occurrences::table
+            .filter(event_occurrences::event_id.eq(v.event.id))
+            .filter(event_occurrences::occurrence_local.eq(key));
+        match kept {
+            Some(row) if row != o.row => {
+                diesel::delete(this).execute(conn)?;
+                diesel::insert_into(event_occurrences::table)
+                    .values(&row)
+                    .execute(conn)?;
+            }
+            Some(_) => {}
+            None => {
+                diesel::delete(this).execute(conn)?;
+                dropped.push(key);
+            }
+        }
+    }
+    Ok(dropped)
+}
+
+/// Changes one occurrence of a series (`PATCH /api/v1/events/{id}/occurrences/{key}`): `patch`
+/// is merged into the change it already had; the series itself stays as it is. Returns the
+/// occurrence as it now shows.
+pub fn change_occurrence(
+    conn: &mut DbConn,
+    who: &Principal,
+    id: i32,
+    key: &str,
+    patch: serde_json::Map<String, serde_json::Value>,
+) -> Result<EventView, AppError> {
+    crate::db::write_tx(conn, |conn| {
+        let v = view_by_id(conn, id)?;
+        authorize(conn, who, id)?;
+        if v.event.deleted_at.is_some() {
+            return Err(AppError::Gone(format!(
+                "event {id} was deleted; restore it first"
+            )));
+        }
+        let key = occurrence_of(&v, key)?;
+        let at = now();
+        let old = v.overrides.iter().find(|o| o.row.occurrence_local == key);
+        let mut composed: serde_json::Map<String, serde_json::Value> = old
+            .and_then(|o| serde_json::from_str(&o.row.patch).ok())
+            .unwrap_or_default();
+        if patch.contains_key("venue") {
+            composed.remove("venue_id");
+        }
+        if patch.contains_key("venue_id") {
+            composed.remove("venue");
+        }
+        composed.extend(patch);
+        let sequence = old
+            .map(|o| o.row.sequence + 1)
+            .unwrap_or(v.event.sequence + 1)
+            .max(v.event.sequence);
+        let created = old.map(|o| o.row.created_at).unwrap_or(at);
+        let row = materialize(conn, &v, key, &mut composed, sequence, created, at)?;
+        if old.map(|o| &o.row) == Some(&row) {
+            return Ok(v.occurrence_view(key));
+        }
+        diesel::delete(
+            event_occurrences::table
+                .filter(event_occurrences::event_id.eq(id))
+                .filter(event_occurrences::occurrence_local.eq(key)),
+        )
+        .execute(conn)?;
+        diesel::insert_into(event_occurrences::table)
+            .values(&row)
+            .execute(conn)?;
+        diesel::update(events::table.find(id))
+            .set(events::updated_at.eq(at))
+            .execute(conn)?;
+        let view = view_by_id(conn, id)?;
+        // A revision of the series: its snapshot carries the changed occurrences.
+        record(conn, &view, "update", who.actor(), at)?;
+        Ok(view.occurrence_view(key))
+    })
+}
+
+/// Removes one occurrence from a series (`DELETE …/occurrences/{key}`): an EXDATE, and any
+/// change it had is dropped. Subscribed calendars remove it.
+pub fn exclude_occurrence(
+    conn: &mut DbConn,
+    who: &Principal,
+    id: i32,
+    key: &str,
+) -> Result<EventView, AppError> {
+    crate::db::write_tx(conn, |conn| {
+        let v = view_by_id(conn, id)?;
+        authorize(conn, who, id)?;
+        if v.event.deleted_at.is_some() {
+            return Err(AppError::Gone(format!(
+                "event {id} was deleted; restore it first"
+            )));
+        }
+        let key = occurrence_of(&v, key)?;
+        let mut exdates = v.exdates();
+        if exdates.len() >= crate::domain::recurrence::MAX_EXDATES {
+            return Err(AppError::field(
+                "recurrence.exdates",
+                Msg::TooMany {
+                    len: exdates.len() + 1,
+                    max: crate::domain::recurrence::MAX_EXDATES,
+                },
+            ));
+        }
+        exdates.push(key);
+        exdates.sort();
+        let at = now();
+        diesel::delete(
+            event_occurrences::table
+                .filter(event_occurrences::event_id.eq(id))
+                .filter(event_occurrences::occurrence_local.eq(key)),
+        )
+        .execute(conn)?;
+        diesel::update(events::table.find(id))
+            .set((
+                events::exdates.eq(exdates_json(&exdates)),
+                events::sequence.eq(v.event.sequence + 1),
+                events::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+        let view = view_by_id(conn, id)?;
+        record(conn, &view, "update", who.actor(), at)?;
         Ok(view)
     })
 }
