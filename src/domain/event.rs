@@ -431,29 +431,28 @@ pub fn occurrence_key(local: NaiveDateTime, all_day: bool) -> String {
 }
 
 /// The time of the occurrence of a series (timed by `t`, its first) that starts at local `start`:
-/// the same wall-clock length, each end placed as RFC 5545 says (a wall time in a DST gap moves
-/// forward by the gap, one in an overlap is the first).
+/// its instant placed as RFC 5545 says (a wall time in a DST gap moves forward by the gap, one in
+/// an overlap is the first), and the first occurrence's exact duration after it (RFC 5545
+/// §3.8.5.3: a DTEND gives every occurrence the same exact duration). All-day occurrences last
+/// the same number of days.
 pub fn occurrence_timing(t: &Timing, start: NaiveDateTime) -> Timing {
-    let end = start + (t.end_local - t.start_local);
-    let (start_utc, end_utc) = if t.all_day {
-        (
-            time::start_of_day(t.timezone, start.date()),
-            time::start_of_day(t.timezone, end.date()),
-        )
-    } else {
-        let start_utc = recurrence::place(t.timezone, start).0;
-        let end_utc = recurrence::place(t.timezone, end).0;
-        // An end that an overlap would put before its start keeps the first's length.
-        let end_utc = if end_utc > start_utc {
-            end_utc
-        } else {
-            start_utc + (t.end_utc - t.start_utc)
+    if t.all_day {
+        let end = start + (t.end_local - t.start_local);
+        return Timing {
+            start_local: start,
+            end_local: end,
+            start_utc: time::start_of_day(t.timezone, start.date()),
+            end_utc: time::start_of_day(t.timezone, end.date()),
+            ..*t
         };
-        (start_utc, end_utc)
-    };
+    }
+    use chrono::TimeZone;
+    let start_utc = recurrence::place(t.timezone, start).0;
+    let end_utc = start_utc + (t.end_utc - t.start_utc);
+    let end_local = t.timezone.from_utc_datetime(&end_utc).naive_local();
     Timing {
         start_local: start,
-        end_local: end,
+        end_local,
         start_utc,
         end_utc,
         ..*t

@@ -189,6 +189,38 @@ fn vtimezone(tz: Tz, span: Span) -> Arc<str> {
     block
 }
 
+/// What a series' master VEVENT says of its rule.
+struct MasterRule {
+    /// The RRULE value (UNTIL in UTC, or a DATE for all-day series).
+    rule: String,
+    exdates: Vec<NaiveDateTime>,
+    /// The year up to which its VTIMEZONE must reach (the last occurrence, or the feed's horizon).
+    last_year: Option<i32>,
+}
+
+/// Appends `NAME;TZID=zone:local` and a CRLF (`NAME:localZ` in UTC); returns whether it names a
+/// TZID. Used where a value must be the rule's wall time even when it is ambiguous or skipped
+/// (DTSTART of a series, RECURRENCE-ID, EXDATE): clients place those as they place the rule's
+/// occurrences, which is what lets the two match.
+fn push_local_property(out: &mut String, name: &str, tz: Tz, local: NaiveDateTime) -> bool {
+    out.push_str(name);
+    let zoned = !(tz == Tz::UTC || tz == Tz::Etc__UTC);
+    if zoned {
+        out.push_str(";TZID=");
+        out.push_str(tz.name());
+    }
+    out.push(':');
+    push_ical_datetime(out, local);
+    if !zoned {
+        out.push('Z');
+    }
+    let ends_line = name != "DTSTART";
+    if ends_line {
+        out.push_str("\r\n");
+    }
+    zoned
+}
+
 /// Writes one VEVENT; records the zones its TZID lines name.
 fn write_event(
     out: &mut String,
@@ -196,6 +228,7 @@ fn write_event(
     v: &EventView,
     links: &Links,
     zones: &mut BTreeMap<&'static str, (Tz, Span)>,
+    recurrence: Option<&MasterRule>,
 ) {
     let e = &v.event;
     let page = links.page(&format!("/events/{}", e.id));
@@ -221,26 +254,57 @@ fn write_event(
         "CONFIRMED"
     };
     raw_line(out, "STATUS", status);
+    let tz = v.tz();
+    let note_year = |zones: &mut BTreeMap<&'static str, (Tz, Span)>, year: i32| {
+        let (_, span) = zones.entry(tz.name()).or_insert((
+            tz,
+            Span {
+                first_year: year,
+                last_year: year,
+            },
+        ));
+        span.first_year = span.first_year.min(year);
+        span.last_year = span.last_year.max(year);
+    };
+    // One occurrence of a series: which one it replaces, named as the rule names it.
+    if let Some(key) = v.occurrence {
+        if e.all_day {
+            date_line(out, "RECURRENCE-ID", key.date());
+        } else if push_local_property(out, "RECURRENCE-ID", tz, key) {
+            note_year(zones, key.year());
+        }
+    }
+    let master = recurrence.filter(|_| v.occurrence.is_none());
     if e.all_day {
         date_line(out, "DTSTART", e.start_local.date());
         date_line(out, "DTEND", e.end_local.date());
     } else {
-        let tz = v.tz();
         for (name, at) in [("DTSTART", e.start_utc), ("DTEND", e.end_utc)] {
             line.clear();
-            if push_datetime_property(line, name, tz, at) {
-                let year = at.year();
-                let (_, span) = zones.entry(tz.name()).or_insert((
-                    tz,
-                    Span {
-                        first_year: year,
-                        last_year: year,
-                    },
-                ));
-                span.first_year = span.first_year.min(year);
-                span.last_year = span.last_year.max(year);
+            // A series' DTSTART is its wall time in its zone, whatever it is: the rule repeats
+            // that wall time (an ambiguous first start is also written as an override).
+            let zoned = if master.is_some() && name == "DTSTART" {
+                push_local_property(line, name, tz, e.start_local)
+            } else {
+                push_datetime_property(line, name, tz, at)
+            };
+            if zoned {
+                note_year(zones, at.year());
             }
             fold_line(line, out);
+        }
+    }
+    if let Some(r) = master {
+        raw_line(out, "RRULE", &r.rule);
+        if let Some(year) = r.last_year {
+            note_year(zones, year);
+        }
+        for x in &r.exdates {
+            if e.all_day {
+                date_line(out, "EXDATE", x.date());
+            } else if push_local_property(out, "EXDATE", tz, *x) {
+                note_year(zones, x.year());
+            }
         }
     }
     if removed {
@@ -310,7 +374,72 @@ pub fn render_event(v: &EventView, links: &Links) -> Fragment {
     let mut out = String::with_capacity(v.event.description.len() + 1024);
     let mut line = String::with_capacity(1024);
     let mut zones: BTreeMap<&'static str, (Tz, Span)> = BTreeMap::new();
-    write_event(&mut out, &mut line, v, links, &mut zones);
+    write_event(&mut out, &mut line, v, links, &mut zones, None);
+    Fragment {
+        text: out.into_boxed_str(),
+        zone: zones.into_values().next(),
+    }
+}
+
+/// How many years past the feed's window start a never-ending series' VTIMEZONE and DST
+/// overrides reach.
+pub const SERIES_HORIZON_YEARS: i32 = 3;
+
+/// Renders a series: its master VEVENT (`RRULE`, `EXDATE` with the TZID of `DTSTART`), one VEVENT
+/// with `RECURRENCE-ID` per changed or cancelled occurrence, and one per occurrence from `from`
+/// (UTC) to the horizon whose start falls in a DST gap or overlap, written as its exact instant
+/// (clients disagree where a rule puts those; an override makes every client agree).
+pub fn render_series(v: &EventView, links: &Links, from: NaiveDateTime) -> Fragment {
+    let mut out = String::with_capacity(v.event.description.len() * 2 + 2048);
+    let mut line = String::with_capacity(1024);
+    let mut zones: BTreeMap<&'static str, (Tz, Span)> = BTreeMap::new();
+    let Some(series) = v.series() else {
+        return render_event(v, links);
+    };
+    let tz = v.tz();
+    let exdates = v.exdates();
+    let from_local = tz.from_utc_datetime(&from).naive_local() - chrono::Duration::days(2);
+    let horizon = NaiveDate::from_ymd_opt(from.year() + SERIES_HORIZON_YEARS + 1, 1, 1)
+        .map(|d| d.and_time(chrono::NaiveTime::MIN));
+    let last = series.last();
+    let until = match (last, horizon) {
+        (Some(l), Some(h)) => Some(l.min(h)),
+        (l, h) => l.or(h),
+    };
+    let master = MasterRule {
+        rule: series.rule.to_ical(tz, v.event.all_day),
+        exdates: exdates.clone(),
+        last_year: until.map(|t| t.year()),
+    };
+    write_event(&mut out, &mut line, v, links, &mut zones, Some(&master));
+    let mut keys: Vec<NaiveDateTime> = v.overrides.iter().map(|o| o.row.occurrence_local).collect();
+    if !v.event.all_day {
+        if let Some(end) = until {
+            let end = end + chrono::Duration::seconds(1);
+            keys.extend(
+                series
+                    .between(from_local.max(series.start), end)
+                    .into_iter()
+                    .filter(|k| {
+                        !exdates.contains(k)
+                            && crate::domain::recurrence::place(tz, *k).1
+                                != crate::domain::recurrence::Placement::Exact
+                    }),
+            );
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    for key in keys {
+        write_event(
+            &mut out,
+            &mut line,
+            &v.occurrence_view(key),
+            links,
+            &mut zones,
+            None,
+        );
+    }
     Fragment {
         text: out.into_boxed_str(),
         zone: zones.into_values().next(),

@@ -253,6 +253,7 @@ pub fn render(
 ) -> Result<Rendered, AppError> {
     let site = &settings.site_name;
     let mut online = Vec::new();
+    let mut series_keys = Vec::new();
     let (header, keys) = match spec {
         Spec::Event(id) => {
             // A removed event's own feed is gone (410); list feeds keep a minimal VEVENT.
@@ -264,7 +265,12 @@ pub fn render(
                 feed_path: format!("/events/{id}.ics"),
                 filename: format!("event-{id}.ics"),
             };
-            (header, vec![(event.id, event.updated_at)])
+            if event.rrule.is_some() {
+                series_keys.push((event.id, event.updated_at));
+                (header, Vec::new())
+            } else {
+                (header, vec![(event.id, event.updated_at)])
+            }
         }
         list => {
             let mut filter = q::Filter {
@@ -285,6 +291,7 @@ pub fn render(
                     from_day,
                 )?;
             }
+            series_keys = q::series_keys(conn, &filter)?;
             let mut keys = q::list_keys(conn, &filter, MAX_FEED_EVENTS + 1)?;
             if keys.len() as i64 > MAX_FEED_EVENTS {
                 // Never cut silently: the calendar says so, and the log too.
@@ -353,8 +360,19 @@ pub fn render(
             }
         }
     }
+    // Series render on every miss (few, and what they hold follows the window).
+    let window_start = match from {
+        Bound::Instant(t) => t,
+        Bound::Date(d) => d.and_time(chrono::NaiveTime::MIN),
+    };
+    let series_ids: Vec<i32> = series_keys.iter().map(|(id, _)| *id).collect();
+    let series: Vec<Fragment> = q::views_by_ids(conn, &series_ids)?
+        .iter()
+        .map(|v| ical::render_series(v, links, window_start))
+        .collect();
     let newest = keys
         .iter()
+        .chain(series_keys.iter())
         .map(|(_, t)| *t)
         .chain(online.iter().map(|o| o.row.updated_at))
         .max();
@@ -373,6 +391,7 @@ pub fn render(
         .iter()
         .flatten()
         .map(|f| f.as_ref())
+        .chain(series.iter())
         .chain(deadlines.iter())
         .collect();
     Ok(Rendered {

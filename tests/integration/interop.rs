@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 const ICALENDAR: &str = "icalendar==7.3.0";
+const RECURRING: &str = "recurring-ical-events==3.8.2";
 const ICALJS: &str = "ical.js@2.2.1";
 
 #[derive(Debug, Clone, Deserialize)]
@@ -69,7 +70,7 @@ fn setup() -> Result<Tools, String> {
     let python = venv.join("bin/python");
     let has_icalendar = || {
         Command::new(&python)
-            .args(["-c", "import icalendar"])
+            .args(["-c", "import icalendar, recurring_ical_events"])
             .output()
             .is_ok_and(|o| o.status.success())
     };
@@ -84,6 +85,7 @@ fn setup() -> Result<Tools, String> {
             "-q",
             "--disable-pip-version-check",
             ICALENDAR,
+            RECURRING,
         ]))?;
     }
     let node_dir = dir.join("node");
@@ -154,6 +156,81 @@ pub fn parse_both(ics: &[u8]) -> [Parsed; 2] {
             "parse_icaljs.mjs",
             Some(("ICALJS", &t.icaljs)),
             ics,
+        ),
+    ]
+}
+
+/// One occurrence as a parser expanded it (instants in UTC, `Z`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Occurrence {
+    pub start: String,
+    pub uid: String,
+    pub end: String,
+    pub status: String,
+    pub summary: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Expanded {
+    parser: String,
+    errors: Vec<String>,
+    occurrences: Vec<Occurrence>,
+}
+
+fn expand_with(
+    program: &Path,
+    script: &str,
+    env: Option<(&str, &Path)>,
+    ics: &[u8],
+    window: (&str, &str),
+) -> (String, Vec<Occurrence>) {
+    let file = tempfile::Builder::new()
+        .suffix(".ics")
+        .tempfile()
+        .expect("temp file");
+    std::fs::write(file.path(), ics).expect("write feed");
+    let mut cmd = Command::new(program);
+    cmd.arg(root().join("tests/interop").join(script))
+        .arg(file.path())
+        .args([window.0, window.1]);
+    if let Some((k, v)) = env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("parser runs");
+    assert!(
+        out.status.success(),
+        "{script}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let e: Expanded = serde_json::from_slice(&out.stdout).unwrap_or_else(|err| {
+        panic!(
+            "{script} output ({err}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    assert!(
+        e.errors.is_empty(),
+        "{} could not expand the feed: {:?}",
+        e.parser,
+        e.errors
+    );
+    let mut list = e.occurrences;
+    list.sort();
+    (e.parser, list)
+}
+
+/// Every occurrence overlapping the UTC window `[from, to)` as python `icalendar` +
+/// `recurring-ical-events` and `ical.js` expand the feed.
+pub fn expand_both(ics: &[u8], from: &str, to: &str) -> [(String, Vec<Occurrence>); 2] {
+    let t = tools();
+    [
+        expand_with(&t.python, "expand_icalendar.py", None, ics, (from, to)),
+        expand_with(
+            Path::new("node"),
+            "expand_icaljs.mjs",
+            Some(("ICALJS", &t.icaljs)),
+            ics,
+            (from, to),
         ),
     ]
 }

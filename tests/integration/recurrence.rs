@@ -5,6 +5,7 @@ use awc::http::StatusCode;
 use serde_json::{json, Value};
 
 use crate::helpers::{event, spawn_app, TestApp};
+use crate::interop::{expand_both, Occurrence};
 
 fn vigil(rrule: &str) -> Value {
     let mut e = event(
@@ -343,4 +344,173 @@ async fn bad_rules_and_dates_name_their_field() {
     e["recurrence"]["colour"] = json!("red");
     let r = app.post("/api/v1/events", &e).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// Every occurrence the JSON lists in 2027, as (start, uid, end, status, title), sorted.
+async fn json_occurrences(app: &TestApp) -> Vec<Occurrence> {
+    let mut all = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = "/api/v1/events?from=2027-01-01&to=2027-12-31&limit=500".to_string();
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let page = app.get(&path).await.json();
+        for e in page["events"].as_array().unwrap() {
+            all.push(Occurrence {
+                start: e["start_utc"].as_str().unwrap().into(),
+                uid: e["uid"].as_str().unwrap().into(),
+                end: e["end_utc"].as_str().unwrap().into(),
+                status: e["status"].as_str().unwrap().into(),
+                summary: if e["status"] == "cancelled" {
+                    format!("Cancelled: {}", e["title"].as_str().unwrap())
+                } else {
+                    e["title"].as_str().unwrap().into()
+                },
+            });
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    all.sort();
+    all
+}
+
+#[actix_web::test]
+async fn feeds_expand_to_exactly_the_occurrences_the_json_lists_across_dst_changes() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let series = [
+        // New York: 02:30 does not exist on March 14 (shifted to 03:30 EDT); 01:30 happens twice
+        // on November 7 (the first, EDT).
+        (
+            "Night shift vigil",
+            "America/New_York",
+            "2027-03-10T02:30",
+            "2027-03-10T03:00",
+            "FREQ=DAILY;UNTIL=20270320",
+        ),
+        (
+            "Early vigil",
+            "America/New_York",
+            "2027-11-03T01:30",
+            "2027-11-03T02:15",
+            "FREQ=DAILY;UNTIL=20271110",
+        ),
+        // Lord Howe: half-hour changes; 02:15 skipped on October 3, 01:45 twice on April 4.
+        (
+            "Lord Howe watch",
+            "Australia/Lord_Howe",
+            "2027-09-29T02:15",
+            "2027-09-29T03:00",
+            "FREQ=DAILY;COUNT=8",
+        ),
+        (
+            "Lord Howe dawn",
+            "Australia/Lord_Howe",
+            "2027-04-01T01:45",
+            "2027-04-01T02:45",
+            "FREQ=DAILY;COUNT=6",
+        ),
+        // The Tuesday vigil across both Los Angeles changes, and Kolkata (no DST) monthly.
+        (
+            "Tuesday vigil",
+            "America/Los_Angeles",
+            "2027-01-05T18:00",
+            "2027-01-05T19:00",
+            "FREQ=WEEKLY;BYDAY=TU;UNTIL=20271130",
+        ),
+        (
+            "Coalition call",
+            "Asia/Kolkata",
+            "2027-01-07T19:00",
+            "2027-01-07T20:00",
+            "FREQ=MONTHLY;BYDAY=1TH;COUNT=11",
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (title, tz, start, end, rrule) in series {
+        let mut e = event(title, start, end, tz);
+        e["venue"]["timezone"] = json!(tz);
+        e["recurrence"] = json!({ "rrule": rrule });
+        ids.push(app.create_event(&e).await["id"].as_i64().unwrap());
+    }
+    // One of each change on the Tuesday vigil: moved, cancelled, excluded.
+    let vigil = ids[4];
+    for (key, body) in [
+        (
+            "2027-03-16T18:00",
+            json!({"start": "2027-03-16T19:00", "end": "2027-03-16T20:00", "title": "Tuesday vigil (late)"}),
+        ),
+        ("2027-11-09T18:00", json!({"status": "cancelled"})),
+    ] {
+        let r = app
+            .patch(&format!("/api/v1/events/{vigil}/occurrences/{key}"), &body)
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(&r.body)
+        );
+    }
+    let r = app
+        .write(
+            "DELETE",
+            &format!("/api/v1/events/{vigil}/occurrences/2027-07-06T18:00"),
+            Some(&app.admin_token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    let expected = json_occurrences(&app).await;
+    // The JSON itself: the gap and overlap occurrences where RFC 5545 puts them.
+    let at = |title: &str, start: &str| {
+        expected
+            .iter()
+            .any(|o| o.summary == title && o.start == start)
+    };
+    assert!(
+        at("Night shift vigil", "2027-03-14T07:30:00Z"),
+        "gap: 03:30 EDT"
+    );
+    assert!(
+        at("Early vigil", "2027-11-07T05:30:00Z"),
+        "overlap: the first 01:30"
+    );
+    assert!(
+        at("Lord Howe watch", "2027-10-02T15:45:00Z"),
+        "gap: 02:45 +11:00"
+    );
+    assert!(
+        at("Lord Howe dawn", "2027-04-03T14:45:00Z"),
+        "overlap: the first 01:45 (+11:00)"
+    );
+    assert_eq!(
+        expected
+            .iter()
+            .filter(|o| o.summary.contains("Tuesday vigil"))
+            .count(),
+        47
+    );
+
+    let feed = app.get("/calendar.ics").await;
+    assert_eq!(feed.status, StatusCode::OK);
+    let text = String::from_utf8_lossy(&feed.body).to_string();
+    assert!(
+        text.contains("RRULE:FREQ=WEEKLY;BYDAY=TU;UNTIL=20271201T075959Z"),
+        "{text}"
+    );
+    assert!(text.contains("EXDATE;TZID=America/Los_Angeles:20270706T180000"));
+    // The gap occurrence is an explicit override (without it python puts it elsewhere).
+    assert!(text.contains("RECURRENCE-ID;TZID=America/New_York:20270314T023000"));
+    for (parser, got) in expand_both(&feed.body, "2027-01-01T00:00:00Z", "2028-01-01T00:00:00Z") {
+        assert_eq!(
+            got, expected,
+            "{parser} expands the feed to other occurrences"
+        );
+    }
 }

@@ -445,6 +445,42 @@ fn to_local(tz: chrono_tz::Tz, utc: NaiveDateTime) -> NaiveDateTime {
         .naive_local()
 }
 
+/// The series matching `f` (but its window's start, and status, which each occurrence may have
+/// its own of) whose last occurrence ends after `floor`: their own first occurrence need not be
+/// in the window.
+fn series_reaching(
+    f: &Filter,
+    floor: Option<NaiveDateTime>,
+    engine: search::Engine,
+) -> events::BoxedQuery<'static, crate::db::Db> {
+    let outer = Filter {
+        from: None,
+        window_start: None,
+        statuses: Vec::new(),
+        ..f.clone()
+    };
+    let mut q = filtered(&outer, engine).filter(events::rrule.is_not_null());
+    if let Some(t) = floor {
+        q = q.filter(
+            events::series_end_utc
+                .is_null()
+                .or(events::series_end_utc.gt(t)),
+        );
+    }
+    q
+}
+
+/// The ids and last changes of the series a feed with filter `f` holds (see [`list_keys`]).
+pub fn series_keys(conn: &mut DbConn, f: &Filter) -> QueryResult<Vec<(i32, NaiveDateTime)>> {
+    #[derive(Queryable)]
+    struct Key(i32, #[diesel(deserialize_as = FastTimestamp)] NaiveDateTime);
+    let keys: Vec<Key> = series_reaching(f, window_floor(f), search::Engine::of(conn))
+        .order((events::start_utc.asc(), events::id.asc()))
+        .select((events::id, events::updated_at))
+        .load(conn)?;
+    Ok(keys.into_iter().map(|Key(id, t)| (id, t)).collect())
+}
+
 /// Occurrences of the public series matching `f` that fall in its window, past `cursor` in the
 /// listing's order: at most `limit + 1` of each series (the caller merges and cuts). Each series
 /// jumps straight to the window (`recurrence::Series::after` / `between`), so the cost follows
@@ -456,25 +492,11 @@ pub fn series_occurrences(
     limit: i64,
 ) -> QueryResult<Vec<EventView>> {
     let want = usize::try_from(limit + 1).unwrap_or(usize::MAX);
-    // The series' own first occurrence need not be in the window: bound them by their last end.
-    let outer = Filter {
-        from: None,
-        window_start: None,
-        statuses: Vec::new(),
-        ..f.clone()
-    };
-    let mut q = filtered(&outer, search::Engine::of(conn)).filter(events::rrule.is_not_null());
     let mut floor = window_floor(f);
     if let (Some(c), false) = (cursor, f.newest_first) {
         floor = Some(floor.map_or(c.key, |t| t.max(c.key)));
     }
-    if let Some(t) = floor {
-        q = q.filter(
-            events::series_end_utc
-                .is_null()
-                .or(events::series_end_utc.gt(t)),
-        );
-    }
+    let mut q = series_reaching(f, floor, search::Engine::of(conn));
     if let (Some(c), true) = (cursor, f.newest_first) {
         q = q.filter(events::start_utc.le(c.key));
     }
@@ -642,8 +664,8 @@ fn list_by_relevance(
     Ok((views_by_ids(conn, &ids)?, next))
 }
 
-/// The ids and last changes of every public event matching `f`, in start order: what a feed
-/// needs to reuse the VEVENTs it rendered before.
+/// The ids and last changes of every public single event matching `f`, in start order: what a
+/// feed needs to reuse the VEVENTs it rendered before (series: [`series_keys`]).
 pub fn list_keys(
     conn: &mut DbConn,
     f: &Filter,
@@ -652,6 +674,7 @@ pub fn list_keys(
     #[derive(Queryable)]
     struct Key(i32, #[diesel(deserialize_as = FastTimestamp)] NaiveDateTime);
     let keys: Vec<Key> = filtered(f, search::Engine::of(conn))
+        .filter(events::rrule.is_null())
         .order((events::start_utc.asc(), events::id.asc()))
         .limit(limit)
         .select((events::id, events::updated_at))
