@@ -155,16 +155,12 @@ pub struct EventJson {
     pub created_at: String,
     pub updated_at: String,
     /// A series (or one of its occurrences): the rule and the excluded dates.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recurrence: Option<RecurrenceJson>,
     /// One occurrence of a series: its key, the local start under the rule.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurrence: Option<String>,
     /// A series: its changed or cancelled occurrences.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub occurrences: Vec<OccurrenceJson>,
     /// After a change of a series' rule or time: the changed occurrences it dropped.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dropped_occurrences: Vec<String>,
 }
 

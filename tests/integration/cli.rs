@@ -288,6 +288,26 @@ async fn rich_data(app: &TestApp) -> std::collections::HashMap<String, String> {
         )
         .await;
     assert!(r.status.is_success(), "{}", text(&r));
+    // A series with one changed occurrence (event_occurrences) and one excluded date.
+    let mut weekly = event(
+        "Weekly vigil",
+        "2027-09-07T18:00",
+        "2027-09-07T19:00",
+        "America/New_York",
+    );
+    weekly["recurrence"] =
+        json!({"rrule": "FREQ=WEEKLY;BYDAY=TU;COUNT=10", "exdates": ["2027-09-21T18:00"]});
+    let weekly = app.create_event(&weekly).await;
+    let r = app
+        .patch(
+            &format!(
+                "/api/v1/events/{}/occurrences/2027-09-14T18:00",
+                weekly["id"]
+            ),
+            &json!({"status": "cancelled"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", text(&r));
     let input = serde_json::from_value(event(
         "Pending",
         "2027-09-15T16:00",

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use crate::helpers::{event, spawn_app, token, Response, TestApp, BASE_URL};
 
 /// Every route under `/api/v1` (src/web/api/mod.rs), as (method, path template).
-const ROUTES: [(&str, &str); 22] = [
+const ROUTES: [(&str, &str); 24] = [
     ("get", "/events"),
     ("post", "/events"),
     ("get", "/events/{id}"),
@@ -20,6 +20,8 @@ const ROUTES: [(&str, &str); 22] = [
     ("post", "/events/{id}/cancel"),
     ("post", "/events/{id}/restore"),
     ("get", "/events/{id}/revisions"),
+    ("patch", "/events/{id}/occurrences/{occurrence}"),
+    ("delete", "/events/{id}/occurrences/{occurrence}"),
     ("get", "/partners"),
     ("post", "/partners"),
     ("get", "/partners/{slug}"),
@@ -652,7 +654,9 @@ async fn every_route_is_documented_and_every_operation_answers_as_documented() {
         if doc.op(&method, &template).get("security").is_none() {
             continue;
         }
-        let path = template.replace("{id}", &existing["id"].to_string());
+        let path = template
+            .replace("{id}", &existing["id"].to_string())
+            .replace("{occurrence}", "2027-09-13T16:00");
         assert!(!path.contains('{'), "{path}");
         ex.expect(401, &method, &template, &path, None).await;
     }
@@ -688,6 +692,34 @@ async fn every_route_is_documented_and_every_operation_answers_as_documented() {
         .get("WWW-Authenticate")
         .is_some());
     let one = format!("/events/{id}");
+    // A weekly series: its occurrence of January 12 changed (the documented example moves it an
+    // hour later), that of January 19 removed.
+    let mut weekly = event(
+        "Weekly vigil",
+        "2027-01-05T18:00",
+        "2027-01-05T19:00",
+        "America/Los_Angeles",
+    );
+    weekly["recurrence"] = json!({"rrule": "FREQ=WEEKLY;BYDAY=TU"});
+    let series = app.create_event(&weekly).await["id"].clone();
+    let occurrence = ex
+        .ok(
+            "patch",
+            "/events/{id}/occurrences/{occurrence}",
+            &format!("/events/{series}/occurrences/2027-01-12T18:00"),
+            admin,
+        )
+        .await
+        .json();
+    assert_eq!(occurrence["occurrence"], "2027-01-12T18:00");
+    assert_eq!(occurrence["start"], "2027-01-12T19:00:00-08:00");
+    ex.ok(
+        "delete",
+        "/events/{id}/occurrences/{occurrence}",
+        &format!("/events/{series}/occurrences/2027-01-19T18:00"),
+        admin,
+    )
+    .await;
     ex.ok("get", "/venues", "/venues", None).await;
     ex.ok("get", "/events", "/events", None).await;
     ex.ok("get", "/events/{id}", &one, None).await;
@@ -822,7 +854,12 @@ async fn every_route_is_documented_and_every_operation_answers_as_documented() {
         } else {
             id
         };
-        let path = format!("/api/v1{}", template.replace("{id}", &record.to_string()));
+        let path = format!(
+            "/api/v1{}",
+            template
+                .replace("{id}", &record.to_string())
+                .replace("{occurrence}", "2027-09-13T16:00")
+        );
         for (status, content_type, body) in [
             (415, "text/plain", b"{}".to_vec()),
             (400, "application/json", b"not json".to_vec()),

@@ -92,7 +92,7 @@ async fn weekly_vigil_keeps_its_wall_time_across_both_dst_changes() {
     // The series itself is one event.
     let one = app.get(&format!("/api/v1/events/{id}")).await.json();
     assert_eq!(one["start"], "2027-01-05T18:00:00-08:00");
-    assert!(one.get("occurrence").is_none());
+    assert_eq!(one["occurrence"], Value::Null);
 }
 
 #[actix_web::test]
@@ -301,7 +301,7 @@ async fn one_occurrence_changed_cancelled_or_excluded() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.json().get("dropped_occurrences").is_none());
+    assert_eq!(r.json()["dropped_occurrences"], json!([]));
     let r = app
         .patch(
             &format!("/api/v1/events/{id}"),
@@ -320,7 +320,7 @@ async fn one_occurrence_changed_cancelled_or_excluded() {
         moved["dropped_occurrences"],
         json!(["2027-01-12T18:00", "2027-01-19T18:00"])
     );
-    assert!(moved.get("occurrences").is_none());
+    assert_eq!(moved["occurrences"], json!([]));
 }
 
 #[actix_web::test]

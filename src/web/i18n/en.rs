@@ -91,6 +91,8 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("subscribe_google", "Add to Google Calendar"),
     ("subscribe_outlook", "Add to Outlook.com"),
     ("subscribe_copy", "Calendar address (copy it into any calendar app)"),
+    ("repeats", "Repeats"),
+    ("next_dates", "Next dates"),
     ("when", "When"),
     ("where", "Where"),
     ("who", "Who"),

@@ -91,6 +91,8 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("subscribe_google", "Añadir a Google Calendar"),
     ("subscribe_outlook", "Añadir a Outlook.com"),
     ("subscribe_copy", "Dirección del calendario (cópiala en cualquier aplicación)"),
+    ("repeats", "Se repite"),
+    ("next_dates", "Próximas fechas"),
     ("when", "Cuándo"),
     ("where", "Dónde"),
     ("who", "Quién"),

@@ -609,6 +609,10 @@ struct EventPage {
     google: String,
     outlook: String,
     json_ld: String,
+    /// A series: its rule in words ("Every Tuesday, 6–7 pm, until June 30, 2027 (PST)").
+    repeats: Option<String>,
+    /// A series: its next dates (the first is the one the page shows).
+    next: Vec<EventCard>,
 }
 
 async fn event(
@@ -630,8 +634,31 @@ async fn event(
     let Some(v) = found else {
         return not_found_page(&req, &state);
     };
-    let (google, outlook) = view::add_event_links(&v, &state.links);
-    let card = EventCard::new(&v, lang);
+    // A series shows its next occurrence (or its first, once all are past) and its rule.
+    let upcoming = v.upcoming(queries::now(), 6);
+    let shown = upcoming.first().unwrap_or(&v);
+    let repeats = v.series().map(|s| {
+        let end = (!v.event.all_day).then(|| v.event.end_local.time());
+        let words = crate::domain::recurrence::describe(
+            &s,
+            end,
+            match lang {
+                Lang::En => crate::domain::recurrence::Lang::En,
+                Lang::Es => crate::domain::recurrence::Lang::Es,
+            },
+        );
+        if v.event.all_day {
+            words
+        } else {
+            format!(
+                "{words} ({})",
+                view::zone_abbreviation(v.tz(), shown.event.start_utc)
+            )
+        }
+    });
+    let next: Vec<EventCard> = upcoming.iter().map(|o| EventCard::new(o, lang)).collect();
+    let (google, outlook) = view::add_event_links(shown, &state.links);
+    let card = EventCard::new(shown, lang);
     let ctx = Ctx::new(&req, &state, v.event.title.clone()).describe(&v.event.description, || {
         // "Saturday, September 13, 2030 · Grand Park, Los Angeles · LA rally"
         let place = match card.place() {
@@ -659,7 +686,9 @@ async fn event(
         timezone: v.event.timezone.clone(),
         google,
         outlook,
-        json_ld: view::json_ld(&v, &state.links),
+        json_ld: view::json_ld_shown(&v, shown, &state.links),
+        repeats,
+        next,
     };
     page(StatusCode::OK, &p)
 }

@@ -279,8 +279,26 @@ pub fn add_event_links(v: &EventView, links: &Links) -> (String, String) {
     (google, outlook)
 }
 
+/// The abbreviation of `tz` at `utc` ("PST"; chrono-tz gives numeric ones like "+0530" where
+/// the zone has none).
+pub fn zone_abbreviation(tz: Tz, utc: chrono::NaiveDateTime) -> String {
+    use chrono::{Offset, TimeZone};
+    let offset = tz.offset_from_utc_datetime(&utc);
+    match chrono_tz::OffsetName::abbreviation(&offset) {
+        Some(a) if !a.is_empty() => a.to_string(),
+        _ => crate::domain::time::format_offset(offset.fix().local_minus_utc()),
+    }
+}
+
 /// schema.org `Event` as JSON-LD, safe to put inside `<script type="application/ld+json">`.
 pub fn json_ld(v: &EventView, links: &Links) -> String {
+    json_ld_shown(v, v, links)
+}
+
+/// [`json_ld`] of an event that `shown` stands for on its page: a series' next occurrence, its
+/// rule as a schema.org `eventSchedule`.
+pub fn json_ld_shown(series: &EventView, shown: &EventView, links: &Links) -> String {
+    let v = shown;
     let e = &v.event;
     let tz = v.tz();
     let (start, end) = if e.all_day {
@@ -343,8 +361,88 @@ pub fn json_ld(v: &EventView, links: &Links) -> String {
         "organizer": organizers,
         "url": links.page(&format!("/events/{}", e.id)),
     });
+    let mut doc = doc;
+    if let Some(schedule) = schedule(series) {
+        doc["eventSchedule"] = schedule;
+    }
     script_json(&doc)
 }
+
+/// A series' rule as schema.org `Schedule`.
+fn schedule(v: &EventView) -> Option<serde_json::Value> {
+    use crate::domain::recurrence::{Freq, Until};
+    let s = v.series()?;
+    let r = &s.rule;
+    let unit = match r.freq {
+        Freq::Daily => "D",
+        Freq::Weekly => "W",
+        Freq::Monthly => "M",
+        Freq::Yearly => "Y",
+    };
+    let weekday = |d: chrono::Weekday| {
+        format!(
+            "https://schema.org/{}",
+            WEEKDAY_NAMES[d.num_days_from_monday() as usize]
+        )
+    };
+    let mut doc = json!({
+        "@type": "Schedule",
+        "repeatFrequency": format!("P{}{unit}", r.interval),
+        "startDate": v.event.start_local.date().to_string(),
+        "scheduleTimezone": v.event.timezone,
+    });
+    if !v.event.all_day {
+        doc["startTime"] = json!(v.event.start_local.format("%H:%M").to_string());
+        doc["endTime"] = json!(v.event.end_local.format("%H:%M").to_string());
+    }
+    if !r.by_day.is_empty() {
+        // schema.org's byDay takes weekdays, or iCalendar BYDAY text for ordinals ("1TH").
+        let days: Vec<String> = r
+            .by_day
+            .iter()
+            .map(|d| match d.ordinal {
+                None => weekday(d.weekday),
+                Some(n) => format!("{n}{}", &format!("{:?}", d.weekday)[..2].to_uppercase()),
+            })
+            .collect();
+        doc["byDay"] = json!(days);
+    }
+    if !r.by_month_day.is_empty() {
+        doc["byMonthDay"] = json!(r.by_month_day);
+    }
+    if !r.by_month.is_empty() {
+        doc["byMonth"] = json!(r.by_month);
+    }
+    if let Some(count) = r.count {
+        doc["repeatCount"] = json!(count);
+    }
+    if let Some(until) = r.until {
+        let date = match until {
+            Until::Date(d) => d,
+            Until::Local(t) => t.date(),
+            Until::Utc(t) => {
+                use chrono::TimeZone;
+                v.tz().from_utc_datetime(&t).date_naive()
+            }
+        };
+        doc["endDate"] = json!(date.to_string());
+    }
+    let except: Vec<String> = v.exdates().iter().map(|t| t.date().to_string()).collect();
+    if !except.is_empty() {
+        doc["exceptDate"] = json!(except);
+    }
+    Some(doc)
+}
+
+const WEEKDAY_NAMES: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
 
 /// JSON for a `<script type="application/ld+json">` element: `</script>` or `<!--` in user text
 /// must not end or confuse the element.

@@ -115,6 +115,30 @@ impl EventView {
         v
     }
 
+    /// A series' next `n` occurrences that have not ended at `now` (UTC), changes applied,
+    /// excluded dates skipped.
+    pub fn upcoming(&self, now: NaiveDateTime, n: usize) -> Vec<EventView> {
+        use chrono::TimeZone;
+        let Some(series) = self.series() else {
+            return Vec::new();
+        };
+        let exdates = self.exdates();
+        let tz = self.tz();
+        let from = tz.from_utc_datetime(&now).naive_local()
+            - (self.event.end_local - self.event.start_local)
+            - chrono::Duration::days(2);
+        let mut out: Vec<EventView> = series
+            .after(from, n + exdates.len() + 8)
+            .into_iter()
+            .filter(|k| !exdates.contains(k))
+            .map(|k| self.occurrence_view(k))
+            .filter(|o| o.event.end_utc > now)
+            .collect();
+        out.sort_by_key(|o| o.event.start_utc);
+        out.truncate(n);
+        out
+    }
+
     /// The event's stored time.
     pub fn timing(&self) -> Timing {
         let e = &self.event;
