@@ -514,3 +514,100 @@ async fn feeds_expand_to_exactly_the_occurrences_the_json_lists_across_dst_chang
         );
     }
 }
+
+#[actix_web::test]
+async fn pages_show_the_rule_in_words_the_next_dates_and_each_occurrence_on_its_day() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let mut e = vigil("FREQ=WEEKLY;BYDAY=TU;UNTIL=20990630");
+    e["start"] = json!("2026-01-06T18:00");
+    e["end"] = json!("2026-01-06T19:00");
+    let s = app.create_event(&e).await;
+    let id = s["id"].as_i64().unwrap();
+    let en = app.get(&format!("/events/{id}")).await;
+    assert_eq!(en.status, StatusCode::OK);
+    let en = String::from_utf8_lossy(&en.body).to_string();
+    assert!(en.contains("Every Tuesday"), "{en}");
+    assert!(en.contains("until June 30, 2099"), "{en}");
+    assert!(en.contains("eventSchedule"), "{en}");
+    assert!(en.contains("\"repeatFrequency\":\"P1W\""), "{en}");
+    assert!(en.contains("https://schema.org/Tuesday"), "{en}");
+    // The page shows the next occurrence, not the first (in January 2026, long past).
+    assert!(!en.contains("January 6, 2026"), "{en}");
+    let es = app.get(&format!("/es/events/{id}")).await;
+    let es = String::from_utf8_lossy(&es.body).to_string();
+    assert!(es.contains("Todos los martes"), "{es}");
+    assert!(es.contains("Próximas fechas"), "{es}");
+
+    // The listing puts each upcoming occurrence on its own Tuesday.
+    let list = app.get("/").await;
+    let list = String::from_utf8_lossy(&list.body).to_string();
+    let shown = list.matches("Tuesday vigil at Palantir").count();
+    assert!(shown >= 5, "one card per occurrence: {shown}");
+}
+
+#[actix_web::test]
+async fn sync_returns_a_changed_series_whole_with_its_occurrence_changes() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let s = app.create_event(&vigil("FREQ=WEEKLY;BYDAY=TU;COUNT=20")).await;
+    let id = s["id"].as_i64().unwrap();
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let first = app
+        .get("/api/v1/events?updated_since=2000-01-01T00:00:00Z")
+        .await
+        .json();
+    assert_eq!(first["events"].as_array().unwrap().len(), 1, "the series, not 20 occurrences");
+    let since = first["synced_at"].as_str().unwrap().to_string();
+    let r = app
+        .patch(
+            &format!("/api/v1/events/{id}/occurrences/2027-01-19T18:00"),
+            &json!({"status": "cancelled"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let next = app
+        .get(&format!("/api/v1/events?updated_since={since}"))
+        .await
+        .json();
+    let events = next["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{next}");
+    assert_eq!(events[0]["id"].as_i64(), Some(id));
+    assert_eq!(events[0]["occurrence"], Value::Null);
+    assert_eq!(events[0]["occurrences"][0]["occurrence"], "2027-01-19T18:00");
+    assert_eq!(events[0]["occurrences"][0]["status"], "cancelled");
+    assert_eq!(events[0]["occurrences"][0]["changes"], json!({"status": "cancelled"}));
+}
+
+#[actix_web::test]
+async fn a_changed_occurrence_moves_the_cached_listing_and_feed() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let s = app.create_event(&vigil("FREQ=WEEKLY;BYDAY=TU;COUNT=4")).await;
+    let id = s["id"].as_i64().unwrap();
+    let before = app.get("/calendar.ics").await;
+    let listing = listing(&app, "from=2027-01-01&to=2027-02-01").await;
+    assert_eq!(listing.len(), 4);
+    let r = app
+        .patch(
+            &format!("/api/v1/events/{id}/occurrences/2027-01-12T18:00"),
+            &json!({"title": "Moved vigil"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let after = app.get("/calendar.ics").await;
+    assert_ne!(before.header("etag"), after.header("etag"));
+    let text = String::from_utf8_lossy(&after.body).to_string();
+    assert!(text.contains("SUMMARY:Moved vigil"), "{text}");
+    let listing = listing_titles(&app).await;
+    assert!(listing.contains(&"Moved vigil".to_string()), "{listing:?}");
+}
+
+async fn listing_titles(app: &TestApp) -> Vec<String> {
+    listing(app, "from=2027-01-01&to=2027-02-01")
+        .await
+        .iter()
+        .map(|e| e["title"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
