@@ -144,18 +144,29 @@ async fn import_is_idempotent_and_export_round_trips() {
         "2027-09-13T19:00",
         "Pacific/Honolulu",
     );
+    // A series carries its rule and excluded dates through import and export.
+    let mut series = event(
+        "Monday vigil",
+        "2027-09-13T18:00",
+        "2027-09-13T19:00",
+        "America/New_York",
+    );
+    series["uid"] = json!("series-1@partner.example");
+    series["recurrence"] =
+        json!({"rrule": "FREQ=WEEKLY;BYDAY=MO;COUNT=5", "exdates": ["2027-09-20T18:00"]});
     std::fs::write(
         &file,
-        serde_json::to_vec(&json!([with_uid, without_uid])).unwrap(),
+        serde_json::to_vec(&json!([with_uid, without_uid, series])).unwrap(),
     )
     .unwrap();
 
     let out = stdout(&turnout(&db, &["import", file.to_str().unwrap()]));
-    assert!(out.contains("2 created"), "{out}");
+    assert!(out.contains("3 created"), "{out}");
     let out = stdout(&turnout(&db, &["import", file.to_str().unwrap()]));
-    assert!(out.contains("0 created, 0 updated, 2 unchanged"), "{out}");
+    assert!(out.contains("0 created, 0 updated, 3 unchanged"), "{out}");
     let list = app.get("/api/v1/events?from=2000-01-01").await.json();
-    assert_eq!(list["events"].as_array().map(Vec::len), Some(2));
+    // Two single events and the series' four occurrences (five, one excluded).
+    assert_eq!(list["events"].as_array().map(Vec::len), Some(6), "{list}");
 
     // Export, then import into an empty database: the same events.
     let exported = app.dir.path().join("export.json");
@@ -192,6 +203,12 @@ async fn import_is_idempotent_and_export_round_trips() {
     let first: Vec<turnout::domain::event::EventInput> =
         serde_json::from_slice(&std::fs::read(&exported).unwrap()).unwrap();
     assert_eq!(again, first);
+    let rule = first
+        .iter()
+        .find_map(|e| e.recurrence.clone())
+        .expect("the series keeps its rule");
+    assert_eq!(rule.rrule.as_deref(), Some("FREQ=WEEKLY;BYDAY=MO;COUNT=5"));
+    assert_eq!(rule.exdates, Some(vec!["2027-09-20T18:00".to_string()]));
 }
 
 #[actix_web::test]
