@@ -550,14 +550,20 @@ async fn pages_show_the_rule_in_words_the_next_dates_and_each_occurrence_on_its_
 async fn sync_returns_a_changed_series_whole_with_its_occurrence_changes() {
     let app = spawn_app().await;
     app.seed().await;
-    let s = app.create_event(&vigil("FREQ=WEEKLY;BYDAY=TU;COUNT=20")).await;
+    let s = app
+        .create_event(&vigil("FREQ=WEEKLY;BYDAY=TU;COUNT=20"))
+        .await;
     let id = s["id"].as_i64().unwrap();
     actix_web::rt::time::sleep(std::time::Duration::from_millis(2500)).await;
     let first = app
         .get("/api/v1/events?updated_since=2000-01-01T00:00:00Z")
         .await
         .json();
-    assert_eq!(first["events"].as_array().unwrap().len(), 1, "the series, not 20 occurrences");
+    assert_eq!(
+        first["events"].as_array().unwrap().len(),
+        1,
+        "the series, not 20 occurrences"
+    );
     let since = first["synced_at"].as_str().unwrap().to_string();
     let r = app
         .patch(
@@ -575,16 +581,24 @@ async fn sync_returns_a_changed_series_whole_with_its_occurrence_changes() {
     assert_eq!(events.len(), 1, "{next}");
     assert_eq!(events[0]["id"].as_i64(), Some(id));
     assert_eq!(events[0]["occurrence"], Value::Null);
-    assert_eq!(events[0]["occurrences"][0]["occurrence"], "2027-01-19T18:00");
+    assert_eq!(
+        events[0]["occurrences"][0]["occurrence"],
+        "2027-01-19T18:00"
+    );
     assert_eq!(events[0]["occurrences"][0]["status"], "cancelled");
-    assert_eq!(events[0]["occurrences"][0]["changes"], json!({"status": "cancelled"}));
+    assert_eq!(
+        events[0]["occurrences"][0]["changes"],
+        json!({"status": "cancelled"})
+    );
 }
 
 #[actix_web::test]
 async fn a_changed_occurrence_moves_the_cached_listing_and_feed() {
     let app = spawn_app().await;
     app.seed().await;
-    let s = app.create_event(&vigil("FREQ=WEEKLY;BYDAY=TU;COUNT=4")).await;
+    let s = app
+        .create_event(&vigil("FREQ=WEEKLY;BYDAY=TU;COUNT=4"))
+        .await;
     let id = s["id"].as_i64().unwrap();
     let before = app.get("/calendar.ics").await;
     let listing = listing(&app, "from=2027-01-01&to=2027-02-01").await;
@@ -610,4 +624,33 @@ async fn listing_titles(app: &TestApp) -> Vec<String> {
         .iter()
         .map(|e| e["title"].as_str().unwrap_or_default().to_string())
         .collect()
+}
+
+#[actix_web::test]
+async fn the_archive_lists_past_occurrences_newest_first() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let mut e = vigil("FREQ=WEEKLY;BYDAY=TU;COUNT=3");
+    e["title"] = json!("Past vigil");
+    e["start"] = json!("2025-03-04T18:00");
+    e["end"] = json!("2025-03-04T19:00");
+    app.create_event(&e).await;
+    let mut later = event(
+        "Later rally",
+        "2025-03-13T12:00",
+        "2025-03-13T13:00",
+        "America/Los_Angeles",
+    );
+    later["title"] = json!("Later rally");
+    app.create_event(&later).await;
+    let page = app.get("/archive").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = String::from_utf8_lossy(&page.body).to_string();
+    assert_eq!(html.matches("Past vigil").count(), 3, "{html}");
+    // Newest first: March 18, then the rally of March 13, then March 11 and March 4.
+    let at = |needle: &str| html.find(needle).unwrap_or(usize::MAX);
+    assert!(at("March 18, 2025") < at("March 13, 2025"), "{html}");
+    assert!(at("March 13, 2025") < at("March 11, 2025"));
+    assert!(at("March 11, 2025") < at("March 4, 2025"));
+    assert!(at("March 4, 2025") < usize::MAX);
 }
