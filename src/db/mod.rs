@@ -297,9 +297,18 @@ pub fn connect(settings: &Settings) -> anyhow::Result<DbConn> {
                 .with_context(|| format!("creating database directory {}", dir.display()))?;
         }
     }
-    manager
+    let mut conn = manager
         .open()
-        .with_context(|| format!("opening database {}", manager.url.describe()))
+        .with_context(|| format!("opening database {}", manager.url.describe()))?;
+    // One connection doing one big job (an import or a restore is one transaction): 64 MiB of
+    // pages rather than the pool's 1 MiB, or a 100,000-event import rereads the same pages from
+    // the file half a million times a second (52 CPU-minutes instead of about two).
+    #[cfg(feature = "sqlite")]
+    if let DbConn::Sqlite(c) = &mut conn {
+        c.batch_execute("PRAGMA cache_size = -65536;")
+            .context("setting the page cache of a command's connection")?;
+    }
+    Ok(conn)
 }
 
 /// Applies pending migrations of the connection's backend. SQLite: also switches the file to
