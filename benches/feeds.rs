@@ -1,6 +1,6 @@
 //! `cargo bench --bench feeds`: the cost of a feed cache miss (query + render), on the shared
 //! 2,000-event data set, and of a 10-event feed in databases of 100 and 100,000 events.
-//! Figures go to docs/PERFORMANCE.md; HTTP throughput is measured by scripts/bench_http.sh.
+//! Figures go to docs/PERFORMANCE.md; HTTP throughput is measured by scripts/bench_cache.sh.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -2,6 +2,8 @@
 # Every cached public answer against nginx serving the same bytes as static files.
 #
 #   scripts/bench_cache.sh           # needs wrk, nginx, curl, taskset (apt-get install wrk nginx-light)
+#   SKIP_WRK=1 WRITES=15 scripts/bench_cache.sh   # only the write and memory figures
+#   TURNOUT_BIN=/tmp/turnout-old scripts/bench_cache.sh   # another build, not rebuilt
 #
 # On the shared 2,000-event data set (all events in one action): the action feed, the home page,
 # the action page and a 500-event JSON page, each as Turnout serves it from its cache and as
@@ -10,10 +12,16 @@
 # nginx ROUNDS times (default 3) and reports medians and the Turnout/nginx ratio. Then the first
 # gzip answer of the action feed after a write (median of WRITES writes), and resident memory with
 # 100,000 events stored after a round of pages, JSON and feeds (SKIP_RSS=1 skips it; SKIP_WRK=1
-# skips the throughput table).
-# Figures go to docs/PERFORMANCE.md.
+# skips the throughput table). The write figure is given twice: curl's time to first byte, and the
+# server's own time for the request (its request log at DEBUG, `micros`: from the request reaching
+# the app to the answer being ready, so cache lookup, render, ETag and gzip, not the transfer),
+# and the CPU time the server's threads spent on it (/proc/PID/task/*/schedstat, without the
+# background brotli thread), which waiting for a busy core does not inflate.
+# Supersedes scripts/bench_http.sh (the feed alone). Figures go to docs/PERFORMANCE.md.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# REPO=path: the checkout to build and measure (default: the one holding this script), so a copy
+# of the script can run elsewhere.
+cd "${REPO:-$(dirname "$0")/..}"
 root=$PWD
 bench=$root/target/bench
 mkdir -p "$bench"
@@ -28,19 +36,28 @@ for tool in wrk nginx taskset python3 curl gzip; do
   command -v "$tool" >/dev/null || { echo "bench_cache: $tool is required" >&2; exit 1; }
 done
 
-cargo build --release --quiet
-bin=$root/target/release/turnout
+# TURNOUT_BIN=path measures another build and skips the build. Note that `cargo build` builds the
+# working tree as it is, uncommitted changes (and their migrations) included.
+if [ -z "${TURNOUT_BIN:-}" ]; then cargo build --release --quiet; fi
+bin=${TURNOUT_BIN:-$root/target/release/turnout}
 
-# A database of COUNT events from the shared generator (built once).
+# A database of COUNT events from the shared generator (built once; the same as bench_miss.sh).
 database() {
   local count=$1 db=$bench/feeds-$1.db
+  # One build at a time per database (bench_cache.sh and bench_miss.sh share them); a partial
+  # file of its own, so a second run never deletes the import of another.
+  exec {lock}>"$bench/feeds-$count.lock"
+  flock "$lock"
   if [ ! -f "$db" ]; then
-    python3 ../shared/bench-data/gen_events.py --count "$count" --out "$bench/events-$count.json" >/dev/null
+    [ -f "$bench/events-$count.json" ] ||
+      python3 ../shared/bench-data/gen_events.py --count "$count" --out "$bench/events-$count.json" >/dev/null
     python3 scripts/bench_data.py "$bench/events-$count.json" "$bench/import-$count.json" >/dev/null
-    rm -f "$bench/feeds-$count.partial.db"*
-    TURNOUT_DATABASE_URL=$bench/feeds-$count.partial.db RUST_LOG=error "$bin" import "$bench/import-$count.json" >/dev/null
-    mv "$bench/feeds-$count.partial.db" "$db"
+    rm -f "$bench/feeds-$count.partial-"* # left by a run that was stopped (we hold the lock)
+    TURNOUT_DATABASE_URL=$bench/feeds-$count.partial-$$.db RUST_LOG=error "$bin" import "$bench/import-$count.json" >/dev/null
+    mv "$bench/feeds-$count.partial-$$.db" "$db"
+    rm -f "$bench/feeds-$count.partial-$$.db"-*
   fi
+  exec {lock}>&-
   echo "$db"
 }
 
@@ -48,9 +65,9 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-start_turnout() {
+start_turnout() { # DB [log filter]
   TURNOUT_DATABASE_URL=$1 TURNOUT_LISTEN=127.0.0.1:$port_t TURNOUT_BASE_URL=http://127.0.0.1:$port_t \
-    RUST_LOG=warn taskset -c 0 "$bin" serve >"$bench/turnout.log" 2>&1 &
+    RUST_LOG=${2:-warn} TURNOUT_LOG__FORMAT=json taskset -c 0 "$bin" serve >"$bench/turnout.log" 2>&1 &
   pids+=($!)
   turnout_pid=$!
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port_t/healthz" >/dev/null && return; sleep 0.1; done
@@ -159,27 +176,77 @@ for r in "${rows[@]}"; do
     printf '| %-62s | %-8s | %12s | %12s | %6s |\n' "$label" "$f" "$t" "$n" "$(ratio "$t" "$n")"
   done
 done
+echo
+echo "All rounds (r/s, in the order run; Turnout and nginx alternate):"
+for r in "${rows[@]}"; do
+  label=${r%%|*}; i=${r##*|}
+  for form in id gz 304; do
+    [ -n "${runs[$i.$form.t]:-}" ] || continue
+    echo "  ${label%% (*} $form: Turnout ${runs[$i.$form.t]}; nginx ${runs[$i.$form.n]}"
+  done
+done
 kill "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true
 fi
 
 # The first gzip answer of the action feed after one event changes: a PATCH through the API, then
 # the feed (a miss: the write moved the generation). time_starttransfer is when the first byte of
-# the answer arrived, so it holds the whole server-side build (render, hash, compression).
+# the answer arrived, so it holds the whole server-side build (render, hash, compression) plus
+# curl's connection and request on loopback; the server's request log (successful reads at DEBUG,
+# hence the restart with that filter) gives the server's own time.
+kill "$turnout_pid"; wait "$turnout_pid" 2>/dev/null || true
+start_turnout "$db" "warn,turnout::telemetry=debug"
 token=$(TURNOUT_DATABASE_URL=$db RUST_LOG=error "$bin" token create --name "bench-$$" | tail -1)
 event_id=$(curl -sf "$base/api/v1/events?action=bench-action&limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["events"][0]["id"])')
 feed=$base/actions/bench-action.ics
 curl -sf -H 'Accept-Encoding: gzip' "$feed" -o /dev/null
-firsts=""; hits=""
+# CPU time (ns) of the server's threads so far, the background brotli thread left out.
+cpu_ns() {
+  local sum=0 t ns
+  for t in /proc/"$turnout_pid"/task/*; do
+    [ "$(cat "$t/comm" 2>/dev/null)" = turnout-brotli ] && continue
+    read -r ns _ <"$t/schedstat" 2>/dev/null || continue
+    sum=$((sum + ns))
+  done
+  echo "$sum"
+}
+firsts=""; hits=""; cpus=""
 for n in $(seq "$writes"); do
   curl -sf -X PATCH -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
     -d "{\"description\": \"Changed for the benchmark, round $n.\"}" "$base/api/v1/events/$event_id" -o /dev/null
+  sleep 0.2 # let the write's own after-work (change notification, trimming) settle
+  c0=$(cpu_ns)
   firsts+="$(curl -sf -H 'Accept-Encoding: gzip' -o /dev/null -w '%{time_starttransfer}' "$feed") "
+  c1=$(cpu_ns)
+  cpus+="$(python3 -c "print(f'{($c1 - $c0) / 1e6:.1f}')") "
   hits+="$(curl -sf -H 'Accept-Encoding: gzip' -o /dev/null -w '%{time_starttransfer}' "$feed") "
 done
 ms() { python3 -c "import sys; print(f'{float(sys.argv[1])*1000:.1f}')" "$1"; }
+kill "$turnout_pid"; wait "$turnout_pid" 2>/dev/null || true
+# The server's time per request from its JSON request log: the first GET of the feed after each
+# PATCH is the miss, the next one the hit (the warm-up GET before the first write is skipped).
+server=$(python3 - "$bench/turnout.log" <<'PY'
+import json, sys
+firsts, hits, state = [], [], None
+for line in open(sys.argv[1]):
+    try:
+        f = json.loads(line).get("fields", {})
+    except ValueError:
+        continue
+    if f.get("message") != "request":
+        continue
+    if f.get("method") == "PATCH":
+        state = "write"
+    elif f.get("method") == "GET" and f.get("path") == "/actions/bench-action.ics" and state:
+        (firsts if state == "write" else hits).append(f["micros"] / 1000)
+        state = "first" if state == "write" else None
+med = lambda xs: sorted(xs)[(len(xs) - 1) // 2] if xs else float("nan")
+print(f"median {med(firsts):.1f} ms (a hit: {med(hits):.2f} ms); all: " + " ".join(f"{x:.1f}" for x in firsts))
+PY
+)
 echo
 echo "First gzip answer of the action feed after a write: median $(ms "$(echo "$firsts" | median)") ms to first byte (a hit: $(ms "$(echo "$hits" | median)") ms); all: $firsts"
-kill "$turnout_pid"; wait "$turnout_pid" 2>/dev/null || true
+echo "Same, server time (request log): $server"
+echo "Same, server CPU time (all threads but brotli): median $(echo "$cpus" | median) ms; all: $cpus"
 
 if [ "${SKIP_RSS:-}" = 1 ]; then exit 0; fi
 # Resident memory with 100,000 events stored, after a round of pages, JSON and feeds.

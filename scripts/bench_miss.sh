@@ -9,7 +9,7 @@
 #   TURNOUT_BIN=/tmp/turnout-old scripts/bench_miss.sh   # another build, not rebuilt
 #   ONLY='ics' scripts/bench_miss.sh      # only the URLs matching this regular expression
 #
-# The databases are built as scripts/bench_http.sh builds them (shared/bench-data/gen_events.py →
+# The databases are built as scripts/bench_cache.sh builds them (shared/bench-data/gen_events.py →
 # scripts/bench_data.py → `turnout import`) and kept in target/bench/. Every event is in the action
 # "bench-action"; "ten-event-partner" endorses ten. Each timing is one GET right after a write
 # through the API (PATCH of a bench online action's count, with an admin token), so the response
@@ -17,7 +17,9 @@
 # cache. Feeds keep their VEVENT fragment cache (an online action's edit does not change what a
 # VEVENT shows). Times are curl's time_total in milliseconds. Figures go to docs/PERFORMANCE.md.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# REPO=path: the checkout to build and measure (default: the one holding this script), so a copy
+# of the script can run elsewhere.
+cd "${REPO:-$(dirname "$0")/..}"
 root=$PWD
 bench=${BENCH_DIR:-$root/target/bench} # BENCH_DIR: where the databases are (and are built)
 mkdir -p "$bench"
@@ -34,17 +36,23 @@ done
 if [ -z "${TURNOUT_BIN:-}" ]; then cargo build --release --quiet; fi
 bin=${TURNOUT_BIN:-$root/target/release/turnout}
 
-# A database of COUNT events from the shared generator (built once; the same as bench_http.sh).
+# A database of COUNT events from the shared generator (built once; the same as bench_cache.sh).
 database() {
   local count=$1 db=$bench/feeds-$1.db
+  # One build at a time per database (bench_cache.sh and bench_miss.sh share them); a partial
+  # file of its own, so a second run never deletes the import of another.
+  exec {lock}>"$bench/feeds-$count.lock"
+  flock "$lock"
   if [ ! -f "$db" ]; then
     [ -f "$bench/events-$count.json" ] ||
       python3 ../shared/bench-data/gen_events.py --count "$count" --out "$bench/events-$count.json" >/dev/null
     python3 scripts/bench_data.py "$bench/events-$count.json" "$bench/import-$count.json" >/dev/null
-    rm -f "$bench/feeds-$count.partial.db"*
-    TURNOUT_DATABASE_URL=$bench/feeds-$count.partial.db RUST_LOG=error "$bin" import "$bench/import-$count.json" >/dev/null
-    mv "$bench/feeds-$count.partial.db" "$db"
+    rm -f "$bench/feeds-$count.partial-"* # left by a run that was stopped (we hold the lock)
+    TURNOUT_DATABASE_URL=$bench/feeds-$count.partial-$$.db RUST_LOG=error "$bin" import "$bench/import-$count.json" >/dev/null
+    mv "$bench/feeds-$count.partial-$$.db" "$db"
+    rm -f "$bench/feeds-$count.partial-$$.db"-*
   fi
+  exec {lock}>&-
   echo "$db"
 }
 
