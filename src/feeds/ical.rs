@@ -196,6 +196,9 @@ struct MasterRule {
     exdates: Vec<NaiveDateTime>,
     /// The year up to which its VTIMEZONE must reach (the last occurrence, or the feed's horizon).
     last_year: Option<i32>,
+    /// Occurrences (by key) whose wall time falls in a DST gap or overlap: excluded from the
+    /// rule, and written as events of their own.
+    shifted: Vec<NaiveDateTime>,
 }
 
 /// Appends `NAME;TZID=zone:local` and a CRLF (`NAME:localZ` in UTC); returns whether it names a
@@ -299,7 +302,15 @@ fn write_event(
         if let Some(year) = r.last_year {
             note_year(zones, year);
         }
-        for x in &r.exdates {
+        // Occurrences in a DST gap or overlap leave the rule too (each is written as an event of
+        // its own, see `render_series`). An EXDATE names the rule's wall time, even one in a gap
+        // or an overlap: each client reads it as it reads the rule's instance, so they match
+        // (one at an instant a client never generates would stall ical.js's later EXDATEs).
+        let mut excluded: Vec<NaiveDateTime> =
+            r.exdates.iter().chain(&r.shifted).copied().collect();
+        excluded.sort();
+        excluded.dedup();
+        for x in &excluded {
             if e.all_day {
                 date_line(out, "EXDATE", x.date());
             } else if push_local_property(out, "EXDATE", tz, *x) {
@@ -385,10 +396,19 @@ pub fn render_event(v: &EventView, links: &Links) -> Fragment {
 /// overrides reach.
 pub const SERIES_HORIZON_YEARS: i32 = 3;
 
-/// Renders a series: its master VEVENT (`RRULE`, `EXDATE` with the TZID of `DTSTART`), one VEVENT
-/// with `RECURRENCE-ID` per changed or cancelled occurrence, and one per occurrence from `from`
-/// (UTC) to the horizon whose start falls in a DST gap or overlap, written as its exact instant
-/// (clients disagree where a rule puts those; an override makes every client agree).
+/// The UID a feed gives an occurrence in a DST gap or overlap, written as an event of its own.
+pub fn shifted_uid(series_uid: &str, key: NaiveDateTime) -> String {
+    let mut uid = String::with_capacity(series_uid.len() + 16);
+    uid.push_str(series_uid);
+    uid.push('#');
+    push_ical_datetime(&mut uid, key);
+    uid
+}
+
+/// Renders a series: its master VEVENT (`RRULE`, `EXDATE` with the TZID of `DTSTART`), each
+/// occurrence from `from` (UTC) to the horizon whose start falls in a DST gap or overlap as an
+/// event of its own at its exact instant (excluded from the rule), then one VEVENT with
+/// `RECURRENCE-ID` per other changed or cancelled occurrence.
 pub fn render_series(v: &EventView, links: &Links, from: NaiveDateTime) -> Fragment {
     let mut out = String::with_capacity(v.event.description.len() * 2 + 2048);
     let mut line = String::with_capacity(1024);
@@ -406,35 +426,60 @@ pub fn render_series(v: &EventView, links: &Links, from: NaiveDateTime) -> Fragm
         (Some(l), Some(h)) => Some(l.min(h)),
         (l, h) => l.or(h),
     };
+    // Occurrences from the window to the horizon, and changed ones, whose wall time falls in a
+    // gap or an overlap. Clients place those differently (ical.js: a gap an hour early, an
+    // overlap at the second; python's recurring-ical-events keeps the wall-clock length), and
+    // neither an RDATE (python keeps the rule's instance beside it) nor a RECURRENCE-ID (a
+    // nonexistent or ambiguous wall time, which libical versions read differently) makes them
+    // agree. So the rule's instance is excluded (EXDATE of its wall time) and the occurrence is
+    // an event of its own at its exact instant, UID `{series uid}#{local start}`.
+    let is_shifted = |k: &NaiveDateTime| {
+        crate::domain::recurrence::place(tz, *k).1 != crate::domain::recurrence::Placement::Exact
+    };
+    let mut shifted: Vec<NaiveDateTime> = Vec::new();
+    if !v.event.all_day {
+        if let Some(end) = until {
+            shifted = series
+                .between(
+                    from_local.max(series.start),
+                    end + chrono::Duration::seconds(1),
+                )
+                .into_iter()
+                .filter(|k| !exdates.contains(k) && is_shifted(k))
+                .collect();
+        }
+        shifted.extend(
+            v.overrides
+                .iter()
+                .map(|o| o.row.occurrence_local)
+                .filter(is_shifted),
+        );
+        shifted.sort();
+        shifted.dedup();
+    }
     let master = MasterRule {
         rule: series.rule.to_ical(tz, v.event.all_day),
         exdates: exdates.clone(),
+        shifted: shifted.clone(),
         last_year: until.map(|t| t.year()),
     };
     write_event(&mut out, &mut line, v, links, &mut zones, Some(&master));
-    let mut keys: Vec<NaiveDateTime> = v.overrides.iter().map(|o| o.row.occurrence_local).collect();
-    if !v.event.all_day {
-        if let Some(end) = until {
-            let end = end + chrono::Duration::seconds(1);
-            keys.extend(
-                series
-                    .between(from_local.max(series.start), end)
-                    .into_iter()
-                    .filter(|k| {
-                        !exdates.contains(k)
-                            && crate::domain::recurrence::place(tz, *k).1
-                                != crate::domain::recurrence::Placement::Exact
-                    }),
-            );
-        }
+    for key in &shifted {
+        let mut own = v.occurrence_view(*key);
+        own.occurrence = None;
+        own.event.uid = shifted_uid(&v.event.uid, *key);
+        write_event(&mut out, &mut line, &own, links, &mut zones, None);
     }
-    keys.sort();
-    keys.dedup();
-    for key in keys {
+    // Changed and cancelled occurrences.
+    for o in v
+        .overrides
+        .iter()
+        .filter(|o| !shifted.contains(&o.row.occurrence_local))
+    {
         write_event(
             &mut out,
             &mut line,
-            &v.occurrence_view(key),
+            &v.occurrence_view(o.row.occurrence_local),
             links,
             &mut zones,
             None,

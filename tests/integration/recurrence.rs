@@ -466,6 +466,20 @@ async fn feeds_expand_to_exactly_the_occurrences_the_json_lists_across_dst_chang
         .await;
     assert_eq!(r.status, StatusCode::OK);
 
+    // A changed occurrence in a gap: Lord Howe's 02:15 of October 3, cancelled.
+    let r = app
+        .patch(
+            &format!("/api/v1/events/{}/occurrences/2027-10-03T02:15", ids[2]),
+            &json!({"status": "cancelled"}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+
     let expected = json_occurrences(&app).await;
     // The JSON itself: the gap and overlap occurrences where RFC 5545 puts them.
     let at = |title: &str, start: &str| {
@@ -482,8 +496,8 @@ async fn feeds_expand_to_exactly_the_occurrences_the_json_lists_across_dst_chang
         "overlap: the first 01:30"
     );
     assert!(
-        at("Lord Howe watch", "2027-10-02T15:45:00Z"),
-        "gap: 02:45 +11:00"
+        at("Cancelled: Lord Howe watch", "2027-10-02T15:45:00Z"),
+        "gap: 02:45 +11:00, cancelled"
     );
     assert!(
         at("Lord Howe dawn", "2027-04-03T14:45:00Z"),
@@ -505,12 +519,31 @@ async fn feeds_expand_to_exactly_the_occurrences_the_json_lists_across_dst_chang
         "{text}"
     );
     assert!(text.contains("EXDATE;TZID=America/Los_Angeles:20270706T180000"));
-    // The gap occurrence is an explicit override (without it python puts it elsewhere).
-    assert!(text.contains("RECURRENCE-ID;TZID=America/New_York:20270314T023000"));
-    for (parser, got) in expand_both(&feed.body, "2027-01-01T00:00:00Z", "2028-01-01T00:00:00Z") {
-        assert_eq!(
-            got, expected,
-            "{parser} expands the feed to other occurrences"
+    // The gap occurrence leaves the rule (ical.js would put it at 06:30Z) and is an event of
+    // its own at its exact instant.
+    assert!(
+        text.contains("EXDATE;TZID=America/New_York:20270314T023000"),
+        "{text}"
+    );
+    assert!(text.contains("#20270314T023000\r\n"), "{text}");
+    assert!(
+        !text.contains("RECURRENCE-ID;TZID=America/New_York:20270314T023000"),
+        "{text}"
+    );
+    for (parser, mut got) in expand_both(&feed.body, "2027-01-01T00:00:00Z", "2028-01-01T00:00:00Z")
+    {
+        // An occurrence in a DST gap or overlap is its own VEVENT, UID `{series uid}#{start}`.
+        for o in &mut got {
+            if let Some((series, _)) = o.uid.split_once('#') {
+                o.uid = series.to_string();
+            }
+        }
+        got.sort();
+        let extra: Vec<_> = got.iter().filter(|o| !expected.contains(o)).collect();
+        let missing: Vec<_> = expected.iter().filter(|o| !got.contains(o)).collect();
+        assert!(
+            got == expected,
+            "{parser} expands the feed to other occurrences:\n  not in the JSON: {extra:?}\n  missing: {missing:?}"
         );
     }
 }

@@ -627,11 +627,9 @@ fn materialize(
         base.start = Some(plain.start_local.date().to_string());
         base.end = plain.end_local.date().pred_opt().map(|d| d.to_string());
     } else {
-        base.start = Some(time::local_input_string(
-            tz,
-            plain.start_local,
-            plain.start_utc,
-        ));
+        // The wall time of the occurrence's instant: a key in a DST gap is not a valid time.
+        let start_wall = chrono::TimeZone::from_utc_datetime(&tz, &plain.start_utc).naive_local();
+        base.start = Some(time::local_input_string(tz, start_wall, plain.start_utc));
         base.end = Some(time::local_input_string(tz, plain.end_local, plain.end_utc));
     }
     let merged = merge_patch(&base, patch.clone())?;
