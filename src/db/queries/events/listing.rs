@@ -449,17 +449,30 @@ fn to_local(tz: chrono_tz::Tz, utc: NaiveDateTime) -> NaiveDateTime {
 /// its own of) whose last occurrence ends after `floor`: their own first occurrence need not be
 /// in the window.
 fn series_reaching(
+    conn: &mut DbConn,
     f: &Filter,
     floor: Option<NaiveDateTime>,
-    engine: search::Engine,
-) -> events::BoxedQuery<'static, crate::db::Db> {
+) -> QueryResult<Option<events::BoxedQuery<'static, crate::db::Db>>> {
+    // The series first, from their partial index alone (a handful of rows, often none): with a
+    // filter such as `action` the planner would otherwise walk that filter's index over every
+    // single event to find the few with a rule.
+    let ids: Vec<i32> = events::table
+        .filter(events::rrule.is_not_null())
+        .select(events::id)
+        .load(conn)?;
+    if ids.is_empty() {
+        return Ok(None);
+    }
     let outer = Filter {
         from: None,
         window_start: None,
         statuses: Vec::new(),
         ..f.clone()
     };
-    let mut q = filtered(&outer, engine).filter(events::rrule.is_not_null());
+    let mut q = filtered(&outer, search::Engine::of(conn)).filter(events::rrule.is_not_null());
+    if ids.len() <= 5_000 {
+        q = q.filter(events::id.eq_any(ids));
+    }
     if let Some(t) = floor {
         q = q.filter(
             events::series_end_utc
@@ -467,14 +480,17 @@ fn series_reaching(
                 .or(events::series_end_utc.gt(t)),
         );
     }
-    q
+    Ok(Some(q))
 }
 
 /// The ids and last changes of the series a feed with filter `f` holds (see [`list_keys`]).
 pub fn series_keys(conn: &mut DbConn, f: &Filter) -> QueryResult<Vec<(i32, NaiveDateTime)>> {
     #[derive(Queryable)]
     struct Key(i32, #[diesel(deserialize_as = FastTimestamp)] NaiveDateTime);
-    let keys: Vec<Key> = series_reaching(f, window_floor(f), search::Engine::of(conn))
+    let Some(q) = series_reaching(conn, f, window_floor(f))? else {
+        return Ok(Vec::new());
+    };
+    let keys: Vec<Key> = q
         .order((events::start_utc.asc(), events::id.asc()))
         .select((events::id, events::updated_at))
         .load(conn)?;
@@ -496,7 +512,9 @@ pub fn series_occurrences(
     if let (Some(c), false) = (cursor, f.newest_first) {
         floor = Some(floor.map_or(c.key, |t| t.max(c.key)));
     }
-    let mut q = series_reaching(f, floor, search::Engine::of(conn));
+    let Some(mut q) = series_reaching(conn, f, floor)? else {
+        return Ok(Vec::new());
+    };
     if let (Some(c), true) = (cursor, f.newest_first) {
         q = q.filter(events::start_utc.le(c.key));
     }
