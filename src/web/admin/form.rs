@@ -9,8 +9,8 @@ use crate::domain::catalog::VenueInput;
 use crate::domain::event::{EventInput, PartnerRef, RecurrenceInput, Role, Status};
 use crate::domain::recurrence::{Freq, Rule, Until, MAX_COUNT, MAX_INTERVAL};
 use crate::domain::time;
-use chrono::Weekday;
 use crate::error::FieldError;
+use chrono::Weekday;
 
 /// Partner rows on the form.
 pub const PARTNER_ROWS: usize = 6;
@@ -228,8 +228,8 @@ impl EventForm {
                 let text = self
                     .opt("until")
                     .ok_or_else(|| Box::new(FieldError::new("until", Msg::Required)))?;
-                let until = time::parse_date(&text)
-                    .map_err(|m| Box::new(FieldError::new("until", m)))?;
+                let until =
+                    time::parse_date(&text).map_err(|m| Box::new(FieldError::new("until", m)))?;
                 let start = self.get("start").get(..10).unwrap_or("");
                 if let Ok(start) = time::parse_date(start) {
                     if until < start {
@@ -276,8 +276,7 @@ impl EventForm {
         if let Ok(rule) = Rule::parse(text) {
             if let Some(pairs) = controls_for(&rule) {
                 let controls = EventForm::from_pairs(pairs);
-                if controls.rule_text().ok().flatten().as_deref() == Some(rule.to_text().as_str())
-                {
+                if controls.rule_text().ok().flatten().as_deref() == Some(rule.to_text().as_str()) {
                     self.values.extend(controls.values);
                     return;
                 }
@@ -310,7 +309,12 @@ fn controls_for(rule: &Rule) -> Option<Vec<(String, String)>> {
             }
             put(
                 "repeat",
-                if rule.freq == Freq::Daily { "daily" } else { "yearly" }.into(),
+                if rule.freq == Freq::Daily {
+                    "daily"
+                } else {
+                    "yearly"
+                }
+                .into(),
             );
         }
         Freq::Weekly => {
@@ -435,6 +439,110 @@ mod tests {
         let input = f.to_input().unwrap();
         assert_eq!(input.start.as_deref(), Some("2027-09-13"));
         assert_eq!(input.end.as_deref(), Some("2027-09-14"));
+    }
+
+    fn rule(pairs: &[(&str, &str)]) -> Result<Option<String>, String> {
+        form(pairs).rule_text().map_err(|e| e.field.clone())
+    }
+
+    #[test]
+    fn repeat_controls_build_the_rule() {
+        assert_eq!(rule(&[("repeat", "never")]), Ok(None));
+        assert_eq!(rule(&[]), Ok(None));
+        assert_eq!(
+            rule(&[
+                ("repeat", "weekly"),
+                ("byday_TU", "on"),
+                ("byday_TH", "on"),
+                ("interval", "2"),
+                ("ends", "until"),
+                ("until", "2027-06-30"),
+                ("start", "2027-03-02T18:00"),
+            ]),
+            Ok(Some(
+                "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH;UNTIL=20270630".into()
+            ))
+        );
+        assert_eq!(
+            rule(&[
+                ("repeat", "monthly"),
+                ("monthly", "weekday"),
+                ("month_ordinal", "-1"),
+                ("month_weekday", "FR"),
+                ("ends", "count"),
+                ("count", "12"),
+            ]),
+            Ok(Some("FREQ=MONTHLY;BYDAY=-1FR;COUNT=12".into()))
+        );
+        assert_eq!(
+            rule(&[
+                ("repeat", "monthly"),
+                ("monthly", "day"),
+                ("month_day", "15")
+            ]),
+            Ok(Some("FREQ=MONTHLY;BYMONTHDAY=15".into()))
+        );
+        assert_eq!(
+            rule(&[
+                ("repeat", "advanced"),
+                ("rrule", " FREQ=YEARLY;BYMONTH=3,9 ")
+            ]),
+            Ok(Some("FREQ=YEARLY;BYMONTH=3,9".into()))
+        );
+    }
+
+    #[test]
+    fn bad_repeat_combinations_name_their_control() {
+        assert_eq!(rule(&[("repeat", "weekly")]), Err("byday".into()));
+        assert_eq!(
+            rule(&[
+                ("repeat", "daily"),
+                ("ends", "until"),
+                ("until", "2027-03-01"),
+                ("start", "2027-03-02T18:00"),
+            ]),
+            Err("until".into())
+        );
+        assert_eq!(
+            rule(&[("repeat", "daily"), ("interval", "0")]),
+            Err("interval".into())
+        );
+        assert_eq!(
+            rule(&[("repeat", "daily"), ("ends", "count"), ("count", "x")]),
+            Err("count".into())
+        );
+        assert_eq!(rule(&[("repeat", "hourly")]), Err("repeat".into()));
+    }
+
+    #[test]
+    fn stored_rules_fill_the_controls_or_stay_raw() {
+        for text in [
+            "FREQ=DAILY",
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE,FR;COUNT=10",
+            "FREQ=MONTHLY;BYDAY=1TH",
+            "FREQ=MONTHLY;BYMONTHDAY=31;UNTIL=20271231",
+            "FREQ=YEARLY",
+        ] {
+            let mut f = EventForm::default();
+            f.set_rule(text);
+            assert_ne!(f.get("repeat"), "advanced", "{text}");
+            assert_eq!(f.rule_text().unwrap().as_deref(), Some(text));
+        }
+        for text in [
+            "FREQ=YEARLY;BYMONTH=3,9",
+            "FREQ=MONTHLY;BYDAY=1TH,3TH",
+            "FREQ=WEEKLY",
+            "FREQ=MONTHLY;BYMONTHDAY=-1",
+            "FREQ=DAILY;UNTIL=20270630T180000",
+            "FREQ=WEEKLY;BYDAY=TU;WKST=SU",
+            "not a rule",
+        ] {
+            let mut f = EventForm::default();
+            f.set_rule(text);
+            assert_eq!(f.get("repeat"), "advanced", "{text}");
+            assert_eq!(f.get("rrule"), text);
+            assert_eq!(f.rule_text().unwrap().as_deref(), Some(text));
+        }
     }
 
     #[test]

@@ -505,14 +505,15 @@ async fn render_form_with(
             },
             None => None,
         };
-        Ok((
-            catalog::venues_for_editor(c, &who)?,
-            choices(c)?,
-            series,
-        ))
+        Ok((catalog::venues_for_editor(c, &who)?, choices(c)?, series))
     })
     .await?;
     let lang = Ctx::new(req, state, "").lang;
+    let status = if extras.occurrence_error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        form_status(&errors)
+    };
     let mut occurrences = series
         .as_ref()
         .map(|v| occurrences::items(v, lang, queries::now()))
@@ -530,7 +531,7 @@ async fn render_form_with(
     } else {
         "admin_new_event"
     });
-    let status = form_status(&errors);
+
     let body = FormPage {
         ctx: Ctx::new(req, state, title),
         user,

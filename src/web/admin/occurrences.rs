@@ -39,7 +39,10 @@ pub fn date_label(lang: Lang, t: &Timing) -> String {
     } else {
         start.date_naive()
     };
-    let (wd, mon) = (short(lang.weekday(d.weekday())), short(lang.month(d.month())));
+    let (wd, mon) = (
+        short(lang.weekday(d.weekday())),
+        short(lang.month(d.month())),
+    );
     let day = match lang {
         Lang::En => format!("{wd}, {mon} {}, {}", d.day(), d.year()),
         Lang::Es => format!("{wd}, {} {mon} {}", d.day(), d.year()),
@@ -213,7 +216,9 @@ pub async fn occurrence_op(
         _ => Err(AppError::NotFound(format!("no operation {op:?}"))),
     };
     match result {
-        Ok(()) => Ok(redirect(&format!("/admin/events/{id}/edit?done=occurrence_{op}"))),
+        Ok(()) => Ok(redirect(&format!(
+            "/admin/events/{id}/edit?done=occurrence_{op}"
+        ))),
         Err(AppError::Validation(fields)) => {
             let message = fields
                 .iter()
@@ -260,5 +265,51 @@ pub async fn occurrence_op(
             Ctx::new(&req, &state, "").t("admin_event_deleted"),
         ),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn timing(tz: Tz, start: &str, hours: i64) -> Timing {
+        let local = NaiveDateTime::parse_from_str(start, "%Y-%m-%dT%H:%M").unwrap();
+        let (utc, _) = crate::domain::recurrence::place(tz, local);
+        Timing {
+            timezone: tz,
+            all_day: false,
+            start_local: local,
+            end_local: local + chrono::Duration::hours(hours),
+            start_utc: utc,
+            end_utc: utc + chrono::Duration::hours(hours),
+        }
+    }
+
+    #[test]
+    fn labels_carry_weekday_and_the_zone_at_that_instant() {
+        let la = chrono_tz::America::Los_Angeles;
+        assert_eq!(
+            date_label(Lang::En, &timing(la, "2027-03-16T18:00", 1)),
+            "Tue, Mar 16, 2027, 6:00 PM PDT"
+        );
+        assert_eq!(
+            date_label(Lang::En, &timing(la, "2027-03-09T18:00", 1)),
+            "Tue, Mar 9, 2027, 6:00 PM PST"
+        );
+        assert_eq!(
+            date_label(Lang::Es, &timing(la, "2027-03-16T18:00", 1)),
+            "mar, 16 mar 2027, 18:00 PDT"
+        );
+        let day = NaiveDate::from_ymd_opt(2027, 1, 6)
+            .unwrap()
+            .and_time(chrono::NaiveTime::MIN);
+        let all_day = Timing {
+            all_day: true,
+            start_local: day,
+            end_local: day + chrono::Duration::days(1),
+            ..timing(la, "2027-01-06T00:00", 24)
+        };
+        assert_eq!(date_label(Lang::Es, &all_day), "mié, 6 ene 2027");
     }
 }
