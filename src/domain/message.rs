@@ -137,6 +137,13 @@ pub enum Msg {
     /// A listing parameter this output does not take.
     NotTakenHere,
     NotCursor,
+    /// A weekly repeat with no weekday ticked (the admin form).
+    PickWeekday,
+    /// A repeat that ends on a date before its first occurrence (the admin form).
+    EndsBeforeStart {
+        until: String,
+        start: String,
+    },
     Text(String),
 }
 
@@ -232,6 +239,10 @@ impl fmt::Display for Msg {
             }
             Msg::NotCursor => {
                 f.write_str("is not a cursor this server gave out; start again without it")
+            }
+            Msg::PickWeekday => f.write_str("pick at least one day of the week"),
+            Msg::EndsBeforeStart { until, start } => {
+                write!(f, "the repeat ends on {until}, before the event starts ({start})")
             }
             Msg::Text(s) => f.write_str(s),
         }
@@ -337,6 +348,10 @@ impl Msg {
             }
             Msg::NotCursor => {
                 "no es un cursor dado por este servidor; vuelve a empezar sin él".into()
+            }
+            Msg::PickWeekday => "elige al menos un día de la semana".into(),
+            Msg::EndsBeforeStart { until, start } => {
+                format!("la repetición termina el {until}, antes de que empiece el evento ({start})")
             }
             Msg::Text(s) => s.clone(),
         }

@@ -4,6 +4,7 @@
 
 mod action_places;
 mod admin;
+mod admin_recurrence;
 mod auth;
 mod caching;
 mod catalog;

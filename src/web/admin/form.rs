@@ -7,7 +7,10 @@ use std::collections::HashMap;
 use crate::db::queries::events::EventView;
 use crate::domain::catalog::VenueInput;
 use crate::domain::event::{EventInput, PartnerRef, RecurrenceInput, Role, Status};
+use crate::domain::recurrence::{Freq, Rule, Until, MAX_COUNT, MAX_INTERVAL};
+use crate::domain::time;
 use crate::error::FieldError;
+use chrono::Weekday;
 
 /// Partner rows on the form.
 pub const PARTNER_ROWS: usize = 6;
@@ -65,10 +68,6 @@ impl EventForm {
         set("action", input.action);
         set("status", input.status.map(|s| s.as_str().to_string()));
         set("tags", input.tags.map(|t| t.join(", ")));
-        if let Some(r) = input.recurrence {
-            set("rrule", r.rrule);
-            set("exdates", r.exdates.map(|x| x.join(" ")));
-        }
         for (i, p) in input
             .partners
             .unwrap_or_default()
@@ -78,6 +77,12 @@ impl EventForm {
         {
             set(&format!("partner_{i}"), Some(p.slug));
             set(&format!("role_{i}"), Some(p.role.as_str().to_string()));
+        }
+        if let Some(r) = input.recurrence {
+            f.set_rule(r.rrule.as_deref().unwrap_or(""));
+            if let Some(x) = r.exdates.filter(|x| !x.is_empty()) {
+                f.values.insert("exdates".into(), x.join(" "));
+            }
         }
         f
     }
@@ -156,9 +161,8 @@ impl EventForm {
                     .collect(),
             ),
             status,
-            // The rule as text until the form has its own controls; the excluded dates ride
-            // along unchanged, so saving the form never drops them.
-            recurrence: self.opt("rrule").map(|rrule| RecurrenceInput {
+            // The excluded dates ride along unchanged, so saving the form never drops them.
+            recurrence: self.rule_text()?.map(|rrule| RecurrenceInput {
                 rrule: Some(rrule),
                 exdates: self
                     .opt("exdates")
@@ -166,6 +170,202 @@ impl EventForm {
             }),
         })
     }
+
+    /// The RRULE the repeat controls describe (`None`: the event does not repeat). `advanced`
+    /// takes the raw rule as typed; the domain validates either.
+    pub fn rule_text(&self) -> Result<Option<String>, Box<FieldError>> {
+        let freq = match self.get("repeat") {
+            "" | "never" => return Ok(None),
+            "advanced" => return Ok(self.opt("rrule").or(Some(String::new()))),
+            "daily" => "DAILY",
+            "weekly" => "WEEKLY",
+            "monthly" => "MONTHLY",
+            "yearly" => "YEARLY",
+            _ => return Err(Box::new(FieldError::new("repeat", Msg::Required))),
+        };
+        let mut parts = vec![format!("FREQ={freq}")];
+        let interval = self.number("interval", MAX_INTERVAL)?.unwrap_or(1);
+        if interval > 1 {
+            parts.push(format!("INTERVAL={interval}"));
+        }
+        match freq {
+            "WEEKLY" => {
+                let days: Vec<&str> = DAYS
+                    .iter()
+                    .filter(|d| self.checked(&format!("byday_{d}")))
+                    .copied()
+                    .collect();
+                if days.is_empty() {
+                    return Err(Box::new(FieldError::new("byday", Msg::PickWeekday)));
+                }
+                parts.push(format!("BYDAY={}", days.join(",")));
+            }
+            "MONTHLY" if self.get("monthly") == "day" => {
+                let day = self.number("month_day", 31)?.unwrap_or(1);
+                parts.push(format!("BYMONTHDAY={day}"));
+            }
+            "MONTHLY" => {
+                let ordinal = match self.get("month_ordinal") {
+                    o @ ("1" | "2" | "3" | "4" | "-1") => o,
+                    _ => return Err(Box::new(FieldError::new("month_ordinal", Msg::Required))),
+                };
+                let day = DAYS
+                    .iter()
+                    .find(|d| **d == self.get("month_weekday"))
+                    .ok_or_else(|| Box::new(FieldError::new("month_weekday", Msg::Required)))?;
+                parts.push(format!("BYDAY={ordinal}{day}"));
+            }
+            _ => {}
+        }
+        match self.get("ends") {
+            "count" => {
+                let count = self
+                    .number("count", MAX_COUNT)?
+                    .ok_or_else(|| Box::new(FieldError::new("count", Msg::Required)))?;
+                parts.push(format!("COUNT={count}"));
+            }
+            "until" => {
+                let text = self
+                    .opt("until")
+                    .ok_or_else(|| Box::new(FieldError::new("until", Msg::Required)))?;
+                let until =
+                    time::parse_date(&text).map_err(|m| Box::new(FieldError::new("until", m)))?;
+                let start = self.get("start").get(..10).unwrap_or("");
+                if let Ok(start) = time::parse_date(start) {
+                    if until < start {
+                        return Err(Box::new(FieldError::new(
+                            "until",
+                            Msg::EndsBeforeStart {
+                                until: until.to_string(),
+                                start: start.to_string(),
+                            },
+                        )));
+                    }
+                }
+                parts.push(format!("UNTIL={}", until.format("%Y%m%d")));
+            }
+            _ => {}
+        }
+        Ok(Some(parts.join(";")))
+    }
+
+    /// A whole number from 1 to `max` in field `name` (`None` when empty).
+    fn number(&self, name: &str, max: u32) -> Result<Option<u32>, Box<FieldError>> {
+        let Some(text) = self.opt(name) else {
+            return Ok(None);
+        };
+        match text.parse::<u32>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(Some(n)),
+            Ok(_) => Err(Box::new(FieldError::new(
+                name,
+                Msg::WholeNumberFrom {
+                    min: 1,
+                    max: i64::from(max),
+                },
+            ))),
+            Err(_) => Err(Box::new(FieldError::new(
+                name,
+                Msg::NotWholeNumber { input: text },
+            ))),
+        }
+    }
+
+    /// Fills the repeat controls from a stored rule; a rule they cannot show exactly goes into
+    /// the raw `rrule` field (`repeat = advanced`), so saving never changes it.
+    fn set_rule(&mut self, text: &str) {
+        if let Ok(rule) = Rule::parse(text) {
+            if let Some(pairs) = controls_for(&rule) {
+                let controls = EventForm::from_pairs(pairs);
+                if controls.rule_text().ok().flatten().as_deref() == Some(rule.to_text().as_str()) {
+                    self.values.extend(controls.values);
+                    return;
+                }
+            }
+        }
+        self.values.insert("repeat".into(), "advanced".into());
+        self.values.insert("rrule".into(), text.to_string());
+    }
+}
+
+/// BYDAY codes, Monday first, as the weekday checkboxes name them (`byday_MO`).
+pub const DAYS: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
+
+fn day_code(d: Weekday) -> &'static str {
+    DAYS[d.num_days_from_monday() as usize]
+}
+
+/// The repeat controls showing `rule`, or `None` when they cannot (BYMONTH, several ordinals,
+/// UNTIL with a time, …).
+fn controls_for(rule: &Rule) -> Option<Vec<(String, String)>> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut put = |k: &str, v: String| out.push((k.to_string(), v));
+    if !rule.by_month.is_empty() || rule.wkst != Weekday::Mon {
+        return None;
+    }
+    match rule.freq {
+        Freq::Daily | Freq::Yearly => {
+            if !rule.by_day.is_empty() || !rule.by_month_day.is_empty() {
+                return None;
+            }
+            put(
+                "repeat",
+                if rule.freq == Freq::Daily {
+                    "daily"
+                } else {
+                    "yearly"
+                }
+                .into(),
+            );
+        }
+        Freq::Weekly => {
+            if rule.by_day.is_empty()
+                || !rule.by_month_day.is_empty()
+                || rule.by_day.iter().any(|d| d.ordinal.is_some())
+            {
+                return None;
+            }
+            put("repeat", "weekly".into());
+            for d in &rule.by_day {
+                put(&format!("byday_{}", day_code(d.weekday)), "on".into());
+            }
+        }
+        Freq::Monthly => {
+            put("repeat", "monthly".into());
+            match (rule.by_day.as_slice(), rule.by_month_day.as_slice()) {
+                ([one], []) => {
+                    let n = one.ordinal?;
+                    if !matches!(n, 1..=4 | -1) {
+                        return None;
+                    }
+                    put("monthly", "weekday".into());
+                    put("month_ordinal", n.to_string());
+                    put("month_weekday", day_code(one.weekday).into());
+                }
+                ([], [day]) if *day >= 1 => {
+                    put("monthly", "day".into());
+                    put("month_day", day.to_string());
+                }
+                _ => return None,
+            }
+        }
+    }
+    if rule.interval > 1 {
+        put("interval", rule.interval.to_string());
+    }
+    match (rule.count, rule.until) {
+        (Some(_), Some(_)) => return None,
+        (Some(n), None) => {
+            put("ends", "count".into());
+            put("count", n.to_string());
+        }
+        (None, Some(Until::Date(d))) => {
+            put("ends", "until".into());
+            put("until", d.to_string());
+        }
+        (None, Some(_)) => return None,
+        (None, None) => put("ends", "never".into()),
+    }
+    Some(out)
 }
 
 /// The form field a validation error belongs to (`partners[1].slug` → `partner_1`).
@@ -239,6 +439,110 @@ mod tests {
         let input = f.to_input().unwrap();
         assert_eq!(input.start.as_deref(), Some("2027-09-13"));
         assert_eq!(input.end.as_deref(), Some("2027-09-14"));
+    }
+
+    fn rule(pairs: &[(&str, &str)]) -> Result<Option<String>, String> {
+        form(pairs).rule_text().map_err(|e| e.field.clone())
+    }
+
+    #[test]
+    fn repeat_controls_build_the_rule() {
+        assert_eq!(rule(&[("repeat", "never")]), Ok(None));
+        assert_eq!(rule(&[]), Ok(None));
+        assert_eq!(
+            rule(&[
+                ("repeat", "weekly"),
+                ("byday_TU", "on"),
+                ("byday_TH", "on"),
+                ("interval", "2"),
+                ("ends", "until"),
+                ("until", "2027-06-30"),
+                ("start", "2027-03-02T18:00"),
+            ]),
+            Ok(Some(
+                "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH;UNTIL=20270630".into()
+            ))
+        );
+        assert_eq!(
+            rule(&[
+                ("repeat", "monthly"),
+                ("monthly", "weekday"),
+                ("month_ordinal", "-1"),
+                ("month_weekday", "FR"),
+                ("ends", "count"),
+                ("count", "12"),
+            ]),
+            Ok(Some("FREQ=MONTHLY;BYDAY=-1FR;COUNT=12".into()))
+        );
+        assert_eq!(
+            rule(&[
+                ("repeat", "monthly"),
+                ("monthly", "day"),
+                ("month_day", "15")
+            ]),
+            Ok(Some("FREQ=MONTHLY;BYMONTHDAY=15".into()))
+        );
+        assert_eq!(
+            rule(&[
+                ("repeat", "advanced"),
+                ("rrule", " FREQ=YEARLY;BYMONTH=3,9 ")
+            ]),
+            Ok(Some("FREQ=YEARLY;BYMONTH=3,9".into()))
+        );
+    }
+
+    #[test]
+    fn bad_repeat_combinations_name_their_control() {
+        assert_eq!(rule(&[("repeat", "weekly")]), Err("byday".into()));
+        assert_eq!(
+            rule(&[
+                ("repeat", "daily"),
+                ("ends", "until"),
+                ("until", "2027-03-01"),
+                ("start", "2027-03-02T18:00"),
+            ]),
+            Err("until".into())
+        );
+        assert_eq!(
+            rule(&[("repeat", "daily"), ("interval", "0")]),
+            Err("interval".into())
+        );
+        assert_eq!(
+            rule(&[("repeat", "daily"), ("ends", "count"), ("count", "x")]),
+            Err("count".into())
+        );
+        assert_eq!(rule(&[("repeat", "hourly")]), Err("repeat".into()));
+    }
+
+    #[test]
+    fn stored_rules_fill_the_controls_or_stay_raw() {
+        for text in [
+            "FREQ=DAILY",
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE,FR;COUNT=10",
+            "FREQ=MONTHLY;BYDAY=1TH",
+            "FREQ=MONTHLY;BYMONTHDAY=31;UNTIL=20271231",
+            "FREQ=YEARLY",
+        ] {
+            let mut f = EventForm::default();
+            f.set_rule(text);
+            assert_ne!(f.get("repeat"), "advanced", "{text}");
+            assert_eq!(f.rule_text().unwrap().as_deref(), Some(text));
+        }
+        for text in [
+            "FREQ=YEARLY;BYMONTH=3,9",
+            "FREQ=MONTHLY;BYDAY=1TH,3TH",
+            "FREQ=WEEKLY",
+            "FREQ=MONTHLY;BYMONTHDAY=-1",
+            "FREQ=DAILY;UNTIL=20270630T180000",
+            "FREQ=WEEKLY;BYDAY=TU;WKST=SU",
+            "not a rule",
+        ] {
+            let mut f = EventForm::default();
+            f.set_rule(text);
+            assert_eq!(f.get("repeat"), "advanced", "{text}");
+            assert_eq!(f.get("rrule"), text);
+            assert_eq!(f.rule_text().unwrap().as_deref(), Some(text));
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod form;
 mod manage;
+mod occurrences;
 mod online;
 
 use std::collections::HashMap;
@@ -15,7 +16,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use self::form::{form_field, EventForm, PARTNER_ROWS};
+use self::form::{form_field, EventForm, DAYS, PARTNER_ROWS};
+use self::occurrences::{OccurrenceError, OccurrenceItem};
 use crate::auth::{self, Principal};
 use crate::db::models::{Revision, Venue};
 use crate::db::queries::auth::{self as qa, SessionUser};
@@ -43,6 +45,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/events", web::post().to(create_event))
         .route("/admin/events/{id}/edit", web::get().to(edit_event))
         .route("/admin/events/{id}", web::post().to(update_event))
+        .route(
+            "/admin/events/{id}/occurrences/{op}",
+            web::post().to(occurrences::occurrence_op),
+        )
         .route("/admin/events/{id}/{op}", web::post().to(event_op))
         .configure(manage::configure)
         .configure(online::configure);
@@ -397,6 +403,22 @@ struct FormPage {
     zones: Vec<&'static str>,
     rows: Vec<usize>,
     cancelled: bool,
+    /// The weekday checkboxes: (BYDAY code, name), Monday first.
+    days: Vec<(&'static str, &'static str)>,
+    /// A message after an occurrence was cancelled, restored, removed or changed.
+    notice: Option<String>,
+    /// The dates the form will store, after "Preview dates".
+    preview: Option<Vec<String>>,
+    /// A series' next occurrences (editing only).
+    occurrences: Vec<OccurrenceItem>,
+}
+
+/// What the event form shows besides the form itself.
+#[derive(Default)]
+struct Extras {
+    notice: Option<String>,
+    preview: Option<Vec<String>>,
+    occurrence_error: Option<OccurrenceError>,
 }
 
 impl FormPage {
@@ -419,6 +441,20 @@ impl FormPage {
     fn venue_selected(&self, id: &i32) -> bool {
         self.form.get("venue_id") == id.to_string()
     }
+
+    /// The repeat controls are in use (anything but "never").
+    fn repeats(&self) -> bool {
+        !matches!(self.form.get("repeat"), "" | "never")
+    }
+
+    fn day_checked(&self, code: &&str) -> bool {
+        self.form.checked(&format!("byday_{code}"))
+    }
+
+    /// Its error, if any, for `aria-invalid` on a repeat control.
+    fn invalid(&self, field: &str) -> bool {
+        self.errors.contains_key(field)
+    }
 }
 
 async fn render_form(
@@ -430,18 +466,72 @@ async fn render_form(
     errors: HashMap<String, String>,
     cancelled: bool,
 ) -> Result<HttpResponse, AppError> {
+    render_form_with(
+        req,
+        state,
+        user,
+        editing,
+        form,
+        errors,
+        cancelled,
+        Extras::default(),
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_form_with(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    user: SessionUser,
+    editing: Option<i32>,
+    form: EventForm,
+    errors: HashMap<String, String>,
+    cancelled: bool,
+    extras: Extras,
+) -> Result<HttpResponse, AppError> {
     let who = principal(&user);
-    let (venues, (actions, partners)) = db::run(&state.pool, move |c| {
-        Ok((catalog::venues_for_editor(c, &who)?, choices(c)?))
+    let (venues, (actions, partners), series) = db::run(&state.pool, move |c| {
+        // A series being edited lists its next occurrences (only to those who may change it).
+        let series = match editing {
+            Some(id) => match q::authorize(c, &who, id) {
+                Ok(()) => match q::view_by_id(c, id) {
+                    Ok(v) => Some(v).filter(EventView::is_series),
+                    Err(AppError::NotFound(_)) => None,
+                    Err(e) => return Err(e),
+                },
+                Err(AppError::Forbidden(_) | AppError::NotFound(_)) => None,
+                Err(e) => return Err(e),
+            },
+            None => None,
+        };
+        Ok((catalog::venues_for_editor(c, &who)?, choices(c)?, series))
     })
     .await?;
     let lang = Ctx::new(req, state, "").lang;
+    let status = if extras.occurrence_error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        form_status(&errors)
+    };
+    let mut occurrences = series
+        .as_ref()
+        .map(|v| occurrences::items(v, lang, queries::now()))
+        .unwrap_or_default();
+    if let Some(err) = extras.occurrence_error {
+        if let Some(item) = occurrences.iter_mut().find(|i| i.key == err.key) {
+            item.title = err.title;
+            item.start = err.start;
+            item.end = err.end;
+            item.error = Some(err.message);
+        }
+    }
     let title = lang.t(if editing.is_some() {
         "admin_edit_event"
     } else {
         "admin_new_event"
     });
-    let status = form_status(&errors);
+
     let body = FormPage {
         ctx: Ctx::new(req, state, title),
         user,
@@ -454,6 +544,22 @@ async fn render_form(
         zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
         rows: (0..PARTNER_ROWS).collect(),
         cancelled,
+        days: DAYS
+            .iter()
+            .zip([
+                chrono::Weekday::Mon,
+                chrono::Weekday::Tue,
+                chrono::Weekday::Wed,
+                chrono::Weekday::Thu,
+                chrono::Weekday::Fri,
+                chrono::Weekday::Sat,
+                chrono::Weekday::Sun,
+            ])
+            .map(|(code, d)| (*code, lang.weekday(d)))
+            .collect(),
+        notice: extras.notice,
+        preview: extras.preview,
+        occurrences,
     };
     page(status, &body)
 }
@@ -550,6 +656,7 @@ async fn edit_event(
     req: HttpRequest,
     state: web::Data<AppState>,
     id: web::Path<i32>,
+    notice: web::Query<Notice>,
 ) -> Result<HttpResponse, AppError> {
     let user = require(&req, &state).await?;
     let id = id.into_inner();
@@ -572,7 +679,14 @@ async fn edit_event(
         Err(e) => return Err(e),
     };
     let cancelled = v.event.status == "cancelled";
-    render_form(
+    let lang = Ctx::new(&req, &state, "").lang;
+    let notice = notice
+        .done
+        .as_deref()
+        .filter(|d| d.starts_with("occurrence_"))
+        .map(|d| lang.t(&format!("admin_done_{d}")).to_string())
+        .filter(|s| !s.is_empty());
+    render_form_with(
         &req,
         &state,
         user,
@@ -580,6 +694,10 @@ async fn edit_event(
         EventForm::from_event(&v),
         HashMap::new(),
         cancelled,
+        Extras {
+            notice,
+            ..Extras::default()
+        },
     )
     .await
 }
@@ -596,6 +714,7 @@ async fn save(
         Ok(pairs) => pairs,
         Err(refused) => return Ok(refused),
     };
+    let preview = pairs.iter().any(|(k, _)| k == "preview");
     let form = EventForm::from_pairs(pairs);
     let input = match form.to_input() {
         Ok(i) => i,
@@ -607,6 +726,32 @@ async fn save(
             return render_form(&req, &state, user, id, form, errors, false).await;
         }
     };
+    if preview {
+        // The dates as they will be stored: the same validation, the same expansion.
+        let lang = Ctx::new(&req, &state, "").lang;
+        let (dates, errors) = match db::run(&state.pool, move |c| q::validate(c, input)).await {
+            Ok(draft) => (
+                Some(occurrences::preview(&draft, lang, queries::now())),
+                HashMap::new(),
+            ),
+            Err(AppError::Validation(fields)) => (None, field_errors(lang, &fields)),
+            Err(e) => return Err(e),
+        };
+        return render_form_with(
+            &req,
+            &state,
+            user,
+            id,
+            form,
+            errors,
+            false,
+            Extras {
+                preview: dates,
+                ..Extras::default()
+            },
+        )
+        .await;
+    }
     let who = principal(&user);
     let host = state.links.host().to_string();
     let result = state
@@ -627,11 +772,7 @@ async fn save(
             "/admin?done=created"
         })),
         Err(AppError::Validation(fields)) => {
-            let mut errors = HashMap::new();
-            for f in fields {
-                let message = Ctx::new(&req, &state, "").lang.field_message(&f);
-                errors.entry(form_field(&f.field)).or_insert(message);
-            }
+            let errors = field_errors(Ctx::new(&req, &state, "").lang, &fields);
             render_form(&req, &state, user, id, form, errors, false).await
         }
         Err(AppError::Forbidden(_)) => forbidden(
@@ -646,6 +787,20 @@ async fn save(
         ),
         Err(e) => Err(e),
     }
+}
+
+/// Validation errors by form field (the first per field).
+fn field_errors(
+    lang: crate::web::i18n::Lang,
+    fields: &[crate::error::FieldError],
+) -> HashMap<String, String> {
+    let mut errors = HashMap::new();
+    for f in fields {
+        errors
+            .entry(form_field(&f.field))
+            .or_insert_with(|| lang.field_message(f));
+    }
+    errors
 }
 
 async fn create_event(
