@@ -149,6 +149,17 @@ fn forbidden(req: &HttpRequest, state: &AppState, message: &str) -> Result<HttpR
     )
 }
 
+/// The admin's page for a write the data layer refused: another partner's event (403), or a
+/// deleted one; any other error goes on as it is.
+fn refused(req: &HttpRequest, state: &AppState, err: AppError) -> Result<HttpResponse, AppError> {
+    let t = |key| Ctx::new(req, state, "").t(key);
+    match err {
+        AppError::Forbidden(_) => forbidden(req, state, t("admin_not_yours")),
+        AppError::Gone(_) => forbidden(req, state, t("admin_event_deleted")),
+        other => Err(other),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Login
 
@@ -775,17 +786,7 @@ async fn save(
             let errors = field_errors(Ctx::new(&req, &state, "").lang, &fields);
             render_form(&req, &state, user, id, form, errors, false).await
         }
-        Err(AppError::Forbidden(_)) => forbidden(
-            &req,
-            &state,
-            Ctx::new(&req, &state, "").t("admin_not_yours"),
-        ),
-        Err(AppError::Gone(_)) => forbidden(
-            &req,
-            &state,
-            Ctx::new(&req, &state, "").t("admin_event_deleted"),
-        ),
-        Err(e) => Err(e),
+        Err(e) => refused(&req, &state, e),
     }
 }
 
@@ -846,21 +847,11 @@ async fn event_op(
         .await;
     match result {
         Ok(()) => Ok(redirect(&format!("/admin?done={op}"))),
-        Err(AppError::Forbidden(_)) => forbidden(
-            &req,
-            &state,
-            Ctx::new(&req, &state, "").t("admin_not_yours"),
-        ),
-        Err(AppError::Gone(_)) => forbidden(
-            &req,
-            &state,
-            Ctx::new(&req, &state, "").t("admin_event_deleted"),
-        ),
         Err(AppError::Conflict(_)) => forbidden(
             &req,
             &state,
             Ctx::new(&req, &state, "").t("admin_not_deleted"),
         ),
-        Err(e) => Err(e),
+        Err(e) => refused(&req, &state, e),
     }
 }

@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::form::EventForm;
-use super::{checked_form, forbidden, principal, redirect, render_form_with, require, Extras};
+use super::{checked_form, principal, redirect, refused, render_form_with, require, Extras};
 use crate::db::queries::events::{self as q, EventView};
 use crate::domain::event::{occurrence_key, occurrence_timing, EventDraft, Timing};
 use crate::domain::time;
@@ -254,17 +254,7 @@ pub async fn occurrence_op(
             )
             .await
         }
-        Err(AppError::Forbidden(_)) => forbidden(
-            &req,
-            &state,
-            Ctx::new(&req, &state, "").t("admin_not_yours"),
-        ),
-        Err(AppError::Gone(_)) => forbidden(
-            &req,
-            &state,
-            Ctx::new(&req, &state, "").t("admin_event_deleted"),
-        ),
-        Err(e) => Err(e),
+        Err(e) => refused(&req, &state, e),
     }
 }
 
