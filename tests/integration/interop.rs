@@ -113,7 +113,15 @@ fn tools() -> &'static Tools {
     }
 }
 
-fn parse_with(program: &Path, script: &str, env: Option<(&str, &Path)>, ics: &[u8]) -> Parsed {
+/// Runs one of the parser scripts in tests/interop/ on `ics` (written to a temporary file, then
+/// `args`) and gives its standard output; a script that fails fails the test.
+fn run_script(
+    program: &Path,
+    script: &str,
+    env: Option<(&str, &Path)>,
+    ics: &[u8],
+    args: &[&str],
+) -> Vec<u8> {
     let file = tempfile::Builder::new()
         .suffix(".ics")
         .tempfile()
@@ -121,7 +129,8 @@ fn parse_with(program: &Path, script: &str, env: Option<(&str, &Path)>, ics: &[u
     std::fs::write(file.path(), ics).expect("write feed");
     let mut cmd = Command::new(program);
     cmd.arg(root().join("tests/interop").join(script))
-        .arg(file.path());
+        .arg(file.path())
+        .args(args);
     if let Some((k, v)) = env {
         cmd.env(k, v);
     }
@@ -131,10 +140,15 @@ fn parse_with(program: &Path, script: &str, env: Option<(&str, &Path)>, ics: &[u
         "{script}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let parsed: Parsed = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+    out.stdout
+}
+
+fn parse_with(program: &Path, script: &str, env: Option<(&str, &Path)>, ics: &[u8]) -> Parsed {
+    let stdout = run_script(program, script, env, ics, &[]);
+    let parsed: Parsed = serde_json::from_slice(&stdout).unwrap_or_else(|e| {
         panic!(
             "{script} output ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
+            String::from_utf8_lossy(&stdout)
         )
     });
     assert!(
@@ -184,28 +198,11 @@ fn expand_with(
     ics: &[u8],
     window: (&str, &str),
 ) -> (String, Vec<Occurrence>) {
-    let file = tempfile::Builder::new()
-        .suffix(".ics")
-        .tempfile()
-        .expect("temp file");
-    std::fs::write(file.path(), ics).expect("write feed");
-    let mut cmd = Command::new(program);
-    cmd.arg(root().join("tests/interop").join(script))
-        .arg(file.path())
-        .args([window.0, window.1]);
-    if let Some((k, v)) = env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("parser runs");
-    assert!(
-        out.status.success(),
-        "{script}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let e: Expanded = serde_json::from_slice(&out.stdout).unwrap_or_else(|err| {
+    let stdout = run_script(program, script, env, ics, &[window.0, window.1]);
+    let e: Expanded = serde_json::from_slice(&stdout).unwrap_or_else(|err| {
         panic!(
             "{script} output ({err}): {}",
-            String::from_utf8_lossy(&out.stdout)
+            String::from_utf8_lossy(&stdout)
         )
     });
     assert!(
