@@ -393,10 +393,13 @@ pub fn update_with(
             .set(&candidate)
             .execute(conn)?;
         write_links(conn, id, &refs, &draft.tags)?;
-        let updated = view_by_id(conn, id)?;
-        let dropped = reconcile_occurrences(conn, &updated, at)?;
         let mut view = view_by_id(conn, id)?;
-        view.dropped_occurrences = dropped;
+        // Changed occurrences are rebuilt over the new series (and read again) only if it has any.
+        if !view.overrides.is_empty() {
+            let dropped = reconcile_occurrences(conn, &view, at)?;
+            view = view_by_id(conn, id)?;
+            view.dropped_occurrences = dropped;
+        }
         let kind = if draft.status == Status::Cancelled && old.status != "cancelled" {
             "cancel"
         } else {
