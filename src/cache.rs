@@ -188,6 +188,7 @@ impl ResponseCache {
         let started = std::thread::Builder::new()
             .name("turnout-brotli".into())
             .spawn(move || {
+                crate::memory::run_at_idle_priority();
                 // Ends when the cache (and with it the sender) is dropped.
                 for job in rx {
                     let Some(entry) = job.upgrade() else { continue };
@@ -197,6 +198,9 @@ impl ResponseCache {
                     }
                     let identity = entry.body(Encoding::Identity);
                     let br = Bytes::from(compress::brotli(&identity, BROTLI_QUALITY));
+                    if identity.len() >= crate::memory::LARGE {
+                        crate::memory::note_large_work();
+                    }
                     drop(identity);
                     if !br.is_empty() && entry.brotli.set(br).is_ok() {
                         cache.account(&entry);
@@ -270,6 +274,9 @@ impl ResponseCache {
         // Compressed outside the lock; only the chunks that changed since the last build.
         let gz = Bytes::from(self.stitcher.gzip(&fresh.body));
         let identity_len = fresh.body.len();
+        if identity_len >= crate::memory::LARGE {
+            crate::memory::note_large_work();
+        }
         let keep_identity = identity_len <= self.identity_max || gz.is_empty();
         // Small bodies get brotli at once (well under a millisecond); large ones in the background.
         let br = OnceLock::new();

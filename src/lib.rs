@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod feeds;
 pub mod limit;
+pub mod memory;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -16,13 +16,6 @@ pub use crate::state::AppState;
 
 /// Bytes of rendered VEVENTs kept between feed renders.
 const FRAGMENT_BUDGET: usize = 4 * 1024 * 1024;
-/// How often memory freed after large answers goes back to the operating system. The largest
-/// frees come after a handler returns (the body once sent, the background brotli of a big feed,
-/// an evicted cache entry), where no handler can trim; glibc keeps them otherwise (its trim
-/// threshold grows with the largest allocation, up to 64 MiB). A trim with nothing to give back
-/// takes microseconds.
-const TRIM_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
-
 pub struct Application {
     port: u16,
     server: Server,
@@ -127,15 +120,8 @@ impl Application {
         }
         actix_web::rt::spawn(warm_feeds(state.clone()));
         // Holds the state weakly: the thread ends with the server.
-        let trimming = Arc::downgrade(&state.clone().into_inner());
-        std::thread::Builder::new()
-            .name("turnout-trim".into())
-            .spawn(move || {
-                while trimming.strong_count() > 0 {
-                    std::thread::sleep(TRIM_EVERY);
-                    crate::web::feeds::release_freed_memory();
-                }
-            })
+        crate::memory::tune_allocator();
+        crate::memory::spawn_trimmer(Arc::downgrade(&state.clone().into_inner()))
             .context("starting the memory trimmer")?;
         let server = HttpServer::new(move || {
             App::new()
@@ -206,7 +192,7 @@ async fn warm_feeds(state: web::Data<AppState>) {
     );
     let warmed = db::run(&state.pool, move |c| {
         let n = st.fragments.warm(c, &st.links, from);
-        crate::web::feeds::release_freed_memory();
+        crate::memory::release_freed_memory();
         n
     })
     .await;

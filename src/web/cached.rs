@@ -253,9 +253,13 @@ pub async fn cache_public(
     }
     let (req, res) = res.into_parts();
     let (head, body) = res.into_parts();
-    let body = actix_web::body::to_bytes(body)
-        .await
-        .map_err(|_| actix_web::error::ErrorInternalServerError("reading the answer"))?;
+    // A handler's body is nearly always one buffer already: taken as it is, not copied.
+    let body = match body.try_into_bytes() {
+        Ok(bytes) => bytes,
+        Err(stream) => actix_web::body::to_bytes(stream)
+            .await
+            .map_err(|_| actix_web::error::ErrorInternalServerError("reading the answer"))?,
+    };
     let last_modified = head
         .headers()
         .get(header::LAST_MODIFIED)

@@ -80,11 +80,7 @@ async fn serve(state: web::Data<AppState>, spec: Spec) -> HttpResponse {
     let st = state.clone();
     let from = Bound::Instant(window_day.and_time(NaiveTime::MIN));
     let rendered = state
-        .read(move |conn| {
-            let rendered = render(conn, &spec, &st.settings, &st.links, &st.fragments, from);
-            release_freed_memory();
-            rendered
-        })
+        .read(move |conn| render(conn, &spec, &st.settings, &st.links, &st.fragments, from))
         .await;
     match rendered {
         Ok(r) => HttpResponse::Ok()
@@ -107,17 +103,5 @@ async fn serve(state: web::Data<AppState>, spec: Spec) -> HttpResponse {
         Err(AppError::NotFound(m)) => not_found(m),
         Err(AppError::Gone(m)) => gone(m),
         Err(e) => with_cors(actix_web::ResponseError::error_response(&e)),
-    }
-}
-
-/// A feed render allocates several times its size for a moment (rows, VEVENTs, the body); give
-/// what was freed back to the operating system so a large render does not leave the process
-/// holding it (glibc keeps freed memory in its arenas otherwise).
-pub fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns unused memory at the top of glibc's heaps to the OS; it
-    // takes no pointers and is safe to call at any time from any thread.
-    unsafe {
-        libc::malloc_trim(0);
     }
 }

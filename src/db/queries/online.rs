@@ -50,6 +50,9 @@ impl OnlineView {
 }
 
 pub fn load_views(conn: &mut DbConn, rows: Vec<OnlineAction>) -> QueryResult<Vec<OnlineView>> {
+    if rows.is_empty() {
+        return Ok(Vec::new()); // most feeds: no queries for the names of nothing
+    }
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let action_ids: Vec<i32> = rows.iter().filter_map(|r| r.action_id).collect();
     let action_map: HashMap<i32, (String, String)> = actions::table

@@ -395,6 +395,9 @@ pub fn public_event(conn: &mut DbConn, id: i32) -> Result<Event, AppError> {
 
 /// Events by id, in the order given (missing ids are skipped).
 pub fn views_by_ids(conn: &mut DbConn, ids: &[i32]) -> QueryResult<Vec<EventView>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut rows: Vec<Event> = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(5000) {
         rows.extend(
