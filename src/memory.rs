@@ -8,14 +8,17 @@
 //! but the next render then faulted every page in again, zeroed by the kernel: 4 ms of a 12 ms
 //! first answer after a write (docs/PERFORMANCE.md, "The first answer after a write"). So large
 //! work only notes that it happened ([`note_large_work`]), and the trimmer thread trims once a
-//! tick has passed without any: within a second of the last burst, never in the middle of one.
+//! couple of seconds have passed without any: soon after the last burst, never in the middle of one.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Weak;
 use std::time::Duration;
 
-/// How often the trimmer looks; memory goes back one to two ticks (seconds) after the last large work.
+/// How often the trimmer looks.
 const TICK: Duration = Duration::from_secs(1);
+/// Ticks without large work before a trim: memory goes back 2–3 s after the last large work,
+/// so a burst of writes and the answers they invalidate keeps reusing its pages.
+const QUIET_TICKS: u32 = 2;
 
 /// Bodies at least this large count as large work when built or compressed.
 pub const LARGE: usize = 256 * 1024;
@@ -79,15 +82,17 @@ pub fn spawn_trimmer<T: Send + Sync + 'static>(owner: Weak<T>) -> std::io::Resul
             run_at_idle_priority();
             let mut seen = LARGE_WORK.load(Ordering::Relaxed);
             let mut trimmed = seen;
+            let mut quiet = 0u32;
             while owner.strong_count() > 0 {
                 std::thread::sleep(TICK);
                 let now = LARGE_WORK.load(Ordering::Relaxed);
-                // Quiet for a whole tick, after large work the last trim did not see.
-                if now == seen && now != trimmed {
+                quiet = if now == seen { quiet + 1 } else { 0 };
+                seen = now;
+                // Quiet long enough, after large work the last trim did not see.
+                if quiet >= QUIET_TICKS && now != trimmed {
                     release_freed_memory();
                     trimmed = now;
                 }
-                seen = now;
             }
         })
         .map(|_| ())

@@ -433,7 +433,8 @@ pub fn occurrence_key(local: NaiveDateTime, all_day: bool) -> String {
 /// The time of the occurrence of a series (timed by `t`, its first) that starts at local `start`:
 /// its instant placed as RFC 5545 says (a wall time in a DST gap moves forward by the gap, one in
 /// an overlap is the first), and the first occurrence's exact duration after it (RFC 5545
-/// §3.8.5.3: a DTEND gives every occurrence the same exact duration). All-day occurrences last
+/// §3.8.5.3: a DTEND gives every occurrence the same exact duration; its wall-clock length when
+/// the first starts or ends in a gap or an overlap). All-day occurrences last
 /// the same number of days.
 pub fn occurrence_timing(t: &Timing, start: NaiveDateTime) -> Timing {
     if t.all_day {
@@ -448,7 +449,17 @@ pub fn occurrence_timing(t: &Timing, start: NaiveDateTime) -> Timing {
     }
     use chrono::TimeZone;
     let start_utc = recurrence::place(t.timezone, start).0;
-    let end_utc = start_utc + (t.end_utc - t.start_utc);
+    // A first occurrence that starts or ends in a gap or an overlap has no exact duration its
+    // organizer meant (01:30–02:00 on the night the clocks fall back lasts 1.5 h): its wall-clock
+    // length then, as clients read its DTSTART and DTEND.
+    let exact =
+        |at: NaiveDateTime| recurrence::place(t.timezone, at).1 == recurrence::Placement::Exact;
+    let length = if exact(t.start_local) && exact(t.end_local) {
+        t.end_utc - t.start_utc
+    } else {
+        t.end_local - t.start_local
+    };
+    let end_utc = start_utc + length;
     let end_local = t.timezone.from_utc_datetime(&end_utc).naive_local();
     Timing {
         start_local: start,

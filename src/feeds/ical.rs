@@ -454,6 +454,11 @@ pub fn render_series(v: &EventView, links: &Links, from: NaiveDateTime) -> Fragm
                 .map(|o| o.row.occurrence_local)
                 .filter(is_shifted),
         );
+        // The first occurrence is DTSTART's: however far before the window, its wall time must
+        // not be left for each client to place.
+        if !exdates.contains(&series.start) && is_shifted(&series.start) {
+            shifted.push(series.start);
+        }
         shifted.sort();
         shifted.dedup();
     }

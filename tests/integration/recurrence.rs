@@ -414,6 +414,15 @@ async fn feeds_expand_to_exactly_the_occurrences_the_json_lists_across_dst_chang
             "2027-04-01T02:45",
             "FREQ=DAILY;COUNT=6",
         ),
+        // A yearly watch whose first night (DTSTART, long before the feed's window) is
+        // Chicago's repeated 01:30 of November 2, 2025; later years are plain.
+        (
+            "Overnight watch",
+            "America/Chicago",
+            "2025-11-02T01:30",
+            "2025-11-02T02:00",
+            "FREQ=YEARLY;COUNT=3",
+        ),
         // The Tuesday vigil across both Los Angeles changes, and Kolkata (no DST) monthly.
         (
             "Tuesday vigil",
@@ -438,7 +447,7 @@ async fn feeds_expand_to_exactly_the_occurrences_the_json_lists_across_dst_chang
         ids.push(app.create_event(&e).await["id"].as_i64().unwrap());
     }
     // One of each change on the Tuesday vigil: moved, cancelled, excluded.
-    let vigil = ids[4];
+    let vigil = ids[5];
     for (key, body) in [
         (
             "2027-03-16T18:00",
@@ -530,6 +539,17 @@ async fn feeds_expand_to_exactly_the_occurrences_the_json_lists_across_dst_chang
         !text.contains("RECURRENCE-ID;TZID=America/New_York:20270314T023000"),
         "{text}"
     );
+    // The first occurrence in an overlap, before the window: left out of the rule too, and
+    // written at the first 01:30 (CDT, 06:30Z), so no client picks the second.
+    assert!(
+        text.contains("EXDATE;TZID=America/Chicago:20251102T013000"),
+        "{text}"
+    );
+    let own = text
+        .split("BEGIN:VEVENT")
+        .find(|v| v.contains("#20251102T013000\r\n"))
+        .unwrap_or_else(|| panic!("no event of its own for the first night: {text}"));
+    assert!(own.contains("DTSTART:20251102T063000Z"), "{own}");
     for (parser, mut got) in expand_both(&feed.body, "2027-01-01T00:00:00Z", "2028-01-01T00:00:00Z")
     {
         // An occurrence in a DST gap or overlap is its own VEVENT, UID `{series uid}#{start}`.
