@@ -37,9 +37,10 @@ pub enum Encoding {
 pub const GZIP_LEVEL: u32 = 6;
 /// Brotli quality of every cached body.
 const BROTLI_QUALITY: u32 = 5;
-/// Each gzip chunk is primed with this much of the chunk before it (see `compress`): a little
-/// more work after a write for a body within a few percent of whole-body gzip.
-const GZIP_PRIME: usize = 16 * 1024;
+/// Each gzip chunk is primed with this much of the chunk before it (see `compress`): the whole
+/// deflate window, for bodies within 1.2 % of whole-body gzip; as a preset dictionary it costs
+/// no more after a write than 16 KiB (docs/PERFORMANCE.md, "Compression after a write").
+const GZIP_PRIME: usize = 32 * 1024;
 /// Share of the byte budget that keeps compressed chunks for the next build.
 const CHUNK_SHARE: usize = 4;
 /// Bodies up to this size are brotli-compressed when stored, larger ones in the background.

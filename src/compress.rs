@@ -117,9 +117,9 @@ pub const BITS_AFTER_AVG: u32 = 13;
 /// Budget of [`GzipStitcher::default`]: 8 MiB holds about a dozen 2.4 MB feeds' chunks.
 pub const DEFAULT_BUDGET: usize = 8 * 1024 * 1024;
 /// History each chunk is compressed with by [`GzipStitcher::new`] (see
-/// [`GzipStitcher::with_prime`]). 0: the fastest answer after a write (2.1 ms CPU for the
-/// 2.4 MB feed, one event changed) at 1.38 × the bytes of whole-body gzip; 16 KiB would give
-/// 1.04 × for 3.2 ms (docs/PERFORMANCE.md).
+/// [`GzipStitcher::with_prime`]). 0: independent chunks (1.2 ms CPU for the 2.4 MB feed, one
+/// event changed) at 1.41 × the bytes of whole-body gzip; 32 KiB gives 1.01 × for 1.5 ms
+/// (docs/PERFORMANCE.md).
 pub const DEFAULT_PRIME: usize = 0;
 /// Bytes counted per cached chunk on top of its compressed bytes (map, LRU index, `Arc`).
 const ENTRY_OVERHEAD: usize = 128;
