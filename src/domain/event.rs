@@ -452,9 +452,9 @@ pub fn occurrence_timing(t: &Timing, start: NaiveDateTime) -> Timing {
     // A first occurrence that starts or ends in a gap or an overlap has no exact duration its
     // organizer meant (01:30–02:00 on the night the clocks fall back lasts 1.5 h): its wall-clock
     // length then, as clients read its DTSTART and DTEND.
-    let exact =
-        |at: NaiveDateTime| recurrence::place(t.timezone, at).1 == recurrence::Placement::Exact;
-    let length = if exact(t.start_local) && exact(t.end_local) {
+    let length = if recurrence::exact(t.timezone, t.start_local)
+        && recurrence::exact(t.timezone, t.end_local)
+    {
         t.end_utc - t.start_utc
     } else {
         t.end_local - t.start_local

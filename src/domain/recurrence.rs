@@ -273,6 +273,11 @@ pub enum Placement {
     Overlap,
 }
 
+/// Whether `local` exists exactly once in `tz` (neither in a gap nor in an overlap).
+pub fn exact(tz: Tz, local: NaiveDateTime) -> bool {
+    place(tz, local).1 == Placement::Exact
+}
+
 /// The UTC instant of a local occurrence start in `tz`, and how it was placed (RFC 5545 §3.3.5).
 pub fn place(tz: Tz, local: NaiveDateTime) -> (NaiveDateTime, Placement) {
     match tz.from_local_datetime(&local) {

@@ -433,9 +433,7 @@ pub fn render_series(v: &EventView, links: &Links, from: NaiveDateTime) -> Fragm
     // nonexistent or ambiguous wall time, which libical versions read differently) makes them
     // agree. So the rule's instance is excluded (EXDATE of its wall time) and the occurrence is
     // an event of its own at its exact instant, UID `{series uid}#{local start}`.
-    let is_shifted = |k: &NaiveDateTime| {
-        crate::domain::recurrence::place(tz, *k).1 != crate::domain::recurrence::Placement::Exact
-    };
+    let is_shifted = |k: &NaiveDateTime| !crate::domain::recurrence::exact(tz, *k);
     let mut shifted: Vec<NaiveDateTime> = Vec::new();
     if !v.event.all_day {
         if let Some(end) = until {

@@ -368,6 +368,21 @@ fn controls_for(rule: &Rule) -> Option<Vec<(String, String)>> {
     Some(out)
 }
 
+/// Validation errors as a form shows them: by form field (the first per field), in the reader's
+/// language.
+pub fn field_errors(
+    lang: crate::web::i18n::Lang,
+    fields: &[FieldError],
+) -> HashMap<String, String> {
+    let mut errors = HashMap::new();
+    for f in fields {
+        errors
+            .entry(form_field(&f.field))
+            .or_insert_with(|| lang.field_message(f));
+    }
+    errors
+}
+
 /// The form field a validation error belongs to (`partners[1].slug` → `partner_1`).
 pub fn form_field(api_field: &str) -> String {
     if let Some(rest) = api_field.strip_prefix("venue.") {

@@ -16,7 +16,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use self::form::{form_field, EventForm, DAYS, PARTNER_ROWS};
+use self::form::{field_errors, EventForm, DAYS, PARTNER_ROWS};
 use self::occurrences::{OccurrenceError, OccurrenceItem};
 use crate::auth::{self, Principal};
 use crate::db::models::{Revision, Venue};
@@ -490,6 +490,27 @@ async fn render_form(
     .await
 }
 
+/// The edit page of a stored event as stored (no typed values, no field errors), with `extras`.
+async fn render_stored(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    user: SessionUser,
+    v: &EventView,
+    extras: Extras,
+) -> Result<HttpResponse, AppError> {
+    render_form_with(
+        req,
+        state,
+        user,
+        Some(v.event.id),
+        EventForm::from_event(v),
+        HashMap::new(),
+        v.event.status == "cancelled",
+        extras,
+    )
+    .await
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn render_form_with(
     req: &HttpRequest,
@@ -689,7 +710,6 @@ async fn edit_event(
         }
         Err(e) => return Err(e),
     };
-    let cancelled = v.event.status == "cancelled";
     let lang = Ctx::new(&req, &state, "").lang;
     let notice = notice
         .done
@@ -697,14 +717,11 @@ async fn edit_event(
         .filter(|d| d.starts_with("occurrence_"))
         .map(|d| lang.t(&format!("admin_done_{d}")).to_string())
         .filter(|s| !s.is_empty());
-    render_form_with(
+    render_stored(
         &req,
         &state,
         user,
-        Some(id),
-        EventForm::from_event(&v),
-        HashMap::new(),
-        cancelled,
+        &v,
         Extras {
             notice,
             ..Extras::default()
@@ -788,20 +805,6 @@ async fn save(
         }
         Err(e) => refused(&req, &state, e),
     }
-}
-
-/// Validation errors by form field (the first per field).
-fn field_errors(
-    lang: crate::web::i18n::Lang,
-    fields: &[crate::error::FieldError],
-) -> HashMap<String, String> {
-    let mut errors = HashMap::new();
-    for f in fields {
-        errors
-            .entry(form_field(&f.field))
-            .or_insert_with(|| lang.field_message(f));
-    }
-    errors
 }
 
 async fn create_event(

@@ -2,14 +2,12 @@
 //! code that stores them), its next occurrences on the edit page, and the buttons that cancel,
 //! restore, remove or change one of them (`POST /admin/events/{id}/occurrences/{op}`).
 
-use std::collections::HashMap;
-
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Datelike, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::form::EventForm;
-use super::{checked_form, principal, redirect, refused, render_form_with, require, Extras};
+use super::{checked_form, principal, redirect, refused, render_stored, require, Extras};
 use crate::db::queries::events::{self as q, EventView};
 use crate::domain::event::{occurrence_key, occurrence_timing, EventDraft, Timing};
 use crate::domain::time;
@@ -232,15 +230,11 @@ pub async fn occurrence_op(
                 Ok(v)
             })
             .await?;
-            let cancelled = v.event.status == "cancelled";
-            render_form_with(
+            render_stored(
                 &req,
                 &state,
                 user,
-                Some(id),
-                EventForm::from_event(&v),
-                HashMap::new(),
-                cancelled,
+                &v,
                 Extras {
                     occurrence_error: Some(OccurrenceError {
                         key,

@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::form::form_field;
+use super::form::field_errors;
 use super::{
     checked_form, choices, forbidden, form_status, own_partner_slug, principal, redirect, require,
     Notice,
@@ -172,17 +172,6 @@ impl OnlineForm {
         };
         (input, errors)
     }
-}
-
-/// Field errors as the form shows them: in the reader's language, the first per form field.
-fn on_fields(lang: Lang, fields: &[FieldError]) -> HashMap<String, String> {
-    let mut errors = HashMap::new();
-    for f in fields {
-        errors
-            .entry(form_field(&f.field))
-            .or_insert_with(|| lang.field_message(f));
-    }
-    errors
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -434,7 +423,7 @@ async fn save(
         if let Err(AppError::Validation(more)) = OnlineActionDraft::try_from(input) {
             form_errors.extend(more);
         }
-        let errors = on_fields(lang, &form_errors);
+        let errors = field_errors(lang, &form_errors);
         return render_form(&req, &state, user, id, form, errors).await;
     }
     let who = principal(&user);
@@ -452,7 +441,7 @@ async fn save(
             "/admin/online-actions?done=created"
         })),
         Err(AppError::Validation(fields)) => {
-            let errors = on_fields(lang, &fields);
+            let errors = field_errors(lang, &fields);
             render_form(&req, &state, user, id, form, errors).await
         }
         Err(e) => refusal(&req, &state, e),
@@ -527,7 +516,7 @@ mod tests {
             "\"ten\" is not a whole number (like 100)"
         );
         assert_eq!((input.kind, input.goal), (None, None));
-        let es = on_fields(Lang::Es, &errors);
+        let es = field_errors(Lang::Es, &errors);
         assert_eq!(es["goal"], "«ten» no es un número entero (como 100)");
     }
 }
