@@ -1,6 +1,8 @@
 //! Events: the input shape (API, import, admin form), PATCH merging, and validation into a draft
 //! whose time is resolved (wall time + zone → UTC) before anything touches the database.
 
+use std::collections::BTreeMap;
+
 use chrono::{Duration, NaiveDateTime};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -165,6 +167,11 @@ pub struct RecurrenceInput {
     pub rrule: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exdates: Option<Vec<String>>,
+    /// Changed or cancelled occurrences: key (`2027-01-12T18:00`) → the change, as
+    /// `PATCH …/occurrences/{key}` takes it. Given, they become the series' changes (a key left
+    /// out returns to the rule); left out, the stored changes stay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<BTreeMap<String, serde_json::Map<String, serde_json::Value>>>,
 }
 
 /// A validated series: the rule anchored at the event's start, the dates it skips, and when its
@@ -174,6 +181,19 @@ pub struct RecurrenceDraft {
     pub series: Series,
     pub exdates: Vec<NaiveDateTime>,
     pub end_utc: Option<NaiveDateTime>,
+    /// `changes` as given, keys parsed (`None`: keep the stored ones).
+    pub changes: Option<Vec<OccurrenceChange>>,
+}
+
+/// One occurrence's change as an event's input gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OccurrenceChange {
+    /// The occurrence's local start under the rule.
+    pub key: NaiveDateTime,
+    /// The key as given, for error fields (`recurrence.changes.{given}`).
+    pub given: String,
+    /// A merge patch over the series (fields `OCCURRENCE_FIELDS`, checked when written).
+    pub patch: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Where an event happens, as given.
@@ -409,12 +429,60 @@ fn recurrence(e: &mut Errors, r: &RecurrenceInput, t: &Timing) -> Option<Recurre
     }
     exdates.sort();
     exdates.dedup();
+    let changes = r
+        .changes
+        .as_ref()
+        .map(|given| occurrence_changes(e, given, t.all_day));
     let end_utc = series.last().map(|last| occurrence_timing(t, last).end_utc);
     Some(RecurrenceDraft {
         series,
         exdates,
         end_utc,
+        changes,
     })
+}
+
+/// Reads the keys of `recurrence.changes` (field `recurrence.changes.{key}`). Whether each names
+/// an occurrence, and whether its change fits, is checked when it is written: a change the
+/// series already had and no longer fits after the series changed is dropped and reported.
+fn occurrence_changes(
+    e: &mut Errors,
+    given: &BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
+    all_day: bool,
+) -> Vec<OccurrenceChange> {
+    if given.len() > recurrence::MAX_EXDATES {
+        e.push(
+            "recurrence.changes",
+            Msg::TooMany {
+                len: given.len(),
+                max: recurrence::MAX_EXDATES,
+            },
+        );
+        return Vec::new();
+    }
+    let mut out: Vec<OccurrenceChange> = Vec::with_capacity(given.len());
+    for (text, patch) in given {
+        let field = format!("recurrence.changes.{text}");
+        let local = if all_day {
+            time::parse_date(text).map(|d| d.and_time(chrono::NaiveTime::MIN))
+        } else {
+            time::parse_local(text).map(|l| l.wall)
+        };
+        match local {
+            Ok(key) if out.iter().any(|c| c.key == key) => e.push(
+                field,
+                Msg::Text(format!("{} is given twice", occurrence_key(key, all_day))),
+            ),
+            Ok(key) => out.push(OccurrenceChange {
+                key,
+                given: text.clone(),
+                patch: patch.clone(),
+            }),
+            Err(m) => e.push(field, m),
+        }
+    }
+    out.sort_by_key(|c| c.key);
+    out
 }
 
 /// How an occurrence is named in the API (`PATCH …/occurrences/{key}`, `occurrence`, `exdates`):
@@ -604,10 +672,18 @@ pub fn merge_patch(
             return Err(AppError::field("uid", "an event's uid never changes"));
         }
     }
+    // `"recurrence": {"changes": null}` drops every change (absent, they would stay).
+    let drop_changes = patch
+        .get("recurrence")
+        .and_then(|r| r.get("changes"))
+        .is_some_and(serde_json::Value::is_null);
     for (k, v) in patch {
         merge_value(obj.entry(k).or_insert(serde_json::Value::Null), v);
     }
     obj.retain(|_, v| !v.is_null());
+    if let (true, Some(serde_json::Value::Object(r))) = (drop_changes, obj.get_mut("recurrence")) {
+        r.insert("changes".into(), serde_json::json!({}));
+    }
     Ok(base)
 }
 

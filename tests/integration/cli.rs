@@ -144,7 +144,8 @@ async fn import_is_idempotent_and_export_round_trips() {
         "2027-09-13T19:00",
         "Pacific/Honolulu",
     );
-    // A series carries its rule and excluded dates through import and export.
+    // A series carries its rule, excluded dates and changed occurrences through import and
+    // export.
     let mut series = event(
         "Monday vigil",
         "2027-09-13T18:00",
@@ -152,8 +153,17 @@ async fn import_is_idempotent_and_export_round_trips() {
         "America/New_York",
     );
     series["uid"] = json!("series-1@partner.example");
-    series["recurrence"] =
-        json!({"rrule": "FREQ=WEEKLY;BYDAY=MO;COUNT=5", "exdates": ["2027-09-20T18:00"]});
+    series["recurrence"] = json!({
+        "rrule": "FREQ=WEEKLY;BYDAY=MO;COUNT=5",
+        "exdates": ["2027-09-20T18:00"],
+        "changes": {
+            "2027-09-27T18:00": {"title": "Vigil at the State House", "start": "2027-09-27T17:30",
+                                 "venue": {"name": "Massachusetts State House",
+                                           "address": "24 Beacon St", "city": "Boston",
+                                           "region": "MA", "country": "US"}},
+            "2027-10-04T18:00": {"status": "cancelled"}
+        }
+    });
     std::fs::write(
         &file,
         serde_json::to_vec(&json!([with_uid, without_uid, series])).unwrap(),
@@ -167,6 +177,50 @@ async fn import_is_idempotent_and_export_round_trips() {
     let list = app.get("/api/v1/events?from=2000-01-01").await.json();
     // Two single events and the series' four occurrences (five, one excluded).
     assert_eq!(list["events"].as_array().map(Vec::len), Some(6), "{list}");
+    let shown: Vec<(&str, &str, &str, &str)> = list["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["uid"] == "series-1@partner.example")
+        .map(|e| {
+            (
+                e["start"].as_str().unwrap(),
+                e["title"].as_str().unwrap(),
+                e["status"].as_str().unwrap(),
+                e["venue"]["name"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let hall = "City Hall Plaza";
+    assert_eq!(
+        shown,
+        [
+            (
+                "2027-09-13T18:00:00-04:00",
+                "Monday vigil",
+                "confirmed",
+                hall
+            ),
+            (
+                "2027-09-27T17:30:00-04:00",
+                "Vigil at the State House",
+                "confirmed",
+                "Massachusetts State House"
+            ),
+            (
+                "2027-10-04T18:00:00-04:00",
+                "Monday vigil",
+                "cancelled",
+                hall
+            ),
+            (
+                "2027-10-11T18:00:00-04:00",
+                "Monday vigil",
+                "confirmed",
+                hall
+            ),
+        ]
+    );
 
     // Export, then import into an empty database: the same events.
     let exported = app.dir.path().join("export.json");
@@ -209,6 +263,32 @@ async fn import_is_idempotent_and_export_round_trips() {
         .expect("the series keeps its rule");
     assert_eq!(rule.rrule.as_deref(), Some("FREQ=WEEKLY;BYDAY=MO;COUNT=5"));
     assert_eq!(rule.exdates, Some(vec!["2027-09-20T18:00".to_string()]));
+    // The changes travel with their venue inline (an id means nothing to another database).
+    let changes = rule.changes.expect("the series keeps its changes");
+    assert_eq!(
+        changes.keys().collect::<Vec<_>>(),
+        ["2027-09-27T18:00", "2027-10-04T18:00"]
+    );
+    let moved = &changes["2027-09-27T18:00"];
+    assert_eq!(moved["venue"]["name"], "Massachusetts State House");
+    assert!(!moved.contains_key("venue_id"), "{moved:?}");
+    assert_eq!(changes["2027-10-04T18:00"]["status"], "cancelled");
+    // Importing the export again changes nothing: no revision, no new sequence.
+    let revisions = |conn: &mut turnout::db::DbConn| -> i64 {
+        use diesel::prelude::*;
+        turnout::db::schema::event_revisions::table
+            .count()
+            .get_result(conn)
+            .unwrap()
+    };
+    let before = revisions(&mut conn);
+    let out = stdout(&turnout(&other, &["import", exported.to_str().unwrap()]));
+    assert!(out.contains("0 created, 0 updated, 3 unchanged"), "{out}");
+    assert_eq!(revisions(&mut conn), before);
+    assert_eq!(
+        turnout::db::queries::events::export_all(&mut conn).unwrap(),
+        first
+    );
 }
 
 #[actix_web::test]

@@ -323,6 +323,145 @@ async fn one_occurrence_changed_cancelled_or_excluded() {
     assert_eq!(moved["occurrences"], json!([]));
 }
 
+/// The changed occurrences of a series, by key: (title, status, start).
+fn changed(series: &Value) -> Vec<(String, String, String, String)> {
+    series["occurrences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["occurrence"].as_str().unwrap().into(),
+                o["title"].as_str().unwrap().into(),
+                o["status"].as_str().unwrap().into(),
+                o["start"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_series_carries_its_changes_in_recurrence_changes() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let mut input = vigil("FREQ=WEEKLY;BYDAY=TU;COUNT=6");
+    input["recurrence"]["changes"] = json!({
+        "2027-01-12T18:00": {"title": "Vigil (late)", "start": "2027-01-12T19:00",
+                             "end": "2027-01-12T20:00"},
+        "2027-01-19T18:00": {"status": "cancelled"}
+    });
+    let s = app.create_event(&input).await;
+    let id = s["id"].as_i64().unwrap();
+    let vigil_title = "Tuesday vigil at Palantir";
+    assert_eq!(
+        changed(&s),
+        [
+            (
+                "2027-01-12T18:00".into(),
+                "Vigil (late)".into(),
+                "confirmed".into(),
+                "2027-01-12T19:00:00-08:00".into()
+            ),
+            (
+                "2027-01-19T18:00".into(),
+                vigil_title.into(),
+                "cancelled".into(),
+                "2027-01-19T18:00:00-08:00".into()
+            ),
+        ]
+    );
+    let seq = s["sequence"].as_i64().unwrap();
+
+    // A merge patch drops one change (null) and edits the other; the dropped occurrence
+    // returns to the rule, and the series' sequence rises so calendars take it back.
+    let r = app
+        .patch(
+            &format!("/api/v1/events/{id}"),
+            &json!({"recurrence": {"changes": {"2027-01-12T18:00": {"title": "Vigil (later)"},
+                                                "2027-01-19T18:00": null}}}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    let s = r.json();
+    assert_eq!(
+        changed(&s),
+        [(
+            "2027-01-12T18:00".into(),
+            "Vigil (later)".into(),
+            "confirmed".into(),
+            "2027-01-12T19:00:00-08:00".into()
+        )]
+    );
+    assert!(s["sequence"].as_i64().unwrap() > seq);
+    let list = listing(&app, "from=2027-01-18&to=2027-01-21").await;
+    assert_eq!(list[0]["status"], "confirmed", "{list:?}");
+
+    // The same changes again write nothing.
+    let updated_at = s["updated_at"].clone();
+    let r = app
+        .patch(
+            &format!("/api/v1/events/{id}"),
+            &json!({"recurrence": {"changes": {"2027-01-12T18:00": {"title": "Vigil (later)",
+                     "start": "2027-01-12T19:00", "end": "2027-01-12T20:00"}}}}),
+        )
+        .await;
+    assert_eq!(r.json()["updated_at"], updated_at);
+
+    // An edit of the series alone keeps them.
+    let r = app
+        .patch(
+            &format!("/api/v1/events/{id}"),
+            &json!({"description": "Every Tuesday."}),
+        )
+        .await;
+    assert_eq!(changed(&r.json()).len(), 1);
+
+    // Bad changes name their field, and nothing changes.
+    for (changes, field) in [
+        (
+            json!({"2027-01-13T18:00": {"title": "Wednesday?"}}),
+            "recurrence.changes.2027-01-13T18:00",
+        ),
+        (
+            json!({"next tuesday": {}}),
+            "recurrence.changes.next tuesday",
+        ),
+        (
+            json!({"2027-01-26T18:00": {"tags": ["x"]}}),
+            "recurrence.changes.2027-01-26T18:00.tags",
+        ),
+        (
+            json!({"2027-01-26T18:00": {"start": "2027-05-26T18:00", "end": "2027-05-26T19:00"}}),
+            "recurrence.changes.2027-01-26T18:00.start",
+        ),
+    ] {
+        let r = app
+            .patch(
+                &format!("/api/v1/events/{id}"),
+                &json!({"recurrence": {"changes": changes}}),
+            )
+            .await;
+        assert_eq!(r.problem(422), [field], "{changes}");
+    }
+    let after = app.get(&format!("/api/v1/events/{id}")).await.json();
+    assert_eq!(changed(&after).len(), 1);
+    assert_eq!(after["description"], "Every Tuesday.");
+
+    // `changes: null` returns every occurrence to the rule.
+    let r = app
+        .patch(
+            &format!("/api/v1/events/{id}"),
+            &json!({"recurrence": {"changes": null}}),
+        )
+        .await;
+    assert_eq!(r.json()["occurrences"], json!([]));
+}
+
 #[actix_web::test]
 async fn bad_rules_and_dates_name_their_field() {
     let app = spawn_app().await;

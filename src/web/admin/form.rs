@@ -167,6 +167,8 @@ impl EventForm {
                 exdates: self
                     .opt("exdates")
                     .map(|x| x.split_whitespace().map(str::to_string).collect()),
+                // The form leaves the changed occurrences as they are.
+                changes: None,
             }),
         })
     }

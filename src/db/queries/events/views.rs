@@ -1,7 +1,7 @@
 //! The read model: an event with everything it shows (`EventView`), loaded in a few batched
 //! queries, and the reads of single events.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -172,20 +172,7 @@ impl EventView {
             )
         };
         let (venue, venue_id) = match (&self.venue, inline_venue) {
-            (Some(v), true) => (
-                Some(VenueInput {
-                    name: Some(v.name.clone()),
-                    address: v.address.clone(),
-                    city: v.city.clone(),
-                    region: v.region.clone(),
-                    postal_code: v.postal_code.clone(),
-                    country: v.country.clone(),
-                    lat: v.lat,
-                    lon: v.lon,
-                    timezone: v.timezone.clone(),
-                }),
-                None,
-            ),
+            (Some(v), true) => (Some(venue_input(v)), None),
             (Some(v), false) => (None, Some(v.id)),
             (None, _) => (None, None),
         };
@@ -221,8 +208,50 @@ impl EventView {
                         .map(|t| occurrence_key(t, e.all_day))
                         .collect(),
                 ),
+                changes: Some(self.changes(inline_venue)),
             }),
         }
+    }
+
+    /// A series' changed occurrences as its input gives them: key → the change as stored, its
+    /// venue inline when `inline_venue` (a venue id means nothing to another database).
+    pub fn changes(
+        &self,
+        inline_venue: bool,
+    ) -> BTreeMap<String, serde_json::Map<String, serde_json::Value>> {
+        self.overrides
+            .iter()
+            .map(|o| {
+                let mut patch: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_str(&o.row.patch).unwrap_or_default();
+                if let (true, Some(v)) = (inline_venue && patch.contains_key("venue_id"), &o.venue)
+                {
+                    patch.remove("venue_id");
+                    if let Ok(venue) = serde_json::to_value(venue_input(v)) {
+                        patch.insert("venue".into(), venue);
+                    }
+                }
+                (
+                    occurrence_key(o.row.occurrence_local, self.event.all_day),
+                    patch,
+                )
+            })
+            .collect()
+    }
+}
+
+/// A stored venue in input form.
+fn venue_input(v: &Venue) -> VenueInput {
+    VenueInput {
+        name: Some(v.name.clone()),
+        address: v.address.clone(),
+        city: v.city.clone(),
+        region: v.region.clone(),
+        postal_code: v.postal_code.clone(),
+        country: v.country.clone(),
+        lat: v.lat,
+        lon: v.lon,
+        timezone: v.timezone.clone(),
     }
 }
 

@@ -15,8 +15,8 @@ use crate::db::schema::{
 };
 use crate::db::DbConn;
 use crate::domain::event::{
-    merge_patch, occurrence_key, occurrence_timing, EventDraft, EventInput, PartnerRef, Review,
-    Role, Status, VenueChoice, VenueLookup,
+    merge_patch, occurrence_key, occurrence_timing, EventDraft, EventInput, OccurrenceChange,
+    PartnerRef, Review, Role, Status, VenueChoice, VenueLookup,
 };
 use crate::domain::message::Msg;
 use crate::domain::time;
@@ -171,10 +171,8 @@ struct Snapshot<'a> {
     review: &'a str,
     /// RFC 3339, like every timestamp we write.
     deleted_at: Option<String>,
+    /// A series' changed occurrences are in `event.recurrence.changes`.
     event: EventInput,
-    /// A series' changed occurrences: key → the change as given.
-    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    occurrences: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 fn record(
@@ -191,16 +189,6 @@ fn record(
         review: &view.event.review,
         deleted_at: view.event.deleted_at.map(time::utc_rfc3339),
         event: view.to_input(true),
-        occurrences: view
-            .overrides
-            .iter()
-            .map(|o| {
-                (
-                    occurrence_key(o.row.occurrence_local, view.event.all_day),
-                    serde_json::from_str(&o.row.patch).unwrap_or_default(),
-                )
-            })
-            .collect(),
     })?;
     diesel::insert_into(event_revisions::table)
         .values((
@@ -313,7 +301,12 @@ pub fn create(
             .get_result(conn)?;
         let event = event_by_id(conn, event_id)?;
         write_links(conn, event.id, &refs, &draft.tags)?;
-        let view = single_view(conn, event)?;
+        let mut view = single_view(conn, event)?;
+        let desired = draft.recurrence.and_then(|r| r.changes).unwrap_or_default();
+        if !desired.is_empty() {
+            write_changes(conn, &view, &desired, at)?;
+            view = view_by_id(conn, event_id)?;
+        }
         record(conn, &view, "create", who.actor(), at)?;
         Ok(view)
     })
@@ -352,6 +345,8 @@ pub fn update_with(
         let mut draft = validate(conn, input)?;
         ensure_own_partner(conn, who, &mut draft)?;
         let refs = resolve_refs(conn, &draft)?;
+        // `recurrence.changes` given: the series' changes become these; else they stay.
+        let desired = draft.recurrence.as_mut().and_then(|r| r.changes.take());
         let old = &before.event;
         let rescheduled = old.start_utc != draft.timing.start_utc
             || old.end_utc != draft.timing.end_utc
@@ -386,7 +381,24 @@ pub fn update_with(
                 .map(|p| (p.id, p.role.as_str()))
                 .eq(refs.partner_ids.iter().map(|(id, r)| (*id, r.as_str())));
         if unchanged {
-            return Ok(before);
+            // Only the changed occurrences may differ.
+            let Some(desired) = desired else {
+                return Ok(before);
+            };
+            let written = write_changes(conn, &before, &desired, at)?;
+            if !written.written {
+                return Ok(before);
+            }
+            diesel::update(events::table.find(id))
+                .set((
+                    events::updated_at.eq(at),
+                    events::sequence.eq(old.sequence + i32::from(written.removed)),
+                ))
+                .execute(conn)?;
+            let mut view = view_by_id(conn, id)?;
+            view.dropped_occurrences = written.dropped;
+            record(conn, &view, "update", who.actor(), at)?;
+            return Ok(view);
         }
         candidate.updated_at = at;
         diesel::update(events::table.find(id))
@@ -394,11 +406,18 @@ pub fn update_with(
             .execute(conn)?;
         write_links(conn, id, &refs, &draft.tags)?;
         let mut view = view_by_id(conn, id)?;
-        // Changed occurrences are rebuilt over the new series (and read again) only if it has any.
-        if !view.overrides.is_empty() {
-            let dropped = reconcile_occurrences(conn, &view, at)?;
+        // Changed occurrences are rebuilt over the new series (and read again) only if there are
+        // any, before or after.
+        let desired = desired.unwrap_or_else(|| stored_changes(&view));
+        if !view.overrides.is_empty() || !desired.is_empty() {
+            let written = write_changes(conn, &view, &desired, at)?;
+            if written.removed && !rescheduled {
+                diesel::update(events::table.find(id))
+                    .set(events::sequence.eq(sequence + 1))
+                    .execute(conn)?;
+            }
             view = view_by_id(conn, id)?;
-            view.dropped_occurrences = dropped;
+            view.dropped_occurrences = written.dropped;
         }
         let kind = if draft.status == Status::Cancelled && old.status != "cancelled" {
             "cancel"
@@ -681,49 +700,134 @@ fn materialize(
     })
 }
 
-/// After a series changed: rebuilds each changed occurrence the series still has from its patch
-/// over the new series, and removes (and returns) those it no longer has — its rule or time
-/// moved away from them, they were excluded, or their change no longer fits the series.
-fn reconcile_occurrences(
+/// What `write_changes` did.
+#[derive(Debug, Default)]
+struct ChangesWritten {
+    /// A change was added, changed or removed.
+    written: bool,
+    /// A change was removed on request: its occurrence returns to the rule.
+    removed: bool,
+    /// Changes the series had that no longer fit it, dropped.
+    dropped: Vec<NaiveDateTime>,
+}
+
+/// Makes the changed occurrences of series `v` (as stored now) `desired`, each rebuilt from its
+/// patch over the series. A change the series already had (same key, same patch) that no longer
+/// fits — the rule or time moved away from it, it was excluded, its fields no longer validate —
+/// is dropped and reported; a new or different one that does not fit is a 422 naming
+/// `recurrence.changes.{key}`. The series' changes not in `desired` are removed.
+fn write_changes(
     conn: &mut DbConn,
     v: &EventView,
+    desired: &[OccurrenceChange],
     at: NaiveDateTime,
-) -> Result<Vec<NaiveDateTime>, AppError> {
+) -> Result<ChangesWritten, AppError> {
     let series = v.series();
     let exdates = v.exdates();
-    let mut dropped = Vec::new();
-    for o in &v.overrides {
-        let key = o.row.occurrence_local;
-        let kept = match &series {
-            Some(s) if s.contains(key) && !exdates.contains(&key) => {
-                let mut patch = serde_json::from_str(&o.row.patch).unwrap_or_default();
-                let sequence = o.row.sequence.max(v.event.sequence);
-                match materialize(conn, v, key, &mut patch, sequence, o.row.created_at, at) {
-                    Ok(row) => Some(row),
-                    Err(AppError::Validation(_)) => None,
-                    Err(other) => return Err(other),
-                }
-            }
-            _ => None,
+    let all_day = v.event.all_day;
+    let mut out = ChangesWritten::default();
+    for c in desired {
+        let old = v.overrides.iter().find(|o| o.row.occurrence_local == c.key);
+        let carried = old.is_some_and(|o| {
+            serde_json::from_str::<serde_json::Value>(&o.row.patch).ok()
+                == Some(serde_json::Value::Object(c.patch.clone()))
+        });
+        let field = format!("recurrence.changes.{}", c.given);
+        let fits = series.as_ref().is_some_and(|s| s.contains(c.key)) && !exdates.contains(&c.key);
+        let row = if !fits {
+            Err(AppError::field(
+                field.clone(),
+                Msg::Text(format!(
+                    "{} is not an occurrence of this series",
+                    occurrence_key(c.key, all_day)
+                )),
+            ))
+        } else {
+            // Never below the series'; one more than before when what it shows changes.
+            let sequence = match old {
+                Some(o) => o.row.sequence.max(v.event.sequence),
+                None => v.event.sequence + 1,
+            };
+            let created = old.map(|o| o.row.created_at).unwrap_or(at);
+            let mut patch = c.patch.clone();
+            materialize(conn, v, c.key, &mut patch, sequence, created, at)
         };
-        let this = event_occurrences::table
-            .filter(event_occurrences::event_id.eq(v.event.id))
-            .filter(event_occurrences::occurrence_local.eq(key));
-        match kept {
-            Some(row) if row != o.row => {
-                diesel::delete(this).execute(conn)?;
-                diesel::insert_into(event_occurrences::table)
-                    .values(&row)
-                    .execute(conn)?;
+        match (row, old) {
+            (Ok(row), Some(o)) if same_occurrence(&row, &o.row) => {}
+            (Ok(mut row), old) => {
+                if let Some(o) = old {
+                    let mut shown = row.clone();
+                    shown.sequence = o.row.sequence;
+                    if !same_occurrence(&shown, &o.row) {
+                        row.sequence = (o.row.sequence + 1).max(v.event.sequence);
+                    }
+                }
+                replace_occurrence(conn, &row)?;
+                out.written = true;
             }
-            Some(_) => {}
-            None => {
-                diesel::delete(this).execute(conn)?;
-                dropped.push(key);
+            (Err(AppError::Validation(_)), Some(o)) if carried => {
+                remove_occurrence(conn, v.event.id, o.row.occurrence_local)?;
+                out.written = true;
+                out.dropped.push(c.key);
             }
+            (Err(AppError::Validation(errors)), _) if fits => {
+                return Err(AppError::Validation(
+                    errors
+                        .into_iter()
+                        .map(|mut e| {
+                            e.field = format!("{field}.{}", e.field);
+                            e
+                        })
+                        .collect(),
+                ))
+            }
+            (Err(e), _) => return Err(e),
         }
     }
-    Ok(dropped)
+    for o in &v.overrides {
+        if !desired.iter().any(|c| c.key == o.row.occurrence_local) {
+            remove_occurrence(conn, v.event.id, o.row.occurrence_local)?;
+            out.written = true;
+            out.removed = true;
+        }
+    }
+    Ok(out)
+}
+
+/// The changes series `v` has, in the form its input gives them.
+fn stored_changes(v: &EventView) -> Vec<OccurrenceChange> {
+    v.overrides
+        .iter()
+        .map(|o| OccurrenceChange {
+            key: o.row.occurrence_local,
+            given: occurrence_key(o.row.occurrence_local, v.event.all_day),
+            patch: serde_json::from_str(&o.row.patch).unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// Whether two rows of one occurrence are the same (when each was written aside).
+fn same_occurrence(new: &OccurrenceRow, old: &OccurrenceRow) -> bool {
+    let mut new = new.clone();
+    new.updated_at = old.updated_at;
+    new.created_at = old.created_at;
+    new == *old
+}
+
+fn remove_occurrence(conn: &mut DbConn, event_id: i32, key: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(
+        event_occurrences::table
+            .filter(event_occurrences::event_id.eq(event_id))
+            .filter(event_occurrences::occurrence_local.eq(key)),
+    )
+    .execute(conn)
+}
+
+fn replace_occurrence(conn: &mut DbConn, row: &OccurrenceRow) -> QueryResult<usize> {
+    remove_occurrence(conn, row.event_id, row.occurrence_local)?;
+    diesel::insert_into(event_occurrences::table)
+        .values(row)
+        .execute(conn)
 }
 
 /// Changes one occurrence of a series (`PATCH /api/v1/events/{id}/occurrences/{key}`): `patch`
@@ -763,18 +867,10 @@ pub fn change_occurrence(
             .max(v.event.sequence);
         let created = old.map(|o| o.row.created_at).unwrap_or(at);
         let row = materialize(conn, &v, key, &mut composed, sequence, created, at)?;
-        if old.map(|o| &o.row) == Some(&row) {
+        if old.is_some_and(|o| same_occurrence(&row, &o.row)) {
             return Ok(v.occurrence_view(key));
         }
-        diesel::delete(
-            event_occurrences::table
-                .filter(event_occurrences::event_id.eq(id))
-                .filter(event_occurrences::occurrence_local.eq(key)),
-        )
-        .execute(conn)?;
-        diesel::insert_into(event_occurrences::table)
-            .values(&row)
-            .execute(conn)?;
+        replace_occurrence(conn, &row)?;
         diesel::update(events::table.find(id))
             .set(events::updated_at.eq(at))
             .execute(conn)?;
@@ -815,12 +911,7 @@ pub fn exclude_occurrence(
         exdates.push(key);
         exdates.sort();
         let at = now();
-        diesel::delete(
-            event_occurrences::table
-                .filter(event_occurrences::event_id.eq(id))
-                .filter(event_occurrences::occurrence_local.eq(key)),
-        )
-        .execute(conn)?;
+        remove_occurrence(conn, id, key)?;
         diesel::update(events::table.find(id))
             .set((
                 events::exdates.eq(exdates_json(&exdates)),
