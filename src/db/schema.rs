@@ -266,3 +266,4 @@ diesel::allow_tables_to_appear_in_same_query!(event_search, event_partners);
 diesel::allow_tables_to_appear_in_same_query!(event_search, event_tags);
 diesel::allow_tables_to_appear_in_same_query!(event_search, tags);
 diesel::allow_tables_to_appear_in_same_query!(event_search, venues);
+diesel::allow_tables_to_appear_in_same_query!(event_search, event_occurrences);

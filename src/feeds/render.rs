@@ -254,6 +254,7 @@ pub fn render(
     let site = &settings.site_name;
     let mut online = Vec::new();
     let mut series_keys = Vec::new();
+    let mut list_filter = None;
     let (header, keys) = match spec {
         Spec::Event(id) => {
             // A removed event's own feed is gone (410); list feeds keep a minimal VEVENT.
@@ -293,6 +294,7 @@ pub fn render(
             }
             series_keys = q::series_keys(conn, &filter)?;
             let mut keys = q::list_keys(conn, &filter, MAX_FEED_EVENTS + 1)?;
+            list_filter = Some(filter);
             if keys.len() as i64 > MAX_FEED_EVENTS {
                 // Never cut silently: the calendar says so, and the log too.
                 keys.truncate(MAX_FEED_EVENTS as usize);
@@ -366,10 +368,25 @@ pub fn render(
         Bound::Date(d) => d.and_time(chrono::NaiveTime::MIN),
     };
     let series_ids: Vec<i32> = series_keys.iter().map(|(id, _)| *id).collect();
-    let series: Vec<Fragment> = q::views_by_ids(conn, &series_ids)?
-        .iter()
-        .map(|v| ical::render_series(v, links, window_start))
-        .collect();
+    let mut series: Vec<Fragment> = Vec::with_capacity(series_ids.len());
+    for v in q::views_by_ids(conn, &series_ids)? {
+        // A feed filtered by place holds the occurrences that are there (changed ones move).
+        let placed = match &list_filter {
+            Some(f) => q::series_in_place(f, v),
+            None => q::SeriesInFeed::Whole(Box::new(v)),
+        };
+        match placed {
+            q::SeriesInFeed::Whole(v) => series.push(ical::render_series(&v, links, window_start)),
+            q::SeriesInFeed::Parts(parts) => {
+                for mut own in parts {
+                    if let Some(key) = own.occurrence.take() {
+                        own.event.uid = ical::shifted_uid(&own.event.uid, key);
+                    }
+                    series.push(ical::render_event(&own, links));
+                }
+            }
+        }
+    }
     let newest = keys
         .iter()
         .chain(series_keys.iter())

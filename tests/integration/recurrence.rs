@@ -487,10 +487,15 @@ async fn bad_rules_and_dates_name_their_field() {
 
 /// Every occurrence the JSON lists in 2027, as (start, uid, end, status, title), sorted.
 async fn json_occurrences(app: &TestApp) -> Vec<Occurrence> {
+    json_occurrences_where(app, "").await
+}
+
+/// Every occurrence of 2027 the JSON lists with the extra filter `filter` (`&city=…`).
+async fn json_occurrences_where(app: &TestApp, filter: &str) -> Vec<Occurrence> {
     let mut all = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
-        let mut path = "/api/v1/events?from=2027-01-01&to=2027-12-31&limit=500".to_string();
+        let mut path = format!("/api/v1/events?from=2027-01-01&to=2027-12-31&limit=500{filter}");
         if let Some(c) = &cursor {
             path.push_str(&format!("&cursor={c}"));
         }
@@ -515,6 +520,122 @@ async fn json_occurrences(app: &TestApp) -> Vec<Occurrence> {
     }
     all.sort();
     all
+}
+
+/// The feed at `path`, expanded by both parsers over 2027, against the JSON's occurrences for
+/// `filter` (UIDs of occurrences written as events of their own folded to their series').
+async fn assert_feed_expands_like_json(app: &TestApp, path: &str, filter: &str) {
+    let expected = json_occurrences_where(app, filter).await;
+    let feed = app.get(path).await;
+    assert_eq!(feed.status, StatusCode::OK, "{path}");
+    for (parser, mut got) in expand_both(&feed.body, "2027-01-01T00:00:00Z", "2028-01-01T00:00:00Z")
+    {
+        for o in &mut got {
+            if let Some((series, _)) = o.uid.split_once('#') {
+                o.uid = series.to_string();
+            }
+        }
+        got.sort();
+        assert!(
+            got == expected,
+            "{parser} expands {path} to {got:#?}\nbut the JSON lists {expected:#?}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_moved_occurrence_is_listed_where_it_is_and_search_finds_running_series() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let s = app
+        .create_event(&vigil("FREQ=WEEKLY;BYDAY=TU;COUNT=6"))
+        .await;
+    let id = s["id"].as_i64().unwrap();
+    // One week at the Mountain View campus; another at a second Palo Alto address.
+    for (key, venue) in [
+        (
+            "2027-01-19T18:00",
+            json!({"name": "Palantir Mountain View", "city": "Mountain View", "region": "CA",
+                   "country": "US"}),
+        ),
+        (
+            "2027-01-26T18:00",
+            json!({"name": "University Avenue", "city": "Palo Alto", "region": "CA",
+                   "country": "US"}),
+        ),
+    ] {
+        let r = app
+            .patch(
+                &format!("/api/v1/events/{id}/occurrences/{key}"),
+                &json!({ "venue": venue }),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(&r.body)
+        );
+    }
+    let palo_alto = listing(&app, "from=2027-01-01&to=2027-12-31&city=Palo%20Alto").await;
+    assert_eq!(
+        starts(&palo_alto),
+        [
+            "2027-01-05T18:00:00-08:00",
+            "2027-01-12T18:00:00-08:00",
+            "2027-01-26T18:00:00-08:00",
+            "2027-02-02T18:00:00-08:00",
+            "2027-02-09T18:00:00-08:00"
+        ]
+    );
+    assert_eq!(palo_alto[2]["venue"]["name"], "University Avenue");
+    let mountain_view = listing(&app, "from=2027-01-01&to=2027-12-31&city=mountain%20view").await;
+    assert_eq!(starts(&mountain_view), ["2027-01-19T18:00:00-08:00"]);
+    assert_eq!(mountain_view[0]["occurrence"], "2027-01-19T18:00");
+
+    // The city feeds hold exactly those occurrences, for both parsers.
+    assert_feed_expands_like_json(&app, "/calendar.ics?city=Palo%20Alto", "&city=Palo%20Alto")
+        .await;
+    assert_feed_expands_like_json(
+        &app,
+        "/calendar.ics?city=Mountain%20View",
+        "&city=Mountain%20View",
+    )
+    .await;
+
+    // A search finds the series by its next occurrences, though its first has passed; paging
+    // through two at a time gives each once.
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    for _ in 0..5 {
+        let r = app
+            .get(&format!(
+                "/api/v1/events?q=vigil&from=2027-01-10&limit=2{cursor}"
+            ))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(&r.body)
+        );
+        let page = r.json();
+        seen.extend(starts(page["events"].as_array().unwrap()));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            "2027-01-12T18:00:00-08:00",
+            "2027-01-19T18:00:00-08:00",
+            "2027-01-26T18:00:00-08:00",
+            "2027-02-02T18:00:00-08:00",
+            "2027-02-09T18:00:00-08:00"
+        ]
+    );
 }
 
 #[actix_web::test]

@@ -417,8 +417,10 @@ fn window_floor(f: &Filter) -> Option<NaiveDateTime> {
     }
 }
 
-/// True when occurrence `e` is in `f`'s window and has one of its statuses.
-fn occurrence_matches(f: &Filter, e: &Event) -> bool {
+/// True when occurrence `v` is in `f`'s window, has one of its statuses, and is where `f`'s
+/// place filters ask (a changed occurrence may have moved to another venue).
+fn occurrence_matches(f: &Filter, v: &EventView) -> bool {
+    let e = &v.event;
     let after_from = match f.from {
         Some(Bound::Instant(t)) => e.end_utc > t,
         Some(Bound::Date(d)) => e.end_local > d.and_time(chrono::NaiveTime::MIN),
@@ -435,6 +437,141 @@ fn occurrence_matches(f: &Filter, e: &Event) -> bool {
         && before_to
         && f.window_start.is_none_or(|t| e.end_utc > t)
         && (f.statuses.is_empty() || f.statuses.contains(&e.status))
+        && place_matches(f, v.venue.as_ref())
+}
+
+/// `f`'s place filters (`city`, `region`, `country`, online-only) against a venue, folding case
+/// as the listing's SQL does.
+fn place_matches(f: &Filter, venue: Option<&Venue>) -> bool {
+    let same = |want: &Option<String>, have: Option<&String>| {
+        want.as_ref()
+            .is_none_or(|w| have.is_some_and(|h| h.to_lowercase() == w.to_lowercase()))
+    };
+    match venue {
+        Some(_) if f.no_venue => false,
+        Some(v) => {
+            same(&f.city, v.city.as_ref())
+                && same(&f.region, v.region.as_ref())
+                && same(&f.country, v.country.as_ref())
+        }
+        None => f.city.is_none() && f.region.is_none() && f.country.is_none(),
+    }
+}
+
+/// A series as a feed with filter `f` holds it (see [`series_in_place`]).
+pub enum SeriesInFeed {
+    /// The series, without the changed occurrences that moved away from `f`'s place (each an
+    /// excluded date of this feed's copy instead).
+    Whole(Box<EventView>),
+    /// The series is elsewhere: only its changed occurrences that moved into `f`'s place, each
+    /// as an event of its own.
+    Parts(Vec<EventView>),
+}
+
+/// What of series `v` a feed filtered by place holds: the occurrences the JSON lists for the
+/// same filter, and no others.
+pub fn series_in_place(f: &Filter, mut v: EventView) -> SeriesInFeed {
+    if !by_place(f) {
+        return SeriesInFeed::Whole(Box::new(v));
+    }
+    if !place_matches(f, v.venue.as_ref()) {
+        let parts = v
+            .overrides
+            .iter()
+            .map(|o| v.occurrence_view(o.row.occurrence_local))
+            .filter(|occ| place_matches(f, occ.venue.as_ref()))
+            .collect();
+        return SeriesInFeed::Parts(parts);
+    }
+    let (kept, away): (Vec<_>, Vec<_>) = std::mem::take(&mut v.overrides)
+        .into_iter()
+        .partition(|o| place_matches(f, o.venue.as_ref()));
+    if !away.is_empty() {
+        let mut exdates = v.exdates();
+        exdates.extend(away.iter().map(|o| o.row.occurrence_local));
+        exdates.sort();
+        v.event.exdates = super::writes::exdates_json(&exdates);
+        // Calendars take the new exclusion as a change of the series.
+        let moved = away.iter().map(|o| o.row.sequence).max().unwrap_or(0);
+        v.event.sequence = v.event.sequence.max(moved);
+    }
+    v.overrides = kept;
+    SeriesInFeed::Whole(Box::new(v))
+}
+
+/// Whether `f` filters by place.
+fn by_place(f: &Filter) -> bool {
+    f.city.is_some() || f.region.is_some() || f.country.is_some() || f.no_venue
+}
+
+/// The series' side of `f`'s place filters: a series matches when its own venue does or when
+/// one of its changed occurrences' does (each occurrence is checked again where it is).
+macro_rules! series_places {
+    ($query:expr, $f:expr) => {{
+        use crate::db::schema::event_occurrences;
+        let f: &Filter = $f;
+        let mut q = $query;
+        if f.no_venue {
+            q = q.filter(
+                events::venue_id.is_null().or(events::id.eq_any(
+                    event_occurrences::table
+                        .filter(event_occurrences::venue_id.is_null())
+                        .select(event_occurrences::event_id),
+                )),
+            );
+        } else if by_place(f) {
+            // Unboxed (a boxed subquery does not fit the multi-backend query): a filter left
+            // out binds TRUE.
+            use diesel::sql_types::Bool;
+            let (city, region, country) = (f.city.clone(), f.region.clone(), f.country.clone());
+            let venue_ids = || {
+                venues::table
+                    .filter(
+                        (city
+                            .is_none()
+                            .into_sql::<Bool>()
+                            .or(lower(venues::city).eq(lower(city.clone()))))
+                        .and(
+                            region
+                                .is_none()
+                                .into_sql::<Bool>()
+                                .or(lower(venues::region).eq(lower(region.clone()))),
+                        )
+                        .and(
+                            country
+                                .is_none()
+                                .into_sql::<Bool>()
+                                .or(lower(venues::country).eq(lower(country.clone()))),
+                        ),
+                    )
+                    .select(venues::id.nullable())
+            };
+            q = q.filter(
+                events::venue_id.eq_any(venue_ids()).or(events::id.eq_any(
+                    event_occurrences::table
+                        .filter(event_occurrences::venue_id.eq_any(venue_ids()))
+                        .select(event_occurrences::event_id),
+                )),
+            );
+        }
+        q
+    }};
+}
+
+/// `f` for the series themselves: their first occurrence need not be in the window, and status
+/// and place are each occurrence's own (checked by [`occurrence_matches`]; [`series_places`]
+/// finds the series).
+fn series_filter(f: &Filter) -> Filter {
+    Filter {
+        from: None,
+        window_start: None,
+        statuses: Vec::new(),
+        city: None,
+        region: None,
+        country: None,
+        no_venue: false,
+        ..f.clone()
+    }
 }
 
 fn to_local(tz: chrono_tz::Tz, utc: NaiveDateTime) -> NaiveDateTime {
@@ -445,9 +582,7 @@ fn to_local(tz: chrono_tz::Tz, utc: NaiveDateTime) -> NaiveDateTime {
         .naive_local()
 }
 
-/// The series matching `f` (but its window's start, and status, which each occurrence may have
-/// its own of) whose last occurrence ends after `floor`: their own first occurrence need not be
-/// in the window.
+/// The series matching `f` (see [`series_filter`]) whose last occurrence ends after `floor`.
 fn series_reaching(
     conn: &mut DbConn,
     f: &Filter,
@@ -463,13 +598,10 @@ fn series_reaching(
     if ids.is_empty() {
         return Ok(None);
     }
-    let outer = Filter {
-        from: None,
-        window_start: None,
-        statuses: Vec::new(),
-        ..f.clone()
-    };
-    let mut q = filtered(&outer, search::Engine::of(conn)).filter(events::rrule.is_not_null());
+    let mut q = series_places!(
+        filtered(&series_filter(f), search::Engine::of(conn)).filter(events::rrule.is_not_null()),
+        f
+    );
     if ids.len() <= 5_000 {
         q = q.filter(events::id.eq_any(ids));
     }
@@ -525,13 +657,25 @@ pub fn series_occurrences(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
+    Ok(expand(f, load_views(conn, rows)?, cursor, want, floor))
+}
+
+/// The occurrences of `series` in `f`'s window that match it, past `cursor` in the listing's
+/// order (start, id): at most `want` of each series.
+fn expand(
+    f: &Filter,
+    series: Vec<EventView>,
+    cursor: Option<Cursor>,
+    want: usize,
+    floor: Option<NaiveDateTime>,
+) -> Vec<EventView> {
     let past_cursor = |e: &Event| match cursor {
         None => true,
         Some(c) if f.newest_first => (e.start_utc, e.id) < (c.key, c.id),
         Some(c) => (e.start_utc, e.id) > (c.key, c.id),
     };
     let mut out = Vec::new();
-    for v in load_views(conn, rows)? {
+    for v in series {
         let Some(series) = v.series() else { continue };
         let tz = v.tz();
         let exdates = v.exdates();
@@ -540,7 +684,7 @@ pub fn series_occurrences(
         // Changed occurrences may have moved: each is checked where it is now.
         for o in &v.overrides {
             let occ = v.occurrence_view(o.row.occurrence_local);
-            if occurrence_matches(f, &occ.event) && past_cursor(&occ.event) {
+            if occurrence_matches(f, &occ) && past_cursor(&occ.event) {
                 out.push(occ);
             }
         }
@@ -552,7 +696,7 @@ pub fn series_occurrences(
                 return false;
             }
             let occ = v.occurrence_view(key);
-            if occurrence_matches(f, &occ.event) && past_cursor(&occ.event) {
+            if occurrence_matches(f, &occ) && past_cursor(&occ.event) {
                 out.push(occ);
                 taken += 1;
             }
@@ -617,7 +761,7 @@ pub fn series_occurrences(
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// [`list`] best match first: by score, then start and id (the cursor carries all three).
@@ -657,29 +801,83 @@ fn list_by_relevance(
     }
     // Only the keys go through the sort; the page's events load by id afterwards.
     #[derive(Queryable)]
-    struct Key(
-        i32,
-        #[diesel(deserialize_as = FastTimestamp)] NaiveDateTime,
-        f64,
-    );
-    let mut keys: Vec<Key> = q
+    struct Key(i32, f64);
+    let keys: Vec<Key> = q
+        .filter(events::rrule.is_null())
         .order((score().asc(), events::start_utc.asc(), events::id.asc()))
         .limit(limit + 1)
-        .select((events::id, events::start_utc, score()))
+        .select((events::id, score()))
         .load(conn)?;
-    let next = if keys.len() as i64 > limit {
-        keys.truncate(limit as usize);
-        keys.last().map(|Key(id, start, rank)| Cursor {
-            key: *start,
-            id: *id,
+    let ids: Vec<i32> = keys.iter().map(|Key(id, _)| *id).collect();
+    let ranks: std::collections::HashMap<i32, f64> =
+        keys.iter().map(|Key(id, rank)| (*id, *rank)).collect();
+    let mut found: Vec<(f64, EventView)> = views_by_ids(conn, &ids)?
+        .into_iter()
+        .filter_map(|v| ranks.get(&v.event.id).map(|rank| (*rank, v)))
+        .collect();
+
+    // Series that match, each as its occurrences in the window, all with the series' score.
+    #[derive(Queryable)]
+    struct SeriesKey(i32, f64);
+    let mut sq = series_places!(
+        public_filters!(
+            event_search::table
+                .inner_join(events::table)
+                .filter(search::row_matches(&query))
+                .into_boxed(),
+            &series_filter(f)
+        )
+        .filter(events::rrule.is_not_null()),
+        f
+    );
+    let floor = window_floor(f);
+    if let Some(t) = floor {
+        sq = sq.filter(
+            events::series_end_utc
+                .is_null()
+                .or(events::series_end_utc.gt(t)),
+        );
+    }
+    let series: Vec<SeriesKey> = sq.select((events::id, score())).load(conn)?;
+    if !series.is_empty() {
+        let ids: Vec<i32> = series.iter().map(|SeriesKey(id, _)| *id).collect();
+        let want = usize::try_from(limit + 1).unwrap_or(usize::MAX);
+        let ranks: std::collections::HashMap<i32, f64> = series
+            .iter()
+            .map(|SeriesKey(id, rank)| (*id, *rank))
+            .collect();
+        for v in views_by_ids(conn, &ids)? {
+            let Some(&rank) = ranks.get(&v.event.id) else {
+                continue;
+            };
+            // Past the cursor in (score, start, id) order: all of a series that scores after
+            // it, the rest of the one it stopped in, none of one before it.
+            let within = match cursor.and_then(|c| c.rank.map(|r| (c, r))) {
+                Some((_, r)) if rank < r => continue,
+                Some((c, r)) if rank == r => Some(c),
+                _ => None,
+            };
+            for occ in expand(f, vec![v], within, want, floor) {
+                found.push((rank, occ));
+            }
+        }
+        found.sort_by(|(ra, a), (rb, b)| {
+            ra.total_cmp(rb)
+                .then((a.event.start_utc, a.event.id).cmp(&(b.event.start_utc, b.event.id)))
+        });
+    }
+    let next = if found.len() as i64 > limit {
+        found.truncate(limit as usize);
+        found.last().map(|(rank, v)| Cursor {
+            key: v.event.start_utc,
+            id: v.event.id,
             synced_at: None,
             rank: Some(*rank),
         })
     } else {
         None
     };
-    let ids: Vec<i32> = keys.iter().map(|Key(id, ..)| *id).collect();
-    Ok((views_by_ids(conn, &ids)?, next))
+    Ok((found.into_iter().map(|(_, v)| v).collect(), next))
 }
 
 /// The ids and last changes of every public single event matching `f`, in start order: what a
