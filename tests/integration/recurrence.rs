@@ -593,6 +593,33 @@ async fn a_moved_occurrence_is_listed_where_it_is_and_search_finds_running_serie
     assert_eq!(starts(&mountain_view), ["2027-01-19T18:00:00-08:00"]);
     assert_eq!(mountain_view[0]["occurrence"], "2027-01-19T18:00");
 
+    // The action page counts the series once in each city it meets in, and a series begun
+    // long ago that still runs (the monthly meeting in Oakland) where it is.
+    let mut meeting = event(
+        "Coalition meeting",
+        "2025-01-02T18:00",
+        "2025-01-02T19:30",
+        "America/Los_Angeles",
+    );
+    meeting["venue"] = json!({"name": "Oakland library", "city": "Oakland", "region": "CA",
+                              "country": "US"});
+    meeting["recurrence"] = json!({"rrule": "FREQ=MONTHLY;BYDAY=1TH"});
+    app.create_event(&meeting).await;
+    let page = app.get("/actions/never-again").await;
+    let page = String::from_utf8_lossy(&page.body).to_string();
+    for (path, city) in [
+        ("CA/Mountain%20View", "Mountain View"),
+        ("CA/Oakland", "Oakland"),
+        ("CA/Palo%20Alto", "Palo Alto"),
+    ] {
+        assert!(
+            page.contains(&format!(
+                "<a href=\"/actions/never-again/places/{path}\">{city}</a> <span class=\"count\">(1)</span>"
+            )),
+            "{city}: {page}"
+        );
+    }
+
     // The city feeds hold exactly those occurrences, for both parsers.
     assert_feed_expands_like_json(&app, "/calendar.ics?city=Palo%20Alto", "&city=Palo%20Alto")
         .await;

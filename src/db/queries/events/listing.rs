@@ -910,8 +910,9 @@ pub struct PlaceCount {
     pub online: i64,
 }
 
-/// Public events matching `f` (but `q`) counted by region and city, in one grouped query;
-/// ordered by region, then city, case-insensitively, places without one last.
+/// Public events matching `f` (but `q`) counted by region and city, in one grouped query (and
+/// the few series beside it); ordered by region, then city, case-insensitively, places without
+/// one last.
 pub fn place_counts(conn: &mut DbConn, f: &Filter) -> QueryResult<Vec<PlaceCount>> {
     use diesel::dsl::{count, count_star, min};
     // The filters' venue conditions are subqueries on `venues`: the grouped venue is an alias.
@@ -928,8 +929,9 @@ pub fn place_counts(conn: &mut DbConn, f: &Filter) -> QueryResult<Vec<PlaceCount
             count(place.field(venues::id).nullable()),
         ))
         .into_boxed();
-    let rows: Vec<(Option<String>, Option<String>, i64, i64)> =
-        public_filters!(query, f).load(conn)?;
+    let rows: Vec<(Option<String>, Option<String>, i64, i64)> = public_filters!(query, f)
+        .filter(events::rrule.is_null())
+        .load(conn)?;
     let mut places: Vec<PlaceCount> = rows
         .into_iter()
         .map(|(region, city, events, with_venue)| PlaceCount {
@@ -940,6 +942,41 @@ pub fn place_counts(conn: &mut DbConn, f: &Filter) -> QueryResult<Vec<PlaceCount
         })
         .collect();
     let key = |s: &Option<String>| (s.is_none(), s.as_deref().map(str::to_lowercase));
+    // A series counts once in each place where it has an occurrence in the window: its own
+    // venue's, and those its changed occurrences moved to.
+    if let Some(q) = series_reaching(conn, f, window_floor(f))? {
+        let rows: Vec<Event> = q.select(Event::as_select()).load(conn)?;
+        for v in load_views(conn, rows)? {
+            let mut seen = Vec::new();
+            for occ in expand(f, vec![v], None, 1, window_floor(f)) {
+                let (region, city) = match &occ.venue {
+                    Some(venue) => (venue.region.clone(), venue.city.clone()),
+                    None => (None, None),
+                };
+                let online = i64::from(occ.venue.is_none());
+                let here = (key(&region), key(&city), online);
+                if seen.contains(&here) {
+                    continue;
+                }
+                seen.push(here);
+                match places
+                    .iter_mut()
+                    .find(|p| key(&p.region) == key(&region) && key(&p.city) == key(&city))
+                {
+                    Some(p) => {
+                        p.events += 1;
+                        p.online += online;
+                    }
+                    None => places.push(PlaceCount {
+                        region,
+                        city,
+                        events: 1,
+                        online,
+                    }),
+                }
+            }
+        }
+    }
     places.sort_by(|a, b| {
         key(&a.region)
             .cmp(&key(&b.region))
