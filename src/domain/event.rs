@@ -419,10 +419,9 @@ fn recurrence(e: &mut Errors, r: &RecurrenceInput, t: &Timing) -> Option<Recurre
             Ok(local) if series.contains(local) => exdates.push(local),
             Ok(local) => e.push(
                 field,
-                Msg::Text(format!(
-                    "{} is not an occurrence of this series",
-                    occurrence_key(local, t.all_day)
-                )),
+                Msg::NotOccurrence {
+                    key: occurrence_key(local, t.all_day),
+                },
             ),
             Err(m) => e.push(field, m),
         }

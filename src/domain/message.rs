@@ -144,7 +144,68 @@ pub enum Msg {
         until: String,
         start: String,
     },
+    /// A series' start on a weekday its weekly rule skips (weekdays Monday = 0).
+    StartNotOnRuleDays {
+        start: String,
+        weekday: u8,
+        days: Vec<u8>,
+    },
+    /// A series' start that is not one of its rule's dates; `next`, the first one after it.
+    StartNotInRule {
+        start: String,
+        weekday: u8,
+        next: Option<String>,
+    },
+    /// The rule's UNTIL is before the series' start.
+    UntilBeforeStart {
+        until: String,
+        start: String,
+    },
+    /// COUNT (`what`, also INTERVAL) out of 1..=max.
+    RuleNumberRange {
+        what: &'static str,
+        max: u32,
+    },
+    /// A series starting outside the years it may.
+    SeriesYears {
+        start: String,
+        min: i32,
+        max: i32,
+    },
+    /// Not an occurrence of the series (an excluded or changed date).
+    NotOccurrence {
+        key: String,
+    },
     Text(String),
+}
+
+const WEEKDAYS_EN: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+const WEEKDAYS_ES: [&str; 7] = [
+    "lunes",
+    "martes",
+    "miércoles",
+    "jueves",
+    "viernes",
+    "sábado",
+    "domingo",
+];
+
+/// "A", "A and B", "A, B and C" (`and`: the language's word).
+fn listed(names: &[u8], words: &[&str; 7], and: &str) -> String {
+    let names: Vec<&str> = names.iter().map(|d| words[usize::from(*d) % 7]).collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} {and} {last}", init.join(", ")),
+    }
 }
 
 impl From<String> for Msg {
@@ -244,6 +305,29 @@ impl fmt::Display for Msg {
             Msg::EndsBeforeStart { until, start } => {
                 write!(f, "the repeat ends on {until}, before the event starts ({start})")
             }
+            Msg::StartNotOnRuleDays { start, weekday, days } => write!(
+                f,
+                "{start} is a {}; the rule repeats on {}: start the series on one of its days",
+                WEEKDAYS_EN[usize::from(*weekday) % 7],
+                listed(days, &WEEKDAYS_EN, "and")
+            ),
+            Msg::StartNotInRule { start, weekday, next: Some(next) } => write!(
+                f,
+                "{start} ({}) is not one of the rule's dates; the first one after it is {next}: start the series on one of its days",
+                WEEKDAYS_EN[usize::from(*weekday) % 7]
+            ),
+            Msg::StartNotInRule { start, next: None, .. } => write!(
+                f,
+                "{start} is not one of the rule's dates, and the rule gives none after it"
+            ),
+            Msg::UntilBeforeStart { until, start } => {
+                write!(f, "UNTIL {until} is before the series' start {start}")
+            }
+            Msg::RuleNumberRange { what, max } => write!(f, "{what} must be from 1 to {max}"),
+            Msg::SeriesYears { start, min, max } => {
+                write!(f, "{start}: a series must start between {min} and {max}")
+            }
+            Msg::NotOccurrence { key } => write!(f, "{key} is not an occurrence of this series"),
             Msg::Text(s) => f.write_str(s),
         }
     }
@@ -353,6 +437,29 @@ impl Msg {
             Msg::EndsBeforeStart { until, start } => {
                 format!("la repetición termina el {until}, antes de que empiece el evento ({start})")
             }
+            Msg::StartNotOnRuleDays { start, weekday, days } => format!(
+                "{start} es {}; la regla se repite los {}: empieza la serie en uno de esos días",
+                WEEKDAYS_ES[usize::from(*weekday) % 7],
+                listed(days, &WEEKDAYS_ES, "y")
+            ),
+            Msg::StartNotInRule { start, weekday, next: Some(next) } => format!(
+                "{start} ({}) no es una de las fechas de la regla; la primera después es {next}: empieza la serie en una de sus fechas",
+                WEEKDAYS_ES[usize::from(*weekday) % 7]
+            ),
+            Msg::StartNotInRule { start, next: None, .. } => format!(
+                "{start} no es una de las fechas de la regla, y la regla no da ninguna después"
+            ),
+            Msg::UntilBeforeStart { until, start } => {
+                format!("la repetición termina el {until}, antes del inicio de la serie ({start})")
+            }
+            Msg::RuleNumberRange { what: "COUNT", max } => {
+                format!("el número de veces debe estar entre 1 y {max}")
+            }
+            Msg::RuleNumberRange { what, max } => format!("{what} debe estar entre 1 y {max}"),
+            Msg::SeriesYears { start, min, max } => {
+                format!("{start}: una serie debe empezar entre {min} y {max}")
+            }
+            Msg::NotOccurrence { key } => format!("{key} no es una fecha de esta serie"),
             Msg::Text(s) => s.clone(),
         }
     }

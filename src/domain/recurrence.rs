@@ -178,17 +178,23 @@ impl Series {
     pub fn new(rule: Rule, tz: Tz, start: NaiveDateTime) -> Result<Series, Msg> {
         let start_text = start.format("%Y-%m-%dT%H:%M").to_string();
         if !(MIN_YEAR..=MAX_YEAR).contains(&start.year()) {
-            return Err(Msg::Text(format!(
-                "{start_text}: a series must start between {MIN_YEAR} and {MAX_YEAR}"
-            )));
+            return Err(Msg::SeriesYears {
+                start: start_text,
+                min: MIN_YEAR,
+                max: MAX_YEAR,
+            });
         }
         if rule.interval == 0 || rule.interval > MAX_INTERVAL {
-            return Err(Msg::Text(format!(
-                "INTERVAL must be from 1 to {MAX_INTERVAL}"
-            )));
+            return Err(Msg::RuleNumberRange {
+                what: "INTERVAL",
+                max: MAX_INTERVAL,
+            });
         }
         if rule.count == Some(0) || rule.count.is_some_and(|c| c > MAX_COUNT) {
-            return Err(Msg::Text(format!("COUNT must be from 1 to {MAX_COUNT}")));
+            return Err(Msg::RuleNumberRange {
+                what: "COUNT",
+                max: MAX_COUNT,
+            });
         }
         let mut series = Series {
             rule,
@@ -206,9 +212,10 @@ impl Series {
                     Until::Local(t) => t.format("%Y-%m-%dT%H:%M:%S").to_string(),
                     Until::Utc(t) => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
                 };
-                return Err(Msg::Text(format!(
-                    "UNTIL {until_text} is before the series' start {start_text}"
-                )));
+                return Err(Msg::UntilBeforeStart {
+                    until: until_text,
+                    start: start_text,
+                });
             }
         }
         let by_count = series.rule.count.map(|count| series.count_last(count));
@@ -1005,30 +1012,24 @@ impl Series {
             && weekday_only
             && !weekdays.iter().any(|wd| wd.weekday == self.start.weekday())
         {
-            let names: Vec<&str> = weekdays
-                .iter()
-                .map(|wd| english_weekday(wd.weekday))
-                .collect();
-            return text(format!(
-                "{start_text} is a {}; the rule repeats on {}: start the series on one of its days",
-                english_weekday(self.start.weekday()),
-                english_list(&names)
-            ));
+            return Msg::StartNotOnRuleDays {
+                start: start_text.to_string(),
+                weekday: self.start.weekday().num_days_from_monday() as u8,
+                days: weekdays
+                    .iter()
+                    .map(|wd| wd.weekday.num_days_from_monday() as u8)
+                    .collect(),
+            };
         }
         let mut next = None;
         self.scan_from(self.start, |t| {
             next = Some(t);
             false
         });
-        match next {
-            Some(next) => text(format!(
-                "{start_text} ({}) is not one of the rule's dates; the first one after it is {}: start the series on one of its days",
-                english_weekday(self.start.weekday()),
-                next.format("%Y-%m-%dT%H:%M")
-            )),
-            None => text(format!(
-                "{start_text} is not one of the rule's dates, and the rule gives none after it"
-            )),
+        Msg::StartNotInRule {
+            start: start_text.to_string(),
+            weekday: self.start.weekday().num_days_from_monday() as u8,
+            next: next.map(|n| n.format("%Y-%m-%dT%H:%M").to_string()),
         }
     }
 }

@@ -307,8 +307,21 @@ async fn bad_repeat_combinations_come_back_inline_as_typed() {
     let r = b.post("/admin/events", &pairs(&form)).await;
     assert_eq!(r.status, 422);
     let page = text(&r);
+    assert!(
+        page.contains("2027-03-02T18:00 is a Tuesday; the rule repeats on Wednesday: start the series on one of its days"),
+        "{page}"
+    );
     assert!(page.contains("id=\"rrule-error\""), "{page}");
     assert!(page.contains("<input type=\"checkbox\" name=\"byday_WE\" checked>"));
+    // In Spanish, in Spanish.
+    b.cookies.insert("lang".into(), "es".into());
+    let r = b.post("/admin/events", &pairs(&form)).await;
+    let page = text(&r);
+    assert!(
+        page.contains("2027-03-02T18:00 es martes; la regla se repite los miércoles: empieza la serie en uno de esos días"),
+        "{page}"
+    );
+    b.cookies.remove("lang");
     // Previewing a bad form shows the same errors and no dates.
     form.push(("preview".into(), "1".into()));
     let r = b.post("/admin/events", &pairs(&form)).await;

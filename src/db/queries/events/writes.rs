@@ -737,10 +737,9 @@ fn write_changes(
         let row = if !fits {
             Err(AppError::field(
                 field.clone(),
-                Msg::Text(format!(
-                    "{} is not an occurrence of this series",
-                    occurrence_key(c.key, all_day)
-                )),
+                Msg::NotOccurrence {
+                    key: occurrence_key(c.key, all_day),
+                },
             ))
         } else {
             // Never below the series'; one more than before when what it shows changes.
