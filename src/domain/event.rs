@@ -499,10 +499,12 @@ pub fn occurrence_key(local: NaiveDateTime, all_day: bool) -> String {
 
 /// The time of the occurrence of a series (timed by `t`, its first) that starts at local `start`:
 /// its instant placed as RFC 5545 says (a wall time in a DST gap moves forward by the gap, one in
-/// an overlap is the first), and the first occurrence's exact duration after it (RFC 5545
-/// §3.8.5.3: a DTEND gives every occurrence the same exact duration; its wall-clock length when
-/// the first starts or ends in a gap or an overlap). All-day occurrences last
-/// the same number of days.
+/// an overlap is the first), ending at the first occurrence's wall-clock end: the overnight vigil
+/// from 11 pm to 5 am ends at 5 am on the nights the clocks change too (5 or 7 hours), as
+/// calendar clients repeat DTSTART and DTEND (python's `recurring-ical-events` and ical.js both
+/// do). An occurrence whose start a gap moved, or that starts in an overlap, lasts the first's
+/// wall-clock length after its instant. The first occurrence is as stored. All-day occurrences
+/// last the same number of days.
 pub fn occurrence_timing(t: &Timing, start: NaiveDateTime) -> Timing {
     if t.all_day {
         let end = start + (t.end_local - t.start_local);
@@ -514,19 +516,17 @@ pub fn occurrence_timing(t: &Timing, start: NaiveDateTime) -> Timing {
             ..*t
         };
     }
+    if start == t.start_local {
+        return *t;
+    }
     use chrono::TimeZone;
     let start_utc = recurrence::place(t.timezone, start).0;
-    // A first occurrence that starts or ends in a gap or an overlap has no exact duration its
-    // organizer meant (01:30–02:00 on the night the clocks fall back lasts 1.5 h): its wall-clock
-    // length then, as clients read its DTSTART and DTEND.
-    let length = if recurrence::exact(t.timezone, t.start_local)
-        && recurrence::exact(t.timezone, t.end_local)
-    {
-        t.end_utc - t.start_utc
+    let length = t.end_local - t.start_local;
+    let end_utc = if recurrence::exact(t.timezone, start) {
+        recurrence::place(t.timezone, start + length).0
     } else {
-        t.end_local - t.start_local
+        start_utc + length
     };
-    let end_utc = start_utc + length;
     let end_local = t.timezone.from_utc_datetime(&end_utc).naive_local();
     Timing {
         start_local: start,

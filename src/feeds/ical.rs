@@ -86,6 +86,30 @@ fn duration(minutes: u32) -> String {
     }
 }
 
+/// An RFC 5545 duration (`PT5H`, `PT1H30M`, `P1DT2H`) of a positive length.
+fn duration_of(length: chrono::Duration) -> String {
+    let total = length.num_seconds().max(0);
+    let (days, rest) = (total / 86_400, total % 86_400);
+    let (h, m, sec) = (rest / 3600, rest % 3600 / 60, rest % 60);
+    let mut out = String::from("P");
+    if days > 0 {
+        out.push_str(&format!("{days}D"));
+    }
+    if rest > 0 || days == 0 {
+        out.push('T');
+        if h > 0 {
+            out.push_str(&format!("{h}H"));
+        }
+        if m > 0 {
+            out.push_str(&format!("{m}M"));
+        }
+        if sec > 0 || (h == 0 && m == 0) {
+            out.push_str(&format!("{sec}S"));
+        }
+    }
+    out
+}
+
 /// The venue as one line: "Palantir HQ, 100 Hamilton Ave, Palo Alto, CA 94301, US".
 pub fn location(v: &EventView) -> Option<String> {
     match &v.venue {
@@ -282,7 +306,17 @@ fn write_event(
         date_line(out, "DTSTART", e.start_local.date());
         date_line(out, "DTEND", e.end_local.date());
     } else {
+        // A series whose first occurrence spans a change of the clocks (11 pm to 5 am on the
+        // spring night: 5 hours) has a DURATION of its wall-clock length instead of a DTEND:
+        // clients repeat the first's length as wall time, and with a DTEND ical.js takes the
+        // exact length and python the wall-clock one.
+        let wall = e.end_local - e.start_local;
+        let by_duration = master.is_some() && wall != e.end_utc - e.start_utc;
         for (name, at) in [("DTSTART", e.start_utc), ("DTEND", e.end_utc)] {
+            if by_duration && name == "DTEND" {
+                raw_line(out, "DURATION", &duration_of(wall));
+                continue;
+            }
             line.clear();
             // A series' DTSTART is its wall time in its zone, whatever it is: the rule repeats
             // that wall time (an ambiguous first start is also written as an override).
@@ -640,6 +674,16 @@ pub fn render(meta: &CalendarMeta, events: &[EventView], links: &Links) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exact_durations() {
+        let d = |s: i64| duration_of(chrono::Duration::seconds(s));
+        assert_eq!(d(5 * 3600), "PT5H");
+        assert_eq!(d(5400), "PT1H30M");
+        assert_eq!(d(90_061), "P1DT1H1M1S");
+        assert_eq!(d(2 * 86_400), "P2D");
+        assert_eq!(d(0), "PT0S");
+    }
 
     #[test]
     fn durations() {

@@ -994,3 +994,76 @@ async fn the_archive_lists_past_occurrences_newest_first() {
     assert!(at("March 11, 2025") < at("March 4, 2025"));
     assert!(at("March 4, 2025") < usize::MAX);
 }
+
+#[actix_web::test]
+async fn an_overnight_series_keeps_its_wall_clock_times_on_the_nights_clocks_change() {
+    let app = spawn_app().await;
+    app.seed().await;
+    // Saturday 11 pm to Sunday 5 am, every week: on the nights the clocks change it still ends
+    // at 5 am (5 hours on the spring night, 7 on the autumn one).
+    let mut e = event(
+        "Overnight vigil",
+        "2027-01-02T23:00",
+        "2027-01-03T05:00",
+        "America/New_York",
+    );
+    e["recurrence"] = json!({"rrule": "FREQ=WEEKLY;BYDAY=SA;UNTIL=20271231"});
+    app.create_event(&e).await;
+    // And one whose first night is itself a change of the clocks (both ends exact times).
+    let mut first = event(
+        "Spring night watch",
+        "2027-03-13T23:00",
+        "2027-03-14T05:00",
+        "America/New_York",
+    );
+    first["recurrence"] = json!({"rrule": "FREQ=WEEKLY;BYDAY=SA;COUNT=4"});
+    app.create_event(&first).await;
+    let nights = |list: Vec<Value>| -> Vec<(String, String, String)> {
+        list.iter()
+            .map(|e| {
+                (
+                    e["title"].as_str().unwrap().into(),
+                    e["start"].as_str().unwrap().into(),
+                    e["end"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    };
+    let night = |t: &str, s: &str, e: &str| (t.to_string(), s.to_string(), e.to_string());
+    let march = nights(listing(&app, "from=2027-03-13&to=2027-03-21&limit=500").await);
+    for expected in [
+        // 5 hours: the clocks spring forward at 2 am.
+        night(
+            "Overnight vigil",
+            "2027-03-13T23:00:00-05:00",
+            "2027-03-14T05:00:00-04:00",
+        ),
+        night(
+            "Spring night watch",
+            "2027-03-13T23:00:00-05:00",
+            "2027-03-14T05:00:00-04:00",
+        ),
+        // Its next night: 6 hours, to 5 am again.
+        night(
+            "Spring night watch",
+            "2027-03-20T23:00:00-04:00",
+            "2027-03-21T05:00:00-04:00",
+        ),
+    ] {
+        assert!(march.contains(&expected), "{expected:?} not in {march:?}");
+    }
+    let november = nights(listing(&app, "from=2027-11-06&to=2027-11-07&limit=500").await);
+    assert_eq!(
+        november,
+        // 7 hours: the clocks fall back at 2 am.
+        [night(
+            "Overnight vigil",
+            "2027-11-06T23:00:00-04:00",
+            "2027-11-07T05:00:00-05:00"
+        )]
+    );
+    // Both parsers expand the feed to the same nights (the watch's master has a DURATION).
+    let feed = app.get("/calendar.ics").await;
+    assert!(String::from_utf8_lossy(&feed.body).contains("DURATION:PT6H\r\n"));
+    assert_feed_expands_like_json(&app, "/calendar.ics", "").await;
+}
