@@ -394,6 +394,9 @@ async fn one_date_is_cancelled_restored_changed_or_removed_from_the_edit_page() 
     assert_eq!(r.status, 303);
     let jan = listing(&app, "from=2027-01-12&to=2027-01-13").await;
     assert_eq!(jan[0]["status"], "confirmed");
+    // Its change was only the cancellation: the date returns to the rule.
+    let s = app.get(&format!("/api/v1/events/{id}")).await.json();
+    assert_eq!(s["occurrences"], json!([]));
 
     // Move one an hour later and rename it.
     let change = |start: &'static str, end: &'static str| {
@@ -463,6 +466,30 @@ async fn one_date_is_cancelled_restored_changed_or_removed_from_the_edit_page() 
     assert!(text(&r).contains("This form expired"));
     let feb = listing(&app, "from=2027-02-02&to=2027-02-03").await;
     assert_eq!(feb[0]["status"], "confirmed");
+
+    // The edit form's preview shows the dates as saving it keeps them: the moved one at its own
+    // time, marked, the removed one left out, a cancelled one marked.
+    let r = b
+        .post(
+            &op("cancel"),
+            &[("csrf", &csrf), ("occurrence", "2027-02-09T18:00")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let mut form = submitted(&text(&b.get(&format!("/admin/events/{id}/edit")).await));
+    set(&mut form, "csrf", &csrf);
+    form.push(("preview".into(), "1".into()));
+    let r = b.post(&format!("/admin/events/{id}"), &pairs(&form)).await;
+    assert_eq!(r.status, 200, "{}", text(&r));
+    let dates = [
+        "Tue, Jan 5, 2027, 6:00 PM PST",
+        "Tue, Jan 12, 2027, 6:00 PM PST",
+        "Tue, Jan 19, 2027, 7:00 PM PST (Changed)",
+        "Tue, Feb 2, 2027, 6:00 PM PST",
+        "Tue, Feb 9, 2027, 6:00 PM PST (Cancelled)",
+    ];
+    let list: String = dates.iter().map(|d| format!("<li>{d}</li>")).collect();
+    assert!(text(&r).contains(&list), "{}", text(&r));
 }
 
 #[actix_web::test]

@@ -757,9 +757,21 @@ async fn save(
     if preview {
         // The dates as they will be stored: the same validation, the same expansion.
         let lang = Ctx::new(&req, &state, "").lang;
-        let (dates, errors) = match db::run(&state.pool, move |c| q::validate(c, input)).await {
-            Ok(draft) => (
-                Some(occurrences::preview(&draft, lang, queries::now())),
+        let who = principal(&user);
+        let checked = db::run(&state.pool, move |c| {
+            let changes = match id {
+                Some(id) => {
+                    q::authorize(c, &who, id)?;
+                    q::view_by_id(c, id)?.overrides
+                }
+                None => Vec::new(),
+            };
+            q::validate(c, input).map(|draft| (draft, changes))
+        })
+        .await;
+        let (dates, errors) = match checked {
+            Ok((draft, changes)) => (
+                Some(occurrences::preview(&draft, &changes, lang, queries::now())),
                 HashMap::new(),
             ),
             Err(AppError::Validation(fields)) => (None, field_errors(lang, &fields)),

@@ -59,8 +59,15 @@ pub fn date_label(lang: Lang, t: &Timing) -> String {
 }
 
 /// The next `PREVIEW` dates a validated form will store (from now, or from its start if that is
-/// later), excluded dates skipped; a single event's own date.
-pub fn preview(draft: &EventDraft, lang: Lang, now: NaiveDateTime) -> Vec<String> {
+/// later), excluded dates skipped; a single event's own date. `changes`: those the series has
+/// (editing one), which the save keeps where the new rule still has their date: a moved one is
+/// shown at its own time, and a changed or cancelled one says so.
+pub fn preview(
+    draft: &EventDraft,
+    changes: &[q::Override],
+    lang: Lang,
+    now: NaiveDateTime,
+) -> Vec<String> {
     let t = &draft.timing;
     let Some(r) = &draft.recurrence else {
         return vec![date_label(lang, t)];
@@ -72,7 +79,32 @@ pub fn preview(draft: &EventDraft, lang: Lang, now: NaiveDateTime) -> Vec<String
         .into_iter()
         .filter(|k| !r.exdates.contains(k))
         .take(PREVIEW)
-        .map(|k| date_label(lang, &occurrence_timing(t, k)))
+        .map(|k| {
+            let plain = occurrence_timing(t, k);
+            let Some(o) = changes.iter().find(|o| o.row.occurrence_local == k) else {
+                return date_label(lang, &plain);
+            };
+            // A change that gives its own time keeps it; the others follow the series.
+            let moved = serde_json::from_str::<serde_json::Value>(&o.row.patch)
+                .is_ok_and(|p| p.get("start").is_some() || p.get("end").is_some());
+            let timing = if moved {
+                Timing {
+                    start_local: o.row.start_local,
+                    end_local: o.row.end_local,
+                    start_utc: o.row.start_utc,
+                    end_utc: o.row.end_utc,
+                    ..plain
+                }
+            } else {
+                plain
+            };
+            let mark = if o.row.status == "cancelled" {
+                lang.t("admin_occ_cancelled")
+            } else {
+                lang.t("admin_occ_changed")
+            };
+            format!("{} ({mark})", date_label(lang, &timing))
+        })
         .collect()
 }
 
@@ -143,6 +175,44 @@ pub struct OccurrenceError {
     pub end: String,
 }
 
+/// Takes back the cancellation of one date: a date whose change was only that returns to the
+/// rule (its change is dropped); one changed otherwise too keeps the rest.
+fn restore_occurrence(
+    c: &mut crate::db::DbConn,
+    who: &crate::auth::Principal,
+    id: i32,
+    key: &str,
+) -> Result<(), AppError> {
+    let v = q::view_by_id(c, id)?;
+    let local = q::occurrence_of(&v, key)?;
+    let rest: Option<serde_json::Map<String, serde_json::Value>> = v
+        .overrides
+        .iter()
+        .find(|o| o.row.occurrence_local == local)
+        .and_then(|o| serde_json::from_str(&o.row.patch).ok())
+        .map(|mut patch: serde_json::Map<String, serde_json::Value>| {
+            patch.remove("status");
+            patch
+        });
+    match rest {
+        Some(rest) if rest.is_empty() => {
+            let name = occurrence_key(local, v.event.all_day);
+            q::update_with(c, who, id, |current| {
+                let mut input = current.to_input(false);
+                if let Some(changes) = input.recurrence.as_mut().and_then(|r| r.changes.as_mut()) {
+                    changes.remove(&name);
+                }
+                Ok(input)
+            })
+            .map(|_| ())
+        }
+        _ => {
+            let patch = serde_json::Map::from_iter([("status".to_string(), "confirmed".into())]);
+            q::change_occurrence(c, who, id, key, patch).map(|_| ())
+        }
+    }
+}
+
 /// `POST /admin/events/{id}/occurrences/{op}` with `occurrence` (its key): `cancel`, `restore`,
 /// `remove` (an excluded date) or `change` (`title`, `start`, `end`; only what differs from what
 /// the occurrence shows becomes part of its change).
@@ -168,16 +238,17 @@ pub async fn occurrence_op(
         form.get("end").trim().to_string(),
     );
     let result = match op.as_str() {
-        "cancel" | "restore" => {
-            let status = if op == "cancel" {
-                "cancelled"
-            } else {
-                "confirmed"
-            };
-            let patch = serde_json::Map::from_iter([("status".to_string(), status.into())]);
+        "cancel" => {
+            let patch = serde_json::Map::from_iter([("status".to_string(), "cancelled".into())]);
             let k = key.clone();
             state
                 .write(move |c| q::change_occurrence(c, &who, id, &k, patch).map(|_| ()))
+                .await
+        }
+        "restore" => {
+            let k = key.clone();
+            state
+                .write(move |c| restore_occurrence(c, &who, id, &k))
                 .await
         }
         "remove" => {
