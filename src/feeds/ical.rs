@@ -170,7 +170,8 @@ fn description(v: &EventView, page: &str) -> String {
         facts.push(format!("Info and RSVP: {url}"));
     }
     facts.push(format!("Details: {page}"));
-    if !d.is_empty() {
+    // One blank line before the facts (a cancelled event without text has one already).
+    if !d.is_empty() && !d.ends_with("\n\n") {
         d.push_str("\n\n");
     }
     d.push_str(&facts.join("\n"));

@@ -534,6 +534,21 @@ async fn cancelled_and_deleted_events_stay_as_cancelled_with_higher_sequence() {
             "America/New_York",
         ))
         .await;
+    let mut quiet = event(
+        "Cancelled without a word",
+        "2027-09-15T16:00",
+        "2027-09-15T19:00",
+        "America/New_York",
+    );
+    quiet["description"] = json!("");
+    let quiet = app.create_event(&quiet).await;
+    app.write(
+        "POST",
+        &format!("/api/v1/events/{}/cancel", quiet["id"]),
+        Some(&app.admin_token),
+        None,
+    )
+    .await;
     let b = app
         .create_event(&event(
             "To delete",
@@ -565,6 +580,16 @@ async fn cancelled_and_deleted_events_stay_as_cancelled_with_higher_sequence() {
             assert_eq!(p.summary, summary);
         }
     }
+    // One blank line between the notice and the facts, not two.
+    let text = String::from_utf8_lossy(&ics).replace("\r\n ", "");
+    let entry = text
+        .split("BEGIN:VEVENT")
+        .find(|v| v.contains("Cancelled without a word"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        entry.contains("DESCRIPTION:This event is cancelled.\\n\\nHosted by: Mijente"),
+        "{entry}"
+    );
 }
 
 #[actix_web::test]
