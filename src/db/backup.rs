@@ -208,6 +208,9 @@ backup_tables! {
         sequence: i32,
         created_at: NaiveDateTime,
         updated_at: NaiveDateTime,
+        action_id: Option<i32>,
+        partners: Option<String>,
+        tags: Option<String>,
     }
     event_partners => EventPartnerRow {
         event_id: i32,

@@ -211,6 +211,12 @@ pub struct OccurrenceRow {
     pub sequence: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Its own day of action, when its change names one (`patch` says whether it does).
+    pub action_id: Option<i32>,
+    /// Its own partners, JSON `[[id, role], …]`; NULL: the series'.
+    pub partners: Option<String>,
+    /// Its own tags, JSON `["name", …]`; NULL: the series'.
+    pub tags: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

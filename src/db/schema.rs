@@ -110,6 +110,9 @@ diesel::table! {
         sequence -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        action_id -> Nullable<Integer>,
+        partners -> Nullable<Text>,
+        tags -> Nullable<Text>,
     }
 }
 

@@ -287,10 +287,10 @@ async fn one_occurrence_changed_cancelled_or_excluded() {
     let r = app
         .patch(
             &format!("/api/v1/events/{id}/occurrences/2027-02-02T18:00"),
-            &json!({"tags": ["x"]}),
+            &json!({"timezone": "UTC"}),
         )
         .await;
-    assert_eq!(r.problem(422), ["tags"]);
+    assert_eq!(r.problem(422), ["timezone"]);
 
     // Moving the series to 17:00 drops the changes that no longer match, and says so; the
     // series' other edits keep them.
@@ -432,8 +432,8 @@ async fn a_series_carries_its_changes_in_recurrence_changes() {
             "recurrence.changes.next tuesday",
         ),
         (
-            json!({"2027-01-26T18:00": {"tags": ["x"]}}),
-            "recurrence.changes.2027-01-26T18:00.tags",
+            json!({"2027-01-26T18:00": {"timezone": "UTC"}}),
+            "recurrence.changes.2027-01-26T18:00.timezone",
         ),
         (
             json!({"2027-01-26T18:00": {"start": "2027-05-26T18:00", "end": "2027-05-26T19:00"}}),
@@ -1066,4 +1066,98 @@ async fn an_overnight_series_keeps_its_wall_clock_times_on_the_nights_clocks_cha
     let feed = app.get("/calendar.ics").await;
     assert!(String::from_utf8_lossy(&feed.body).contains("DURATION:PT6H\r\n"));
     assert_feed_expands_like_json(&app, "/calendar.ics", "").await;
+}
+
+#[actix_web::test]
+async fn one_occurrence_has_its_own_partners_tags_and_day_of_action() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let r = app
+        .post(
+            "/api/v1/actions",
+            &json!({"slug": "vigils", "title": "Standing vigils"}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    let s = app
+        .create_event(&vigil("FREQ=WEEKLY;BYDAY=TU;COUNT=6"))
+        .await;
+    let id = s["id"].as_i64().unwrap();
+    let change = |key: &str, body: Value| {
+        let path = format!("/api/v1/events/{id}/occurrences/{key}");
+        let app = &app;
+        async move { app.patch(&path, &body).await }
+    };
+    // The week Cosecha co-hosts, as an interfaith vigil; another week counts for the vigils.
+    let r = change(
+        "2027-01-19T18:00",
+        json!({"partners": [{"slug": "mijente", "role": "host"},
+                            {"slug": "cosecha", "role": "co-host"}],
+               "tags": ["NoTechForICE", "Interfaith"]}),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    let occ = r.json();
+    assert_eq!(occ["partners"][1]["slug"], "cosecha");
+    assert_eq!(occ["tags"], json!(["NoTechForICE", "Interfaith"]));
+    let r = change("2027-01-26T18:00", json!({"action": "vigils"})).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    assert_eq!(r.json()["action"]["slug"], "vigils");
+    // What stays the series': refused, naming the field; unknown slugs named too.
+    let r = change("2027-02-02T18:00", json!({"timezone": "UTC"})).await;
+    assert_eq!(r.problem(422), ["timezone"]);
+    let r = change(
+        "2027-02-02T18:00",
+        json!({"partners": [{"slug": "nobody"}]}),
+    )
+    .await;
+    assert_eq!(r.problem(422), ["partners[0].slug"]);
+
+    let window = "from=2027-01-01&to=2027-12-31";
+    let cosecha = listing(&app, &format!("{window}&partner=cosecha")).await;
+    assert_eq!(starts(&cosecha), ["2027-01-19T18:00:00-08:00"]);
+    let interfaith = listing(&app, &format!("{window}&tag=interfaith")).await;
+    assert_eq!(starts(&interfaith), ["2027-01-19T18:00:00-08:00"]);
+    let vigils = listing(&app, &format!("{window}&action=vigils")).await;
+    assert_eq!(starts(&vigils), ["2027-01-26T18:00:00-08:00"]);
+    let never_again = listing(&app, &format!("{window}&action=never-again")).await;
+    assert_eq!(never_again.len(), 5, "{never_again:?}");
+    assert!(!starts(&never_again).contains(&"2027-01-26T18:00:00-08:00".to_string()));
+    // Mijente hosts every week, the changed ones included.
+    assert_eq!(
+        listing(&app, &format!("{window}&partner=mijente"))
+            .await
+            .len(),
+        6
+    );
+
+    // The feeds hold the same occurrences, for both parsers.
+    for (path, filter) in [
+        ("/partners/cosecha.ics", "&partner=cosecha"),
+        ("/partners/mijente.ics", "&partner=mijente"),
+        ("/actions/vigils.ics", "&action=vigils"),
+        ("/actions/never-again.ics", "&action=never-again"),
+        ("/calendar.ics?tag=Interfaith", "&tag=Interfaith"),
+    ] {
+        assert_feed_expands_like_json(&app, path, filter).await;
+    }
+    // The series keeps its own.
+    let series = app.get(&format!("/api/v1/events/{id}")).await.json();
+    assert_eq!(series["action"]["slug"], "never-again");
+    assert_eq!(series["partners"].as_array().map(Vec::len), Some(1));
 }

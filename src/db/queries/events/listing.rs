@@ -437,11 +437,24 @@ fn occurrence_matches(f: &Filter, v: &EventView) -> bool {
         && before_to
         && f.window_start.is_none_or(|t| e.end_utc > t)
         && (f.statuses.is_empty() || f.statuses.contains(&e.status))
-        && place_matches(f, v.venue.as_ref())
+        && own_matches(f, v)
 }
 
-/// `f`'s place filters (`city`, `region`, `country`, online-only) against a venue, folding case
-/// as the listing's SQL does.
+/// `f`'s filters that one occurrence of a series may answer differently from its series (place,
+/// day of action, partner, tag), against occurrence `v`, folding case as the listing's SQL does.
+fn own_matches(f: &Filter, v: &EventView) -> bool {
+    let tag = f
+        .tag
+        .as_deref()
+        .map(|t| t.trim_start_matches('#').to_lowercase());
+    place_matches(f, v.venue.as_ref())
+        && f.action_id.is_none_or(|a| v.event.action_id == Some(a))
+        && f.partner_id
+            .is_none_or(|p| v.partners.iter().any(|x| x.id == p))
+        && tag.is_none_or(|t| v.tags.iter().any(|x| x.to_lowercase() == t))
+}
+
+/// `f`'s place filters (`city`, `region`, `country`, online-only) against a venue.
 fn place_matches(f: &Filter, venue: Option<&Venue>) -> bool {
     let same = |want: &Option<String>, have: Option<&String>| {
         want.as_ref()
@@ -460,42 +473,46 @@ fn place_matches(f: &Filter, venue: Option<&Venue>) -> bool {
 
 /// A series as a feed with filter `f` holds it (see [`series_in_place`]).
 pub enum SeriesInFeed {
-    /// The series, without the changed occurrences that moved away from `f`'s place (each an
-    /// excluded date of this feed's copy instead).
+    /// The series, without the changed occurrences that `f` no longer matches (moved to another
+    /// city, given another day of action…: each an excluded date of this feed's copy instead).
     Whole(Box<EventView>),
-    /// The series is elsewhere: only its changed occurrences that moved into `f`'s place, each
-    /// as an event of its own.
+    /// The series itself does not match `f`: only its changed occurrences that do, each as an
+    /// event of its own.
     Parts(Vec<EventView>),
 }
 
-/// What of series `v` a feed filtered by place holds: the occurrences the JSON lists for the
-/// same filter, and no others.
+/// What of series `v` a feed with filter `f` holds: the occurrences the JSON lists for the same
+/// filter, and no others.
 pub fn series_in_place(f: &Filter, mut v: EventView) -> SeriesInFeed {
-    if !by_place(f) {
+    if !per_occurrence(f) {
         return SeriesInFeed::Whole(Box::new(v));
     }
-    if !place_matches(f, v.venue.as_ref()) {
+    if !own_matches(f, &v) {
         let parts = v
             .overrides
             .iter()
             .map(|o| v.occurrence_view(o.row.occurrence_local))
-            .filter(|occ| place_matches(f, occ.venue.as_ref()))
+            .filter(|occ| own_matches(f, occ))
             .collect();
         return SeriesInFeed::Parts(parts);
     }
-    let (kept, away): (Vec<_>, Vec<_>) = std::mem::take(&mut v.overrides)
-        .into_iter()
-        .partition(|o| place_matches(f, o.venue.as_ref()));
+    let away: Vec<(NaiveDateTime, i32)> = v
+        .overrides
+        .iter()
+        .filter(|o| !own_matches(f, &v.occurrence_view(o.row.occurrence_local)))
+        .map(|o| (o.row.occurrence_local, o.row.sequence))
+        .collect();
     if !away.is_empty() {
         let mut exdates = v.exdates();
-        exdates.extend(away.iter().map(|o| o.row.occurrence_local));
+        exdates.extend(away.iter().map(|(key, _)| *key));
         exdates.sort();
         v.event.exdates = super::writes::exdates_json(&exdates);
         // Calendars take the new exclusion as a change of the series.
-        let moved = away.iter().map(|o| o.row.sequence).max().unwrap_or(0);
+        let moved = away.iter().map(|(_, seq)| *seq).max().unwrap_or(0);
         v.event.sequence = v.event.sequence.max(moved);
+        v.overrides
+            .retain(|o| !away.iter().any(|(key, _)| *key == o.row.occurrence_local));
     }
-    v.overrides = kept;
     SeriesInFeed::Whole(Box::new(v))
 }
 
@@ -504,8 +521,14 @@ fn by_place(f: &Filter) -> bool {
     f.city.is_some() || f.region.is_some() || f.country.is_some() || f.no_venue
 }
 
-/// The series' side of `f`'s place filters: a series matches when its own venue does or when
-/// one of its changed occurrences' does (each occurrence is checked again where it is).
+/// Whether `f` has a filter one occurrence may answer differently from its series.
+fn per_occurrence(f: &Filter) -> bool {
+    by_place(f) || f.action_id.is_some() || f.partner_id.is_some() || f.tag.is_some()
+}
+
+/// The series' side of `f`'s filters that occurrences may answer for themselves (place, day of
+/// action, partner, tag): a series matches when it does or when one of its changed
+/// occurrences may (each occurrence is checked again, [`own_matches`]).
 macro_rules! series_places {
     ($query:expr, $f:expr) => {{
         use crate::db::schema::event_occurrences;
@@ -554,13 +577,58 @@ macro_rules! series_places {
                 )),
             );
         }
+        if let Some(id) = f.action_id {
+            q = q.filter(
+                events::action_id.eq(id).or(events::id.eq_any(
+                    event_occurrences::table
+                        .filter(event_occurrences::action_id.eq(id))
+                        .select(event_occurrences::event_id),
+                )),
+            );
+        }
+        // Partners and tags of an occurrence's own are JSON: any series with such a change is
+        // a candidate, and each occurrence is checked ([`own_matches`]).
+        if let Some(pid) = f.partner_id {
+            q = q.filter(
+                events::id
+                    .eq_any(
+                        event_partners::table
+                            .filter(event_partners::partner_id.eq(pid))
+                            .select(event_partners::event_id),
+                    )
+                    .or(events::id.eq_any(
+                        event_occurrences::table
+                            .filter(event_occurrences::partners.is_not_null())
+                            .select(event_occurrences::event_id),
+                    )),
+            );
+        }
+        if let Some(tag) = &f.tag {
+            q = q.filter(
+                events::id
+                    .eq_any(
+                        event_tags::table
+                            .inner_join(tags::table)
+                            .filter(
+                                lower(tags::name.nullable())
+                                    .eq(lower(Some(tag.trim_start_matches('#').to_string()))),
+                            )
+                            .select(event_tags::event_id),
+                    )
+                    .or(events::id.eq_any(
+                        event_occurrences::table
+                            .filter(event_occurrences::tags.is_not_null())
+                            .select(event_occurrences::event_id),
+                    )),
+            );
+        }
         q
     }};
 }
 
-/// `f` for the series themselves: their first occurrence need not be in the window, and status
-/// and place are each occurrence's own (checked by [`occurrence_matches`]; [`series_places`]
-/// finds the series).
+/// `f` for the series themselves: their first occurrence need not be in the window, and status,
+/// place, day of action, partners and tags are each occurrence's own (checked by
+/// [`occurrence_matches`]; [`series_places`] finds the series).
 fn series_filter(f: &Filter) -> Filter {
     Filter {
         from: None,
@@ -570,6 +638,9 @@ fn series_filter(f: &Filter) -> Filter {
         region: None,
         country: None,
         no_venue: false,
+        action_id: None,
+        partner_id: None,
+        tag: None,
         ..f.clone()
     }
 }

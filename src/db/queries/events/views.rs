@@ -38,11 +38,16 @@ pub struct EventView {
     pub dropped_occurrences: Vec<NaiveDateTime>,
 }
 
-/// One changed or cancelled occurrence of a series, with the venue it shows.
+/// One changed or cancelled occurrence of a series, with the venue it shows and the day of
+/// action, partners and tags of its own (`None`: the series').
 #[derive(Debug, Clone)]
 pub struct Override {
     pub row: OccurrenceRow,
     pub venue: Option<Venue>,
+    /// Its own day of action (slug, title), or none (`Some(None)`).
+    pub action: Option<Option<(String, String)>>,
+    pub partners: Option<Vec<PartnerOnEvent>>,
+    pub tags: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +107,16 @@ impl EventView {
                 e.sequence = e.sequence.max(r.sequence);
                 e.updated_at = e.updated_at.max(r.updated_at);
                 v.venue = o.venue.clone();
+                if let Some(action) = &o.action {
+                    v.event.action_id = r.action_id;
+                    v.action = action.clone();
+                }
+                if let Some(partners) = &o.partners {
+                    v.partners = partners.clone();
+                }
+                if let Some(tags) = &o.tags {
+                    v.tags = tags.clone();
+                }
             }
             None => {
                 let t = occurrence_timing(&self.timing(), key);
@@ -304,7 +319,33 @@ fn load_batch(conn: &mut DbConn, list: Vec<Event>) -> QueryResult<Vec<EventView>
         venue_ids.extend(override_rows.iter().filter_map(|o| o.venue_id));
         venue_ids.sort_unstable();
         venue_ids.dedup();
+        action_ids.extend(override_rows.iter().filter_map(|o| o.action_id));
+        action_ids.sort_unstable();
+        action_ids.dedup();
     }
+    // Partners an occurrence names of its own: [[id, role], …].
+    let own_partners: HashMap<(i32, NaiveDateTime), Vec<(i32, String)>> = override_rows
+        .iter()
+        .filter_map(|o| {
+            let list = serde_json::from_str(o.partners.as_deref()?).ok()?;
+            Some(((o.event_id, o.occurrence_local), list))
+        })
+        .collect();
+    let mut own_partner_ids: Vec<i32> =
+        own_partners.values().flatten().map(|(id, _)| *id).collect();
+    own_partner_ids.sort_unstable();
+    own_partner_ids.dedup();
+    let partner_info: HashMap<i32, (String, String)> = if own_partner_ids.is_empty() {
+        HashMap::new()
+    } else {
+        partners::table
+            .filter(partners::id.eq_any(&own_partner_ids))
+            .select((partners::id, partners::slug, partners::name))
+            .load::<(i32, String, String)>(conn)?
+            .into_iter()
+            .map(|(id, slug, name)| (id, (slug, name)))
+            .collect()
+    };
     let venue_map: HashMap<i32, Venue> = venues::table
         .filter(venues::id.eq_any(&venue_ids))
         .select(Venue::as_select())
@@ -352,13 +393,35 @@ fn load_batch(conn: &mut DbConn, list: Vec<Event>) -> QueryResult<Vec<EventView>
     }
     let mut override_map: HashMap<i32, Vec<Override>> = HashMap::new();
     for row in override_rows {
-        override_map
-            .entry(row.event_id)
-            .or_default()
-            .push(Override {
+        override_map.entry(row.event_id).or_default().push({
+            let names_action =
+                serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&row.patch)
+                    .is_ok_and(|p| p.contains_key("action"));
+            Override {
                 venue: row.venue_id.and_then(|id| venue_map.get(&id).cloned()),
+                action: names_action
+                    .then(|| row.action_id.and_then(|id| action_map.get(&id).cloned())),
+                partners: own_partners
+                    .get(&(row.event_id, row.occurrence_local))
+                    .map(|list| {
+                        list.iter()
+                            .filter_map(|(id, role)| {
+                                partner_info.get(id).map(|(slug, name)| PartnerOnEvent {
+                                    id: *id,
+                                    slug: slug.clone(),
+                                    name: name.clone(),
+                                    role: role.clone(),
+                                })
+                            })
+                            .collect()
+                    }),
+                tags: row
+                    .tags
+                    .as_deref()
+                    .and_then(|t| serde_json::from_str(t).ok()),
                 row,
-            });
+            }
+        });
     }
     Ok(list
         .into_iter()

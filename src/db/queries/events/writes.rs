@@ -592,6 +592,9 @@ const OCCURRENCE_FIELDS: &[&str] = &[
     "venue_id",
     "online_url",
     "info_url",
+    "action",
+    "partners",
+    "tags",
 ];
 
 /// How far (either way) a changed occurrence may move from where its rule puts it.
@@ -635,8 +638,8 @@ fn materialize(
         return Err(AppError::field(
             bad.clone(),
             Msg::Text(
-                "one occurrence changes only its title, description, start, end, status, place \
-                 and links; change the series for the rest"
+                "one occurrence changes only its title, description, start, end, status, place, \
+                 links, day of action, partners and tags; change the series for the rest"
                     .into(),
             ),
         ));
@@ -680,7 +683,44 @@ fn materialize(
             Some(id)
         }
     };
+    // Its own day of action, partners and tags, when the change names them.
+    let mut errors = Vec::new();
+    let action_id = if patch.contains_key("action") {
+        catalog::action_ref(conn, draft.action.as_deref(), &mut errors)?
+    } else {
+        None
+    };
+    let partners = if patch.contains_key("partners") {
+        let slugs: Vec<&str> = draft.partners.iter().map(|p| p.slug.as_str()).collect();
+        match partner_ids(conn, &slugs, |i| format!("partners[{i}].slug")) {
+            Ok(ids) => {
+                let pairs: Vec<(i32, &str)> = ids
+                    .into_iter()
+                    .zip(draft.partners.iter().map(|p| p.role.as_str()))
+                    .collect();
+                Some(serde_json::to_string(&pairs)?)
+            }
+            Err(AppError::Validation(e)) => {
+                errors.extend(e);
+                None
+            }
+            Err(other) => return Err(other),
+        }
+    } else {
+        None
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let tags = if patch.contains_key("tags") {
+        Some(serde_json::to_string(&draft.tags)?)
+    } else {
+        None
+    };
     Ok(OccurrenceRow {
+        action_id,
+        partners,
+        tags,
         event_id: v.event.id,
         occurrence_local: key,
         patch: serde_json::Value::Object(patch.clone()).to_string(),
