@@ -1,0 +1,712 @@
+//! A partner's iCalendar feed read into event inputs, parsed with the `icalendar` crate (never a
+//! line splitter of our own) and every time resolved to the source's exact instant:
+//!
+//! - `TZID` with an IANA name, a Windows name as Outlook and Exchange write it ("Pacific
+//!   Standard Time", CLDR's table), or a VTIMEZONE whose `X-LIC-LOCATION` names an IANA zone;
+//! - UTC (`…Z`) and floating times, placed in the calendar's `X-WR-TIMEZONE` or, without one, the
+//!   partner's default zone (a UTC time keeps its instant and is shown in that zone);
+//! - a wall time in a spring-forward gap moves forward by the gap, one in a fall-back overlap is
+//!   the first (RFC 5545), and is written with its offset so the instant is kept;
+//! - all-day `DATE` values with an exclusive `DTEND` (the last day is the day before), `DURATION`
+//!   instead of `DTEND`, and no `DTEND` at all (an all-day event lasts its day; a timed one, which
+//!   RFC 5545 would end at its start, gets an hour, since an event here has an end);
+//! - `RRULE` and `EXDATE` make a series, and each `RECURRENCE-ID` override one of its changes
+//!   (`recurrence.changes`).
+//!
+//! What cannot be read is skipped with its reason, never guessed.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, NaiveDate, NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
+use icalendar::parser::{read_calendar, unfold, Component, Property};
+
+use super::windows_zones::WINDOWS_ZONES;
+use crate::domain::catalog::VenueInput;
+use crate::domain::event::{occurrence_key, EventInput, RecurrenceInput, Status};
+use crate::domain::{recurrence, time};
+
+/// A feed as read.
+#[derive(Debug, Default)]
+pub struct Feed {
+    /// `X-WR-CALNAME`.
+    pub name: Option<String>,
+    pub items: Vec<Item>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// One event of the feed (a series with its changed occurrences), as the API would take it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// The source's UID (also `input.uid`).
+    pub uid: String,
+    pub sequence: i32,
+    /// `LAST-MODIFIED`, UTC.
+    pub last_modified: Option<NaiveDateTime>,
+    pub input: EventInput,
+}
+
+/// Something of the feed that was not imported, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skipped {
+    pub uid: Option<String>,
+    pub summary: Option<String>,
+    pub reason: String,
+}
+
+/// A time as a property gives it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum When {
+    Date(NaiveDate),
+    /// A wall time in a zone (`TZID`, or floating in the calendar's zone).
+    Wall(NaiveDateTime, Tz),
+    /// An instant (`…Z`).
+    Utc(NaiveDateTime),
+}
+
+impl When {
+    /// The instant, a wall time placed as RFC 5545 says.
+    fn instant(self) -> Option<NaiveDateTime> {
+        match self {
+            When::Date(_) => None,
+            When::Wall(wall, tz) => Some(recurrence::place(tz, wall).0),
+            When::Utc(t) => Some(t),
+        }
+    }
+}
+
+/// Reads `text` (a whole `.ics` file); `default_zone` places floating and UTC times when the
+/// calendar names no zone of its own. Errors only when the text is not iCalendar at all.
+pub fn parse(text: &str, default_zone: Tz) -> Result<Feed, String> {
+    let unfolded = unfold(text);
+    let calendar = read_calendar(&unfolded).map_err(|e| {
+        let first = e.lines().take(3).collect::<Vec<_>>().join(" ");
+        format!("not an iCalendar file: {first}")
+    })?;
+    let prop = |name: &str| {
+        calendar
+            .properties
+            .iter()
+            .find(|p| p.name.as_str().eq_ignore_ascii_case(name))
+            .map(text_value)
+    };
+    let mut feed = Feed {
+        name: prop("X-WR-CALNAME"),
+        ..Feed::default()
+    };
+    let zones: BTreeMap<String, Option<Tz>> = calendar
+        .components
+        .iter()
+        .filter(|c| c.name.as_str().eq_ignore_ascii_case("VTIMEZONE"))
+        .filter_map(|c| {
+            let id = c.find_prop("TZID")?.val.as_str().to_string();
+            let known = zone_named(&id).or_else(|| {
+                c.find_prop("X-LIC-LOCATION")
+                    .and_then(|p| zone_named(p.val.as_str()))
+            });
+            Some((id, known))
+        })
+        .collect();
+    let reader = Reader {
+        zones,
+        calendar_zone: prop("X-WR-TIMEZONE")
+            .and_then(|z| zone_named(&z))
+            .unwrap_or(default_zone),
+    };
+    let events: Vec<&Component> = calendar
+        .components
+        .iter()
+        .filter(|c| c.name.as_str().eq_ignore_ascii_case("VEVENT"))
+        .collect();
+    // Masters first, then each RECURRENCE-ID override onto its master.
+    let mut masters: Vec<(Item, Tz)> = Vec::new();
+    for e in events.iter().filter(|e| find(e, "RECURRENCE-ID").is_none()) {
+        match reader.event(e) {
+            Ok(item) => {
+                if masters.iter().any(|(m, _)| m.uid == item.0.uid) {
+                    feed.skipped
+                        .push(skipped(e, "this UID is given twice".into()));
+                } else {
+                    masters.push(item);
+                }
+            }
+            Err(reason) => feed.skipped.push(skipped(e, reason)),
+        }
+    }
+    for e in events.iter().filter(|e| find(e, "RECURRENCE-ID").is_some()) {
+        let uid = find(e, "UID").map(text_value);
+        let Some((master, tz)) = masters
+            .iter_mut()
+            .find(|(m, _)| Some(&m.uid) == uid.as_ref())
+        else {
+            feed.skipped.push(skipped(
+                e,
+                "a changed occurrence (RECURRENCE-ID) of a series the feed does not have".into(),
+            ));
+            continue;
+        };
+        if let Err(reason) = reader.change(master, *tz, e) {
+            feed.skipped.push(skipped(e, reason));
+        }
+    }
+    feed.items = masters.into_iter().map(|(item, _)| item).collect();
+    Ok(feed)
+}
+
+fn skipped(e: &Component, reason: String) -> Skipped {
+    Skipped {
+        uid: find(e, "UID").map(text_value),
+        summary: find(e, "SUMMARY").map(text_value),
+        reason,
+    }
+}
+
+fn find<'a>(e: &'a Component, name: &str) -> Option<&'a Property<'a>> {
+    e.properties
+        .iter()
+        .find(|p| p.name.as_str().eq_ignore_ascii_case(name))
+}
+
+fn find_all<'a>(e: &'a Component, name: &str) -> impl Iterator<Item = &'a Property<'a>> {
+    let name = name.to_string();
+    e.properties
+        .iter()
+        .filter(move |p| p.name.as_str().eq_ignore_ascii_case(&name))
+}
+
+fn param<'a>(p: &'a Property, key: &str) -> Option<&'a str> {
+    p.params
+        .iter()
+        .find(|x| x.key.as_str().eq_ignore_ascii_case(key))
+        .and_then(|x| x.val.as_ref())
+        .map(|v| v.as_str().trim_matches('"'))
+}
+
+/// A TEXT value, unescaped (`\,` `\;` `\n`).
+fn text_value(p: &Property) -> String {
+    p.val.clone().unescape_text().as_str().trim().to_string()
+}
+
+/// An IANA zone name, or a Windows one.
+fn zone_named(name: &str) -> Option<Tz> {
+    let name = name.trim().trim_matches('"');
+    if let Ok(tz) = name.parse::<Tz>() {
+        return Some(tz);
+    }
+    WINDOWS_ZONES
+        .iter()
+        .find(|(windows, _)| windows.eq_ignore_ascii_case(name))
+        .and_then(|(_, iana)| iana.parse().ok())
+}
+
+struct Reader {
+    /// The feed's VTIMEZONEs by TZID, with the IANA zone each stands for when known.
+    zones: BTreeMap<String, Option<Tz>>,
+    /// Where floating and UTC times are shown.
+    calendar_zone: Tz,
+}
+
+impl Reader {
+    fn zone(&self, tzid: &str) -> Result<Tz, String> {
+        match self.zones.get(tzid) {
+            Some(Some(tz)) => Ok(*tz),
+            _ => zone_named(tzid).ok_or_else(|| {
+                format!("time zone {tzid:?} is neither an IANA nor a Windows zone name")
+            }),
+        }
+    }
+
+    /// One value of a DTSTART/DTEND/RECURRENCE-ID/EXDATE property.
+    fn when(&self, p: &Property, value: &str) -> Result<When, String> {
+        let value = value.trim();
+        let name = p.name.as_str();
+        let date_only = param(p, "VALUE").is_some_and(|v| v.eq_ignore_ascii_case("DATE"))
+            || (value.len() == 8 && value.bytes().all(|b| b.is_ascii_digit()));
+        if date_only {
+            return NaiveDate::parse_from_str(value, "%Y%m%d")
+                .map(When::Date)
+                .map_err(|_| format!("{name} {value:?} is not a date"));
+        }
+        let (text, utc) = match value.strip_suffix(['Z', 'z']) {
+            Some(t) => (t, true),
+            None => (value, false),
+        };
+        let wall = NaiveDateTime::parse_from_str(text, "%Y%m%dT%H%M%S")
+            .map_err(|_| format!("{name} {value:?} is not a date and time"))?;
+        if utc {
+            return Ok(When::Utc(wall));
+        }
+        match param(p, "TZID") {
+            Some(tzid) => Ok(When::Wall(wall, self.zone(tzid)?)),
+            None => Ok(When::Wall(wall, self.calendar_zone)),
+        }
+    }
+
+    fn when_of(&self, e: &Component, name: &str) -> Result<Option<When>, String> {
+        find(e, name)
+            .map(|p| self.when(p, p.val.as_str()))
+            .transpose()
+    }
+
+    /// A master VEVENT: the item, and the zone its times are shown in.
+    fn event(&self, e: &Component) -> Result<(Item, Tz), String> {
+        let uid = find(e, "UID")
+            .map(text_value)
+            .filter(|u| !u.is_empty())
+            .ok_or("no UID")?;
+        let start = self.when_of(e, "DTSTART")?.ok_or("no DTSTART")?;
+        let tz = match start {
+            When::Wall(_, tz) => tz,
+            _ => self.calendar_zone,
+        };
+        let (start_text, end_text, all_day) = self.span(e, start, tz)?;
+        let title = find(e, "SUMMARY")
+            .map(text_value)
+            .filter(|s| !s.is_empty())
+            .ok_or("no SUMMARY (title)")?;
+        let location = find(e, "LOCATION")
+            .map(text_value)
+            .filter(|l| !l.is_empty());
+        let url = find(e, "URL").map(text_value).filter(|u| !u.is_empty());
+        let is_link = |s: &str| s.starts_with("https://") || s.starts_with("http://");
+        let (venue, online_url) = match location {
+            Some(l) if is_link(&l) => (None, Some(l)),
+            Some(l) => (
+                Some(VenueInput {
+                    name: Some(l),
+                    timezone: Some(tz.name().to_string()),
+                    ..VenueInput::default()
+                }),
+                None,
+            ),
+            None => (None, None),
+        };
+        let recurrence = self.recurrence(e, tz, all_day)?;
+        let input = EventInput {
+            uid: Some(uid.clone()),
+            title: Some(title),
+            description: Some(find(e, "DESCRIPTION").map(text_value).unwrap_or_default()),
+            start: Some(start_text),
+            end: Some(end_text),
+            timezone: Some(tz.name().to_string()),
+            all_day: Some(all_day),
+            venue,
+            online_url,
+            info_url: url,
+            status: Some(status(e)),
+            recurrence,
+            ..EventInput::default()
+        };
+        let item = Item {
+            uid,
+            sequence: find(e, "SEQUENCE")
+                .and_then(|p| p.val.as_str().trim().parse().ok())
+                .unwrap_or(0),
+            last_modified: match self.when_of(e, "LAST-MODIFIED") {
+                Ok(Some(w)) => w.instant(),
+                _ => None,
+            },
+            input,
+        };
+        Ok((item, tz))
+    }
+
+    /// Start and end as the API takes them (local wall times in `tz`, with an offset where the
+    /// wall time alone would be ambiguous), and whether the event is all-day.
+    fn span(&self, e: &Component, start: When, tz: Tz) -> Result<(String, String, bool), String> {
+        let end = self.when_of(e, "DTEND")?;
+        let duration = find(e, "DURATION")
+            .map(|p| parse_duration(p.val.as_str()))
+            .transpose()?;
+        if let When::Date(first) = start {
+            let after = match (end, duration) {
+                (Some(When::Date(d)), _) => d,
+                (Some(_), _) => return Err("DTEND has a time, but DTSTART is a date".into()),
+                (None, Some(d)) => first + Duration::days(d.days.max(1)),
+                (None, None) => first + Duration::days(1),
+            };
+            if after <= first {
+                return Err(format!("DTEND {after} is not after DTSTART {first}"));
+            }
+            let last = after.pred_opt().unwrap_or(first);
+            return Ok((first.to_string(), last.to_string(), true));
+        }
+        let start_utc = start.instant().ok_or("DTSTART has no time")?;
+        let start_wall = tz.from_utc_datetime(&start_utc).naive_local();
+        let end_utc = match (end, duration) {
+            (Some(When::Date(_)), _) => {
+                return Err("DTEND is a date, but DTSTART has a time".into())
+            }
+            (Some(w), _) => w.instant().ok_or("DTEND has no time")?,
+            // Days are nominal (the same wall time later), the rest exact.
+            (None, Some(d)) => {
+                recurrence::place(tz, start_wall + Duration::days(d.days)).0
+                    + Duration::seconds(d.seconds)
+            }
+            (None, None) => start_utc + Duration::hours(1),
+        };
+        let end_wall = tz.from_utc_datetime(&end_utc).naive_local();
+        Ok((
+            time::local_input_string(tz, start_wall, start_utc),
+            time::local_input_string(tz, end_wall, end_utc),
+            false,
+        ))
+    }
+
+    /// RRULE and EXDATE as the API takes them (RDATE is not read yet: refused).
+    fn recurrence(
+        &self,
+        e: &Component,
+        tz: Tz,
+        all_day: bool,
+    ) -> Result<Option<RecurrenceInput>, String> {
+        if find(e, "RDATE").is_some() {
+            return Err("RDATE (extra dates of a series) is not read yet".into());
+        }
+        let Some(rule) = find(e, "RRULE") else {
+            return Ok(None);
+        };
+        let mut exdates = Vec::new();
+        for p in find_all(e, "EXDATE") {
+            for value in p.val.as_str().split(',').filter(|v| !v.trim().is_empty()) {
+                exdates.push(self.key(p, value, tz, all_day)?);
+            }
+        }
+        Ok(Some(RecurrenceInput {
+            rrule: Some(rule.val.as_str().trim().to_string()),
+            exdates: Some(exdates),
+            changes: None,
+        }))
+    }
+
+    /// The occurrence key (local start under the rule, in the series' zone) a RECURRENCE-ID or
+    /// EXDATE value names.
+    fn key(&self, p: &Property, value: &str, tz: Tz, all_day: bool) -> Result<String, String> {
+        let local = match self.when(p, value)? {
+            When::Date(d) => d.and_time(chrono::NaiveTime::MIN),
+            // The wall time as written: the rule's own (a gap's wall time is its key too).
+            When::Wall(wall, zone) if zone == tz => wall,
+            other => {
+                let utc = other.instant().ok_or("no time")?;
+                tz.from_utc_datetime(&utc).naive_local()
+            }
+        };
+        Ok(occurrence_key(local, all_day))
+    }
+
+    /// A RECURRENCE-ID override, as a change of `master`'s occurrence.
+    fn change(&self, master: &mut Item, tz: Tz, e: &Component) -> Result<(), String> {
+        let Some(recurrence) = master.input.recurrence.as_mut() else {
+            return Err("a RECURRENCE-ID of an event that does not repeat".into());
+        };
+        let id = find(e, "RECURRENCE-ID").ok_or("no RECURRENCE-ID")?;
+        let all_day = master.input.all_day == Some(true);
+        let key = self.key(id, id.val.as_str(), tz, all_day)?;
+        let start = self.when_of(e, "DTSTART")?.ok_or("no DTSTART")?;
+        let (start, end, _) = self.span(e, start, tz)?;
+        let mut patch = serde_json::Map::new();
+        patch.insert("start".into(), start.into());
+        patch.insert("end".into(), end.into());
+        if let Some(title) = find(e, "SUMMARY").map(text_value) {
+            if Some(&title) != master.input.title.as_ref() && !title.is_empty() {
+                patch.insert("title".into(), title.into());
+            }
+        }
+        if let Some(text) = find(e, "DESCRIPTION").map(text_value) {
+            if Some(&text) != master.input.description.as_ref() {
+                patch.insert("description".into(), text.into());
+            }
+        }
+        let status = status(e);
+        if Some(status) != master.input.status {
+            patch.insert("status".into(), status.as_str().into());
+        }
+        let sequence = find(e, "SEQUENCE")
+            .and_then(|p| p.val.as_str().trim().parse().ok())
+            .unwrap_or(0);
+        master.sequence = master.sequence.max(sequence);
+        recurrence
+            .changes
+            .get_or_insert_with(BTreeMap::new)
+            .insert(key, patch);
+        Ok(())
+    }
+}
+
+fn status(e: &Component) -> Status {
+    match find(e, "STATUS").map(|p| p.val.as_str().trim().to_ascii_uppercase()) {
+        Some(s) if s == "CANCELLED" => Status::Cancelled,
+        Some(s) if s == "TENTATIVE" => Status::Tentative,
+        _ => Status::Confirmed,
+    }
+}
+
+/// An RFC 5545 duration: its nominal days (weeks included) and exact seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Length {
+    days: i64,
+    seconds: i64,
+}
+
+fn parse_duration(text: &str) -> Result<Length, String> {
+    let bad = || format!("DURATION {text:?} is not a duration like PT1H30M or P1D");
+    let t = text.trim().trim_start_matches('+');
+    if t.starts_with('-') {
+        return Err(format!("DURATION {text:?} is negative"));
+    }
+    let rest = t.strip_prefix('P').ok_or_else(bad)?;
+    let (date_part, time_part) = match rest.split_once('T') {
+        Some((d, t)) => (d, Some(t)),
+        None => (rest, None),
+    };
+    let mut length = Length {
+        days: 0,
+        seconds: 0,
+    };
+    let mut number = String::new();
+    let mut parts = 0;
+    for c in date_part.chars() {
+        match c {
+            '0'..='9' => number.push(c),
+            'W' | 'D' => {
+                let n: i64 = number.parse().map_err(|_| bad())?;
+                length.days += if c == 'W' { n * 7 } else { n };
+                number.clear();
+                parts += 1;
+            }
+            _ => return Err(bad()),
+        }
+    }
+    for c in time_part.unwrap_or_default().chars() {
+        match c {
+            '0'..='9' => number.push(c),
+            'H' | 'M' | 'S' => {
+                let n: i64 = number.parse().map_err(|_| bad())?;
+                length.seconds += n * match c {
+                    'H' => 3600,
+                    'M' => 60,
+                    _ => 1,
+                };
+                number.clear();
+                parts += 1;
+            }
+            _ => return Err(bad()),
+        }
+    }
+    if !number.is_empty() || parts == 0 || time_part == Some("") {
+        return Err(bad());
+    }
+    if length.days > 3660 || length.seconds > 366 * 86_400 {
+        return Err(format!("DURATION {text:?} is longer than a year"));
+    }
+    Ok(length)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::event::VenueLookup;
+
+    const LA: Tz = chrono_tz::America::Los_Angeles;
+
+    fn ics(body: &str) -> String {
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n{}END:VCALENDAR\r\n",
+            body.replace('\n', "\r\n")
+        )
+    }
+
+    fn one(body: &str, zone: Tz) -> Item {
+        let feed = parse(&ics(body), zone).expect("parses");
+        assert_eq!(feed.skipped, [], "nothing skipped");
+        assert_eq!(feed.items.len(), 1);
+        let item = feed.items[0].clone();
+        // What the API would make of it.
+        item.input
+            .clone()
+            .validate(|_| VenueLookup::Missing)
+            .expect("a valid event input");
+        item
+    }
+
+    fn times(item: &Item) -> (String, String, String) {
+        let i = &item.input;
+        (
+            i.start.clone().unwrap_or_default(),
+            i.end.clone().unwrap_or_default(),
+            i.timezone.clone().unwrap_or_default(),
+        )
+    }
+
+    fn t(a: &str, b: &str, c: &str) -> (String, String, String) {
+        (a.into(), b.into(), c.into())
+    }
+
+    #[test]
+    fn iana_windows_and_labelled_zones() {
+        let iana = one(
+            "BEGIN:VEVENT\nUID:a@x\nSUMMARY:Vigil\nLOCATION:Palantir\\, Palo Alto\nDTSTART;TZID=America/New_York:20270913T160000\nDTEND;TZID=America/New_York:20270913T190000\nEND:VEVENT\n",
+            LA,
+        );
+        assert_eq!(
+            times(&iana),
+            t("2027-09-13T16:00", "2027-09-13T19:00", "America/New_York")
+        );
+        assert_eq!(
+            iana.input.venue.as_ref().and_then(|v| v.name.as_deref()),
+            Some("Palantir, Palo Alto")
+        );
+        let windows = one(
+            "BEGIN:VEVENT\nUID:b@x\nSUMMARY:Call\nURL:https://meet.example/c\nLOCATION:https://meet.example/c\nDTSTART;TZID=\"Pacific Standard Time\":20270105T180000\nDTEND;TZID=\"Pacific Standard Time\":20270105T190000\nEND:VEVENT\n",
+            chrono_tz::UTC,
+        );
+        assert_eq!(
+            times(&windows),
+            t(
+                "2027-01-05T18:00",
+                "2027-01-05T19:00",
+                "America/Los_Angeles"
+            )
+        );
+        assert_eq!(
+            windows.input.online_url.as_deref(),
+            Some("https://meet.example/c")
+        );
+        let labelled = one(
+            "BEGIN:VTIMEZONE\nTZID:(UTC+05:30) Chennai\\, Kolkata\nX-LIC-LOCATION:Asia/Kolkata\nBEGIN:STANDARD\nDTSTART:19700101T000000\nTZOFFSETFROM:+0530\nTZOFFSETTO:+0530\nEND:STANDARD\nEND:VTIMEZONE\nBEGIN:VEVENT\nUID:c@x\nSUMMARY:Teach-in\nLOCATION:Town hall\nDTSTART;TZID=\"(UTC+05:30) Chennai, Kolkata\":20270301T100000\nDURATION:PT1H30M\nEND:VEVENT\n",
+            LA,
+        );
+        assert_eq!(
+            times(&labelled),
+            t("2027-03-01T10:00", "2027-03-01T11:30", "Asia/Kolkata")
+        );
+    }
+
+    #[test]
+    fn utc_and_floating_times_go_to_the_calendar_zone() {
+        // Google writes UTC instants and names the calendar's zone.
+        let body = "X-WR-TIMEZONE:America/Chicago\nBEGIN:VEVENT\nUID:g@google.com\nSUMMARY:Rally\nLOCATION:Plaza\nDTSTART:20271107T063000Z\nDTEND:20271107T083000Z\nSEQUENCE:3\nLAST-MODIFIED:20270101T120000Z\nEND:VEVENT\nBEGIN:VEVENT\nUID:f@x\nSUMMARY:Floating\nLOCATION:Park\nDTSTART:20270410T090000\nEND:VEVENT\n";
+        let feed = parse(&ics(body), LA).unwrap();
+        assert_eq!(feed.skipped, []);
+        // 06:30Z on the fall-back night is the first 01:30 in Chicago (CDT): kept with its
+        // offset; the end, 02:30 CST, is unambiguous.
+        assert_eq!(
+            times(&feed.items[0]),
+            t(
+                "2027-11-07T01:30-05:00",
+                "2027-11-07T02:30",
+                "America/Chicago"
+            )
+        );
+        assert_eq!(feed.items[0].sequence, 3);
+        assert_eq!(
+            feed.items[0].last_modified,
+            NaiveDate::from_ymd_opt(2027, 1, 1).and_then(|d| d.and_hms_opt(12, 0, 0))
+        );
+        // Floating: the calendar's zone; without DTEND, an hour.
+        assert_eq!(
+            times(&feed.items[1]),
+            t("2027-04-10T09:00", "2027-04-10T10:00", "America/Chicago")
+        );
+        // Without X-WR-TIMEZONE, the partner's default zone.
+        let item = one(
+            "BEGIN:VEVENT\nUID:f@x\nSUMMARY:Floating\nLOCATION:Park\nDTSTART:20270410T090000\nDTEND:20270410T100000\nEND:VEVENT\n",
+            LA,
+        );
+        assert_eq!(times(&item).2, "America/Los_Angeles");
+    }
+
+    #[test]
+    fn all_day_end_is_exclusive_and_gaps_move_forward() {
+        let item = one(
+            "BEGIN:VEVENT\nUID:d@x\nSUMMARY:Week of action\nLOCATION:Everywhere\nDTSTART;VALUE=DATE:20270913\nDTEND;VALUE=DATE:20270920\nEND:VEVENT\n",
+            LA,
+        );
+        assert_eq!(times(&item).0, "2027-09-13");
+        assert_eq!(
+            times(&item).1,
+            "2027-09-19",
+            "the last day is the day before DTEND"
+        );
+        assert_eq!(item.input.all_day, Some(true));
+        let one_day = one(
+            "BEGIN:VEVENT\nUID:e@x\nSUMMARY:Day\nLOCATION:Here\nDTSTART;VALUE=DATE:20270913\nEND:VEVENT\n",
+            LA,
+        );
+        assert_eq!(
+            (times(&one_day).0, times(&one_day).1),
+            ("2027-09-13".into(), "2027-09-13".into())
+        );
+        // 02:30 does not exist in Los Angeles on March 14, 2027: 03:30 PDT.
+        let gap = one(
+            "BEGIN:VEVENT\nUID:h@x\nSUMMARY:Night\nLOCATION:Here\nDTSTART;TZID=America/Los_Angeles:20270314T023000\nDURATION:PT1H\nEND:VEVENT\n",
+            LA,
+        );
+        assert_eq!(
+            times(&gap),
+            t(
+                "2027-03-14T03:30",
+                "2027-03-14T04:30",
+                "America/Los_Angeles"
+            )
+        );
+    }
+
+    #[test]
+    fn series_with_excluded_and_changed_occurrences() {
+        let item = one(
+            "BEGIN:VEVENT\nUID:s@x\nSUMMARY:Tuesday vigil\nLOCATION:Palantir\nDTSTART;TZID=America/Los_Angeles:20270105T180000\nDTEND;TZID=America/Los_Angeles:20270105T190000\nRRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=6\nEXDATE;TZID=America/Los_Angeles:20270126T180000,20270202T180000\nEND:VEVENT\nBEGIN:VEVENT\nUID:s@x\nRECURRENCE-ID;TZID=America/Los_Angeles:20270112T180000\nSUMMARY:Vigil (late)\nDTSTART;TZID=America/Los_Angeles:20270112T190000\nDTEND;TZID=America/Los_Angeles:20270112T200000\nSEQUENCE:2\nEND:VEVENT\nBEGIN:VEVENT\nUID:s@x\nRECURRENCE-ID:20270120T020000Z\nSUMMARY:Tuesday vigil\nSTATUS:CANCELLED\nDTSTART;TZID=America/Los_Angeles:20270119T180000\nDTEND;TZID=America/Los_Angeles:20270119T190000\nEND:VEVENT\n",
+            LA,
+        );
+        let r = item.input.recurrence.clone().unwrap();
+        assert_eq!(r.rrule.as_deref(), Some("FREQ=WEEKLY;BYDAY=TU;COUNT=6"));
+        assert_eq!(
+            r.exdates,
+            Some(vec![
+                "2027-01-26T18:00".to_string(),
+                "2027-02-02T18:00".to_string()
+            ])
+        );
+        let changes = r.changes.unwrap();
+        assert_eq!(changes["2027-01-12T18:00"]["title"], "Vigil (late)");
+        assert_eq!(changes["2027-01-12T18:00"]["start"], "2027-01-12T19:00");
+        // A RECURRENCE-ID in UTC names the same occurrence by its instant.
+        assert_eq!(changes["2027-01-19T18:00"]["status"], "cancelled");
+        assert_eq!(item.sequence, 2);
+    }
+
+    #[test]
+    fn what_cannot_be_read_is_skipped_with_its_reason() {
+        let body = "BEGIN:VEVENT\nSUMMARY:No uid\nDTSTART:20270101T100000Z\nEND:VEVENT\nBEGIN:VEVENT\nUID:z@x\nSUMMARY:Mars\nDTSTART;TZID=Olympus/Mons:20270101T100000\nEND:VEVENT\nBEGIN:VEVENT\nUID:r@x\nSUMMARY:Extra dates\nLOCATION:Here\nDTSTART:20270101T100000Z\nRRULE:FREQ=DAILY;COUNT=2\nRDATE:20270110T100000Z\nEND:VEVENT\nBEGIN:VEVENT\nUID:o@x\nRECURRENCE-ID:20270101T100000Z\nSUMMARY:Orphan\nDTSTART:20270101T110000Z\nEND:VEVENT\nBEGIN:VEVENT\nUID:k@x\nSUMMARY:Good\nLOCATION:Here\nDTSTART:20270101T100000Z\nDURATION:P1W\nEND:VEVENT\n";
+        let feed = parse(&ics(body), LA).unwrap();
+        let reasons: Vec<&str> = feed.skipped.iter().map(|s| s.reason.as_str()).collect();
+        assert_eq!(
+            reasons,
+            [
+                "no UID",
+                "time zone \"Olympus/Mons\" is neither an IANA nor a Windows zone name",
+                "RDATE (extra dates of a series) is not read yet",
+                "a changed occurrence (RECURRENCE-ID) of a series the feed does not have",
+            ]
+        );
+        assert_eq!(feed.items.len(), 1);
+        assert_eq!(
+            times(&feed.items[0]).1,
+            "2027-01-08T02:00",
+            "P1W: a week later"
+        );
+        assert!(parse("this is not a calendar", LA).is_err());
+    }
+
+    #[test]
+    fn durations() {
+        let d = |s: &str| parse_duration(s).map(|l| (l.days, l.seconds));
+        assert_eq!(d("PT1H30M"), Ok((0, 5400)));
+        assert_eq!(d("P1DT2H"), Ok((1, 7200)));
+        assert_eq!(d("P2W"), Ok((14, 0)));
+        assert_eq!(d("+PT15M"), Ok((0, 900)));
+        for bad in ["", "P", "PT", "1H", "PT1X", "-PT1H", "P9999999D"] {
+            assert!(d(bad).is_err(), "{bad}");
+        }
+    }
+}
