@@ -14,6 +14,7 @@ mod events_api;
 mod feeds;
 mod filters;
 mod helpers;
+mod import;
 mod instances;
 mod interop;
 mod online_actions;
