@@ -10,7 +10,7 @@ use crate::auth::Principal;
 use crate::db::queries::{catalog, events, online};
 use crate::db::{self, DbConn};
 use crate::domain::catalog::{ActionDraft, ActionInput, PartnerDraft, PartnerInput, VenueInput};
-use crate::domain::event::{EventInput, PartnerRef, Status};
+use crate::domain::event::{EventInput, PartnerRef, RecurrenceInput, Status};
 use crate::domain::online::OnlineActionInput;
 use crate::error::AppError;
 
@@ -85,6 +85,9 @@ struct DemoEvent {
     partners: Vec<PartnerRef>,
     tags: Vec<String>,
     status: Status,
+    /// A series: its RRULE (the start's weekday is the rule's).
+    #[serde(default)]
+    repeat: Option<String>,
 }
 
 /// Loads the demo set when the database holds no events and no partners. Returns events loaded.
@@ -147,7 +150,11 @@ pub fn load_if_empty(
                 partners: Some(e.partners),
                 tags: Some(e.tags),
                 status: Some(e.status),
-                recurrence: None,
+                recurrence: e.repeat.map(|rrule| RecurrenceInput {
+                    rrule: Some(rrule),
+                    exdates: None,
+                    changes: None,
+                }),
             };
             events::create(conn, &who, input, uid_host)?;
         }
