@@ -448,8 +448,12 @@ struct Length {
     seconds: i64,
 }
 
+/// The longest DURATION read (an event here lasts at most that anyway).
+const MAX_DURATION_DAYS: i64 = 366;
+
 fn parse_duration(text: &str) -> Result<Length, String> {
     let bad = || format!("DURATION {text:?} is not a duration like PT1H30M or P1D");
+    let too_long = || format!("DURATION {text:?} is longer than a year");
     let t = text.trim().trim_start_matches('+');
     if t.starts_with('-') {
         return Err(format!("DURATION {text:?} is negative"));
@@ -470,7 +474,11 @@ fn parse_duration(text: &str) -> Result<Length, String> {
             '0'..='9' => number.push(c),
             'W' | 'D' => {
                 let n: i64 = number.parse().map_err(|_| bad())?;
-                length.days += if c == 'W' { n * 7 } else { n };
+                let days = n.checked_mul(if c == 'W' { 7 } else { 1 });
+                length.days = days
+                    .and_then(|d| length.days.checked_add(d))
+                    .filter(|d| *d <= MAX_DURATION_DAYS)
+                    .ok_or_else(too_long)?;
                 number.clear();
                 parts += 1;
             }
@@ -482,11 +490,16 @@ fn parse_duration(text: &str) -> Result<Length, String> {
             '0'..='9' => number.push(c),
             'H' | 'M' | 'S' => {
                 let n: i64 = number.parse().map_err(|_| bad())?;
-                length.seconds += n * match c {
+                let unit = match c {
                     'H' => 3600,
                     'M' => 60,
                     _ => 1,
                 };
+                length.seconds = n
+                    .checked_mul(unit)
+                    .and_then(|s| length.seconds.checked_add(s))
+                    .filter(|s| *s <= MAX_DURATION_DAYS * 86_400)
+                    .ok_or_else(too_long)?;
                 number.clear();
                 parts += 1;
             }
@@ -496,8 +509,8 @@ fn parse_duration(text: &str) -> Result<Length, String> {
     if !number.is_empty() || parts == 0 || time_part == Some("") {
         return Err(bad());
     }
-    if length.days > 3660 || length.seconds > 366 * 86_400 {
-        return Err(format!("DURATION {text:?} is longer than a year"));
+    if length.days * 86_400 + length.seconds > MAX_DURATION_DAYS * 86_400 {
+        return Err(too_long());
     }
     Ok(length)
 }
@@ -705,7 +718,18 @@ mod tests {
         assert_eq!(d("P1DT2H"), Ok((1, 7200)));
         assert_eq!(d("P2W"), Ok((14, 0)));
         assert_eq!(d("+PT15M"), Ok((0, 900)));
-        for bad in ["", "P", "PT", "1H", "PT1X", "-PT1H", "P9999999D"] {
+        for bad in [
+            "",
+            "P",
+            "PT",
+            "1H",
+            "PT1X",
+            "-PT1H",
+            "P9999999D",
+            "PT9999999999999999H",
+            "P9999999999999999999W",
+            "P200DT4800H",
+        ] {
             assert!(d(bad).is_err(), "{bad}");
         }
     }

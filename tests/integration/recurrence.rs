@@ -411,6 +411,32 @@ async fn a_series_carries_its_changes_in_recurrence_changes() {
         )
         .await;
     assert_eq!(r.json()["updated_at"], updated_at);
+    // Nor after the series' sequence rose (a date excluded): an empty patch changes nothing.
+    let r = app
+        .write(
+            "DELETE",
+            &format!("/api/v1/events/{id}/occurrences/2027-02-09T18:00"),
+            Some(&app.admin_token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let revisions = || async {
+        app.write(
+            "GET",
+            &format!("/api/v1/events/{id}/revisions"),
+            Some(&app.admin_token),
+            None,
+        )
+        .await
+        .json()["revisions"]
+            .as_array()
+            .map(Vec::len)
+    };
+    let before = revisions().await;
+    let r = app.patch(&format!("/api/v1/events/{id}"), &json!({})).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(revisions().await, before, "no revision for an empty patch");
 
     // An edit of the series alone keeps them.
     let r = app

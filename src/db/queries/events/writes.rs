@@ -782,9 +782,10 @@ fn write_changes(
                 },
             ))
         } else {
-            // Never below the series'; one more than before when what it shows changes.
+            // As before (what shows takes the series' when higher); one more than the two when
+            // what it shows changes.
             let sequence = match old {
-                Some(o) => o.row.sequence.max(v.event.sequence),
+                Some(o) => o.row.sequence,
                 None => v.event.sequence + 1,
             };
             let created = old.map(|o| o.row.created_at).unwrap_or(at);
@@ -795,11 +796,7 @@ fn write_changes(
             (Ok(row), Some(o)) if same_occurrence(&row, &o.row) => {}
             (Ok(mut row), old) => {
                 if let Some(o) = old {
-                    let mut shown = row.clone();
-                    shown.sequence = o.row.sequence;
-                    if !same_occurrence(&shown, &o.row) {
-                        row.sequence = (o.row.sequence + 1).max(v.event.sequence);
-                    }
+                    row.sequence = (o.row.sequence + 1).max(v.event.sequence);
                 }
                 replace_occurrence(conn, &row)?;
                 out.written = true;
