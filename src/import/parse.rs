@@ -118,16 +118,25 @@ pub fn parse(text: &str, default_zone: Tz) -> Result<Feed, String> {
         .iter()
         .filter(|c| c.name.as_str().eq_ignore_ascii_case("VEVENT"))
         .collect();
-    // Masters first, then each RECURRENCE-ID override onto its master.
-    let mut masters: Vec<(Item, Tz)> = Vec::new();
+    // Masters first (of one UID given twice, the later version: higher SEQUENCE, then
+    // LAST-MODIFIED), then each RECURRENCE-ID override onto its master.
+    let mut masters: Vec<Master> = Vec::new();
+    let older = "an older version of an event the feed gives twice";
     for e in events.iter().filter(|e| find(e, "RECURRENCE-ID").is_none()) {
         match reader.event(e) {
-            Ok(item) => {
-                if masters.iter().any(|(m, _)| m.uid == item.0.uid) {
-                    feed.skipped
-                        .push(skipped(e, "this UID is given twice".into()));
-                } else {
-                    masters.push(item);
+            Ok(master) => {
+                let version = |m: &Master| (m.item.sequence, m.item.last_modified);
+                match masters.iter_mut().find(|m| m.item.uid == master.item.uid) {
+                    Some(kept) if version(kept) < version(&master) => {
+                        feed.skipped.push(Skipped {
+                            uid: Some(kept.item.uid.clone()),
+                            summary: kept.item.input.title.clone(),
+                            reason: older.into(),
+                        });
+                        *kept = master;
+                    }
+                    Some(_) => feed.skipped.push(skipped(e, older.into())),
+                    None => masters.push(master),
                 }
             }
             Err(reason) => feed.skipped.push(skipped(e, reason)),
@@ -135,9 +144,9 @@ pub fn parse(text: &str, default_zone: Tz) -> Result<Feed, String> {
     }
     for e in events.iter().filter(|e| find(e, "RECURRENCE-ID").is_some()) {
         let uid = find(e, "UID").map(text_value);
-        let Some((master, tz)) = masters
+        let Some(master) = masters
             .iter_mut()
-            .find(|(m, _)| Some(&m.uid) == uid.as_ref())
+            .find(|m| Some(&m.item.uid) == uid.as_ref())
         else {
             feed.skipped.push(skipped(
                 e,
@@ -145,12 +154,21 @@ pub fn parse(text: &str, default_zone: Tz) -> Result<Feed, String> {
             ));
             continue;
         };
-        if let Err(reason) = reader.change(master, *tz, e) {
+        if let Err(reason) = reader.change(master, e) {
             feed.skipped.push(skipped(e, reason));
         }
     }
-    feed.items = masters.into_iter().map(|(item, _)| item).collect();
+    feed.items = masters.into_iter().map(|m| m.item).collect();
     Ok(feed)
+}
+
+/// A master VEVENT as read: the item, the zone its times are shown in, its series (if it
+/// repeats), and the SEQUENCE of each change taken so far.
+struct Master {
+    item: Item,
+    tz: Tz,
+    series: Option<recurrence::Series>,
+    change_sequences: BTreeMap<String, i32>,
 }
 
 fn skipped(e: &Component, reason: String) -> Skipped {
@@ -248,17 +266,29 @@ impl Reader {
             .transpose()
     }
 
-    /// A master VEVENT: the item, and the zone its times are shown in.
-    fn event(&self, e: &Component) -> Result<(Item, Tz), String> {
+    /// A master VEVENT.
+    fn event(&self, e: &Component) -> Result<Master, String> {
         let uid = find(e, "UID")
             .map(text_value)
             .filter(|u| !u.is_empty())
             .ok_or("no UID")?;
         let start = self.when_of(e, "DTSTART")?.ok_or("no DTSTART")?;
+        let repeats = find(e, "RRULE").is_some();
         let tz = match start {
             When::Wall(_, tz) => tz,
+            // A rule anchored at a UTC time repeats that UTC time: so does the series here.
+            When::Utc(_) if repeats => chrono_tz::UTC,
             _ => self.calendar_zone,
         };
+        if let (When::Wall(wall, zone), true) = (start, repeats) {
+            if let recurrence::Placement::Gap { .. } = recurrence::place(zone, wall).1 {
+                return Err(format!(
+                    "the series starts at {}, a time {} skips (clocks spring forward)",
+                    wall.format("%Y-%m-%dT%H:%M"),
+                    zone.name()
+                ));
+            }
+        }
         let (start_text, end_text, all_day) = self.span(e, start, tz)?;
         let title = find(e, "SUMMARY")
             .map(text_value)
@@ -281,7 +311,23 @@ impl Reader {
             ),
             None => (None, None),
         };
-        let recurrence = self.recurrence(e, tz, all_day)?;
+        let series = match (find(e, "RRULE"), start) {
+            (None, _) => None,
+            (Some(rule), start) => {
+                let first = match start {
+                    When::Date(d) => d.and_time(chrono::NaiveTime::MIN),
+                    other => {
+                        let utc = other.instant().ok_or("DTSTART has no time")?;
+                        tz.from_utc_datetime(&utc).naive_local()
+                    }
+                };
+                let parsed = recurrence::Rule::parse(rule.val.as_str().trim())
+                    .and_then(|r| recurrence::Series::new(r, tz, first))
+                    .map_err(|m| format!("RRULE: {m}"))?;
+                Some(parsed)
+            }
+        };
+        let recurrence = self.recurrence(e, tz, all_day, series.as_ref())?;
         let input = EventInput {
             uid: Some(uid.clone()),
             title: Some(title),
@@ -308,7 +354,12 @@ impl Reader {
             },
             input,
         };
-        Ok((item, tz))
+        Ok(Master {
+            item,
+            tz,
+            series,
+            change_sequences: BTreeMap::new(),
+        })
     }
 
     /// Start and end as the API takes them (local wall times in `tz`, with an offset where the
@@ -345,6 +396,9 @@ impl Reader {
             }
             (None, None) => start_utc + Duration::hours(1),
         };
+        if end_utc <= start_utc {
+            return Err("the event ends before it starts (DTEND or DURATION)".into());
+        }
         let end_wall = tz.from_utc_datetime(&end_utc).naive_local();
         Ok((
             time::local_input_string(tz, start_wall, start_utc),
@@ -359,17 +413,22 @@ impl Reader {
         e: &Component,
         tz: Tz,
         all_day: bool,
+        series: Option<&recurrence::Series>,
     ) -> Result<Option<RecurrenceInput>, String> {
         if find(e, "RDATE").is_some() {
             return Err("RDATE (extra dates of a series) is not read yet".into());
         }
-        let Some(rule) = find(e, "RRULE") else {
+        let (Some(rule), Some(series)) = (find(e, "RRULE"), series) else {
             return Ok(None);
         };
         let mut exdates = Vec::new();
         for p in find_all(e, "EXDATE") {
             for value in p.val.as_str().split(',').filter(|v| !v.trim().is_empty()) {
-                exdates.push(self.key(p, value, tz, all_day)?);
+                let key = self.key(p, value, tz)?;
+                // An EXDATE the rule never gives excludes nothing.
+                if series.contains(key) {
+                    exdates.push(occurrence_key(key, all_day));
+                }
             }
         }
         Ok(Some(RecurrenceInput {
@@ -381,7 +440,7 @@ impl Reader {
 
     /// The occurrence key (local start under the rule, in the series' zone) a RECURRENCE-ID or
     /// EXDATE value names.
-    fn key(&self, p: &Property, value: &str, tz: Tz, all_day: bool) -> Result<String, String> {
+    fn key(&self, p: &Property, value: &str, tz: Tz) -> Result<NaiveDateTime, String> {
         let local = match self.when(p, value)? {
             When::Date(d) => d.and_time(chrono::NaiveTime::MIN),
             // The wall time as written: the rule's own (a gap's wall time is its key too).
@@ -391,40 +450,100 @@ impl Reader {
                 tz.from_utc_datetime(&utc).naive_local()
             }
         };
-        Ok(occurrence_key(local, all_day))
+        Ok(local)
     }
 
-    /// A RECURRENCE-ID override, as a change of `master`'s occurrence.
-    fn change(&self, master: &mut Item, tz: Tz, e: &Component) -> Result<(), String> {
-        let Some(recurrence) = master.input.recurrence.as_mut() else {
+    /// A RECURRENCE-ID override, as a change of `master`'s occurrence (of two for one date, the
+    /// one with the higher SEQUENCE).
+    fn change(&self, master: &mut Master, e: &Component) -> Result<(), String> {
+        let (tz, item) = (master.tz, &mut master.item);
+        let (Some(recurrence), Some(series)) = (item.input.recurrence.as_mut(), &master.series)
+        else {
             return Err("a RECURRENCE-ID of an event that does not repeat".into());
         };
         let id = find(e, "RECURRENCE-ID").ok_or("no RECURRENCE-ID")?;
-        let all_day = master.input.all_day == Some(true);
-        let key = self.key(id, id.val.as_str(), tz, all_day)?;
+        let all_day = item.input.all_day == Some(true);
+        let local = self.key(id, id.val.as_str(), tz)?;
+        if !series.contains(local) {
+            return Err(format!(
+                "RECURRENCE-ID {} is not a date of the series' rule",
+                id.val.as_str()
+            ));
+        }
+        let key = occurrence_key(local, all_day);
+        let sequence = find(e, "SEQUENCE")
+            .and_then(|p| p.val.as_str().trim().parse().ok())
+            .unwrap_or(0);
+        if master
+            .change_sequences
+            .get(&key)
+            .is_some_and(|s| *s > sequence)
+        {
+            return Err("an older version of a changed occurrence the feed gives twice".into());
+        }
         let start = self.when_of(e, "DTSTART")?.ok_or("no DTSTART")?;
         let (start, end, _) = self.span(e, start, tz)?;
         let mut patch = serde_json::Map::new();
         patch.insert("start".into(), start.into());
         patch.insert("end".into(), end.into());
-        if let Some(title) = find(e, "SUMMARY").map(text_value) {
-            if Some(&title) != master.input.title.as_ref() && !title.is_empty() {
-                patch.insert("title".into(), title.into());
-            }
+        let differs = |name: &str, given: Option<String>, master: &Option<String>| {
+            given
+                .filter(|g| Some(g) != master.as_ref())
+                .map(|g| (name.to_string(), g))
+        };
+        let own = [
+            differs(
+                "title",
+                find(e, "SUMMARY").map(text_value).filter(|t| !t.is_empty()),
+                &item.input.title,
+            ),
+            differs(
+                "description",
+                find(e, "DESCRIPTION").map(text_value),
+                &item.input.description,
+            ),
+            differs(
+                "info_url",
+                find(e, "URL").map(text_value).filter(|u| !u.is_empty()),
+                &item.input.info_url,
+            ),
+        ];
+        for (name, value) in own.into_iter().flatten() {
+            patch.insert(name, value.into());
         }
-        if let Some(text) = find(e, "DESCRIPTION").map(text_value) {
-            if Some(&text) != master.input.description.as_ref() {
-                patch.insert("description".into(), text.into());
+        // Its own place: a link is where to join, anything else the venue's name.
+        if let Some(location) = find(e, "LOCATION")
+            .map(text_value)
+            .filter(|l| !l.is_empty())
+        {
+            let master_place = item
+                .input
+                .venue
+                .as_ref()
+                .and_then(|v| v.name.clone())
+                .or_else(|| item.input.online_url.clone());
+            if Some(&location) != master_place.as_ref() {
+                if location.starts_with("https://") || location.starts_with("http://") {
+                    patch.insert("online_url".into(), location.into());
+                } else {
+                    let venue = VenueInput {
+                        name: Some(location),
+                        timezone: Some(tz.name().to_string()),
+                        ..VenueInput::default()
+                    };
+                    patch.insert(
+                        "venue".into(),
+                        serde_json::to_value(venue).map_err(|e| e.to_string())?,
+                    );
+                }
             }
         }
         let status = status(e);
-        if Some(status) != master.input.status {
+        if Some(status) != item.input.status {
             patch.insert("status".into(), status.as_str().into());
         }
-        let sequence = find(e, "SEQUENCE")
-            .and_then(|p| p.val.as_str().trim().parse().ok())
-            .unwrap_or(0);
-        master.sequence = master.sequence.max(sequence);
+        item.sequence = item.sequence.max(sequence);
+        master.change_sequences.insert(key.clone(), sequence);
         recurrence
             .changes
             .get_or_insert_with(BTreeMap::new)
@@ -709,6 +828,60 @@ mod tests {
             "P1W: a week later"
         );
         assert!(parse("this is not a calendar", LA).is_err());
+    }
+
+    #[test]
+    fn utc_series_keep_their_instants_and_later_versions_win() {
+        // Google anchors some series in UTC: the series repeats 17:00Z, in summer too.
+        let body = "X-WR-TIMEZONE:Europe/Madrid\nBEGIN:VEVENT\nUID:u@x\nSUMMARY:Call\nLOCATION:https://meet.example/u\nDTSTART:20270112T170000Z\nDTEND:20270112T180000Z\nRRULE:FREQ=WEEKLY\nEXDATE:20270615T170000Z\nEND:VEVENT\nBEGIN:VEVENT\nUID:u@x\nRECURRENCE-ID:20270622T170000Z\nSUMMARY:Call\nLOCATION:Sala B\nDTSTART:20270622T170000Z\nDTEND:20270622T180000Z\nSEQUENCE:1\nEND:VEVENT\nBEGIN:VEVENT\nUID:u@x\nRECURRENCE-ID:20270622T170000Z\nSUMMARY:Old call\nDTSTART:20270622T170000Z\nDTEND:20270622T180000Z\nSEQUENCE:0\nEND:VEVENT\n";
+        let feed = parse(&ics(body), LA).unwrap();
+        assert_eq!(feed.items.len(), 1);
+        let item = &feed.items[0];
+        assert_eq!(
+            times(item),
+            t("2027-01-12T17:00", "2027-01-12T18:00", "UTC")
+        );
+        let r = item.input.recurrence.clone().unwrap();
+        assert_eq!(r.exdates, Some(vec!["2027-06-15T17:00".to_string()]));
+        let changes = r.changes.unwrap();
+        // The override's own place, and the later of two versions of it.
+        assert_eq!(changes["2027-06-22T17:00"]["venue"]["name"], "Sala B");
+        assert!(!changes["2027-06-22T17:00"].contains_key("title"));
+        assert_eq!(
+            feed.skipped
+                .iter()
+                .map(|s| s.reason.as_str())
+                .collect::<Vec<_>>(),
+            ["an older version of a changed occurrence the feed gives twice"]
+        );
+        // Of one UID given twice, the higher SEQUENCE.
+        let body = "BEGIN:VEVENT\nUID:v@x\nSUMMARY:New title\nLOCATION:Here\nDTSTART:20270101T100000Z\nSEQUENCE:2\nEND:VEVENT\nBEGIN:VEVENT\nUID:v@x\nSUMMARY:Old title\nLOCATION:Here\nDTSTART:20270101T100000Z\nSEQUENCE:1\nEND:VEVENT\n";
+        let feed = parse(&ics(body), LA).unwrap();
+        assert_eq!(feed.items.len(), 1);
+        assert_eq!(feed.items[0].input.title.as_deref(), Some("New title"));
+        assert_eq!(feed.skipped.len(), 1);
+    }
+
+    #[test]
+    fn series_and_times_that_cannot_be_kept_are_skipped() {
+        let body = "BEGIN:VEVENT\nUID:g@x\nSUMMARY:Gap\nLOCATION:Here\nDTSTART;TZID=America/New_York:20270314T023000\nDURATION:PT1H\nRRULE:FREQ=WEEKLY\nEND:VEVENT\nBEGIN:VEVENT\nUID:b@x\nSUMMARY:Backwards\nLOCATION:Here\nDTSTART:20270101T100000Z\nDTEND:20270101T090000Z\nEND:VEVENT\nBEGIN:VEVENT\nUID:w@x\nSUMMARY:Weekly\nLOCATION:Here\nDTSTART:20270101T100000Z\nRRULE:FREQ=WEEKLY;BYSETPOS=1\nEND:VEVENT\nBEGIN:VEVENT\nUID:x@x\nSUMMARY:Other day\nLOCATION:Here\nDTSTART;TZID=America/New_York:20270105T180000\nRRULE:FREQ=WEEKLY;BYDAY=TU\nEND:VEVENT\nBEGIN:VEVENT\nUID:x@x\nRECURRENCE-ID;TZID=America/New_York:20270106T180000\nSUMMARY:Wednesday?\nDTSTART;TZID=America/New_York:20270106T180000\nEND:VEVENT\n";
+        let feed = parse(&ics(body), LA).unwrap();
+        let reasons: Vec<&str> = feed.skipped.iter().map(|s| s.reason.as_str()).collect();
+        assert_eq!(reasons.len(), 4, "{reasons:?}");
+        assert!(
+            reasons[0].contains("skips (clocks spring forward)"),
+            "{reasons:?}"
+        );
+        assert_eq!(
+            reasons[1],
+            "the event ends before it starts (DTEND or DURATION)"
+        );
+        assert!(reasons[2].starts_with("RRULE: "), "{reasons:?}");
+        assert!(
+            reasons[3].starts_with("RECURRENCE-ID 20270106T180000 is not a date"),
+            "{reasons:?}"
+        );
+        assert_eq!(feed.items.len(), 1);
     }
 
     #[test]
