@@ -671,19 +671,72 @@ pub fn merge_patch(
             return Err(AppError::field("uid", "an event's uid never changes"));
         }
     }
-    // `"recurrence": {"changes": null}` drops every change (absent, they would stay).
-    let drop_changes = patch
-        .get("recurrence")
-        .and_then(|r| r.get("changes"))
-        .is_some_and(serde_json::Value::is_null);
+    // Occurrence changes merge one level only: each is itself a patch over the series, whose
+    // nulls mean something ("action": null, no day of action for that date). `"changes": null`
+    // drops every change (absent, they would stay).
+    let mut patch = patch;
+    let changes = patch
+        .get_mut("recurrence")
+        .and_then(serde_json::Value::as_object_mut)
+        .and_then(|r| r.remove("changes"));
     for (k, v) in patch {
         merge_value(obj.entry(k).or_insert(serde_json::Value::Null), v);
     }
     obj.retain(|_, v| !v.is_null());
-    if let (true, Some(serde_json::Value::Object(r))) = (drop_changes, obj.get_mut("recurrence")) {
-        r.insert("changes".into(), serde_json::json!({}));
+    if let (Some(given), Some(serde_json::Value::Object(r))) = (changes, obj.get_mut("recurrence"))
+    {
+        match given {
+            serde_json::Value::Object(given) => {
+                let stored = r.entry("changes").or_insert_with(|| serde_json::json!({}));
+                if let serde_json::Value::Object(stored) = stored {
+                    for (key, change) in given {
+                        match change {
+                            serde_json::Value::Null => {
+                                stored.remove(&key);
+                            }
+                            serde_json::Value::Object(change) => {
+                                let entry =
+                                    stored.entry(key).or_insert_with(|| serde_json::json!({}));
+                                match entry {
+                                    serde_json::Value::Object(entry) => {
+                                        compose_change(entry, change)
+                                    }
+                                    other => *other = serde_json::Value::Object(change),
+                                }
+                            }
+                            // Not an object: the input's own check names it.
+                            other => {
+                                stored.insert(key, other);
+                            }
+                        }
+                    }
+                }
+            }
+            serde_json::Value::Null => {
+                r.insert("changes".into(), serde_json::json!({}));
+            }
+            other => {
+                r.insert("changes".into(), other);
+            }
+        }
     }
     Ok(base)
+}
+
+/// One occurrence's change `patch` over the change it had (`stored`): its fields replace those
+/// it names, nulls kept (a null is the change: no online link that date), and a venue given one
+/// way (inline or by id) replaces one given the other.
+pub fn compose_change(
+    stored: &mut serde_json::Map<String, serde_json::Value>,
+    patch: serde_json::Map<String, serde_json::Value>,
+) {
+    if patch.contains_key("venue") {
+        stored.remove("venue_id");
+    }
+    if patch.contains_key("venue_id") {
+        stored.remove("venue");
+    }
+    stored.extend(patch);
 }
 
 fn merge_value(target: &mut serde_json::Value, patch: serde_json::Value) {

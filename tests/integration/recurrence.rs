@@ -446,6 +446,25 @@ async fn a_series_carries_its_changes_in_recurrence_changes() {
         )
         .await;
     assert_eq!(changed(&r.json()).len(), 1);
+    // A null inside a change is part of it: that date has no day of action, and keeps its title.
+    let r = app
+        .patch(
+            &format!("/api/v1/events/{id}"),
+            &json!({"recurrence": {"changes": {"2027-01-12T18:00": {"action": null}}}}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    assert_eq!(changed(&r.json())[0].1, "Vigil (later)");
+    let day = "from=2027-01-12&to=2027-01-13";
+    assert_eq!(listing(&app, day).await.len(), 1);
+    assert!(listing(&app, &format!("{day}&action=never-again"))
+        .await
+        .is_empty());
 
     // Bad changes name their field, and nothing changes.
     for (changes, field) in [

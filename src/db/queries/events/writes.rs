@@ -15,8 +15,8 @@ use crate::db::schema::{
 };
 use crate::db::DbConn;
 use crate::domain::event::{
-    merge_patch, occurrence_key, occurrence_timing, EventDraft, EventInput, OccurrenceChange,
-    PartnerRef, Review, Role, Status, VenueChoice, VenueLookup,
+    compose_change, merge_patch, occurrence_key, occurrence_timing, EventDraft, EventInput,
+    OccurrenceChange, PartnerRef, Review, Role, Status, VenueChoice, VenueLookup,
 };
 use crate::domain::message::Msg;
 use crate::domain::time;
@@ -890,13 +890,7 @@ pub fn change_occurrence(
         let mut composed: serde_json::Map<String, serde_json::Value> = old
             .and_then(|o| serde_json::from_str(&o.row.patch).ok())
             .unwrap_or_default();
-        if patch.contains_key("venue") {
-            composed.remove("venue_id");
-        }
-        if patch.contains_key("venue_id") {
-            composed.remove("venue");
-        }
-        composed.extend(patch);
+        compose_change(&mut composed, patch);
         let sequence = old
             .map(|o| o.row.sequence + 1)
             .unwrap_or(v.event.sequence + 1)
