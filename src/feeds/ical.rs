@@ -308,9 +308,9 @@ fn write_event(
         date_line(out, "DTEND", e.end_local.date());
     } else {
         // A series whose first occurrence spans a change of the clocks (11 pm to 5 am on the
-        // spring night: 5 hours) has a DURATION of its wall-clock length instead of a DTEND:
-        // clients repeat the first's length as wall time, and with a DTEND ical.js takes the
-        // exact length and python the wall-clock one.
+        // spring night: 5 hours) has a DURATION of its wall-clock length instead of a DTEND
+        // (with a DTEND, ical.js repeats the exact length and python the wall-clock one); that
+        // first night, like every night that spans a change, is an event of its own.
         let wall = e.end_local - e.start_local;
         let by_duration = master.is_some() && wall != e.end_utc - e.start_utc;
         for (name, at) in [("DTSTART", e.start_utc), ("DTEND", e.end_utc)] {
@@ -468,7 +468,17 @@ pub fn render_series(v: &EventView, links: &Links, from: NaiveDateTime) -> Fragm
     // nonexistent or ambiguous wall time, which libical versions read differently) makes them
     // agree. So the rule's instance is excluded (EXDATE of its wall time) and the occurrence is
     // an event of its own at its exact instant, UID `{series uid}#{local start}`.
-    let is_shifted = |k: &NaiveDateTime| !crate::domain::recurrence::exact(tz, *k);
+    // Also those that span a change of the clocks (the overnight vigil on the spring night):
+    // clients that repeat the first's length as wall time (python, ical.js) and those that
+    // repeat it exactly (RFC 5545's DURATION) would end them an hour apart.
+    let timing = v.timing();
+    let is_shifted = |k: &NaiveDateTime| {
+        if !crate::domain::recurrence::exact(tz, *k) {
+            return true;
+        }
+        let t = crate::domain::event::occurrence_timing(&timing, *k);
+        t.end_local - t.start_local != t.end_utc - t.start_utc
+    };
     let mut shifted: Vec<NaiveDateTime> = Vec::new();
     if !v.event.all_day {
         if let Some(end) = until {

@@ -1109,7 +1109,13 @@ async fn an_overnight_series_keeps_its_wall_clock_times_on_the_nights_clocks_cha
     );
     // Both parsers expand the feed to the same nights (the watch's master has a DURATION).
     let feed = app.get("/calendar.ics").await;
-    assert!(String::from_utf8_lossy(&feed.body).contains("DURATION:PT6H\r\n"));
+    let text = String::from_utf8_lossy(&feed.body).to_string();
+    assert!(text.contains("DURATION:PT6H\r\n"), "{text}");
+    // The nights that span a change of the clocks are events of their own, at their instants,
+    // so that clients repeating the length exactly agree too.
+    for night in ["#20270313T230000\r\n", "#20271106T230000\r\n"] {
+        assert!(text.contains(night), "{night} in {text}");
+    }
     assert_feed_expands_like_json(&app, "/calendar.ics", "").await;
 }
 
