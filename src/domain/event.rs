@@ -410,11 +410,7 @@ fn recurrence(e: &mut Errors, r: &RecurrenceInput, t: &Timing) -> Option<Recurre
     let mut exdates = Vec::with_capacity(given.len());
     for (i, text) in given.iter().enumerate() {
         let field = format!("recurrence.exdates[{i}]");
-        let local = if t.all_day {
-            time::parse_date(text).map(|d| d.and_time(chrono::NaiveTime::MIN))
-        } else {
-            time::parse_local(text).map(|l| l.wall)
-        };
+        let local = parse_occurrence_key(text, t.all_day);
         match local {
             Ok(local) if series.contains(local) => exdates.push(local),
             Ok(local) => e.push(
@@ -462,11 +458,7 @@ fn occurrence_changes(
     let mut out: Vec<OccurrenceChange> = Vec::with_capacity(given.len());
     for (text, patch) in given {
         let field = format!("recurrence.changes.{text}");
-        let local = if all_day {
-            time::parse_date(text).map(|d| d.and_time(chrono::NaiveTime::MIN))
-        } else {
-            time::parse_local(text).map(|l| l.wall)
-        };
+        let local = parse_occurrence_key(text, all_day);
         match local {
             Ok(key) if out.iter().any(|c| c.key == key) => e.push(
                 field,
@@ -482,6 +474,17 @@ fn occurrence_changes(
     }
     out.sort_by_key(|c| c.key);
     out
+}
+
+/// The local start an occurrence key names (see [`occurrence_key`]): a date for an all-day
+/// series, else a local date and time (an offset, if given, is ignored: the key is the rule's
+/// wall time).
+pub fn parse_occurrence_key(text: &str, all_day: bool) -> Result<NaiveDateTime, Msg> {
+    if all_day {
+        time::parse_date(text).map(|d| d.and_time(chrono::NaiveTime::MIN))
+    } else {
+        time::parse_local(text).map(|l| l.wall)
+    }
 }
 
 /// How an occurrence is named in the API (`PATCH …/occurrences/{key}`, `occurrence`, `exdates`):

@@ -15,8 +15,9 @@ use crate::db::schema::{
 };
 use crate::db::DbConn;
 use crate::domain::event::{
-    compose_change, merge_patch, occurrence_key, occurrence_timing, EventDraft, EventInput,
-    OccurrenceChange, PartnerRef, Review, Role, Status, VenueChoice, VenueLookup,
+    compose_change, merge_patch, occurrence_key, occurrence_timing, parse_occurrence_key,
+    EventDraft, EventInput, OccurrenceChange, PartnerRef, Review, Role, Status, VenueChoice,
+    VenueLookup,
 };
 use crate::domain::message::Msg;
 use crate::domain::time;
@@ -47,7 +48,12 @@ struct Resolved {
     venue_id: Option<i32>,
 }
 
-fn resolve_refs(conn: &mut DbConn, d: &EventDraft) -> Result<Resolved, AppError> {
+/// A day of action's id, and partners' ids with their roles.
+type Links = (Option<i32>, Vec<(i32, Role)>);
+
+/// The ids of `d`'s day of action and partners (with their roles); an unknown slug is a field
+/// error naming it.
+fn resolve_links(conn: &mut DbConn, d: &EventDraft) -> Result<Links, AppError> {
     let mut errors = Vec::new();
     let action_id = catalog::action_ref(conn, d.action.as_deref(), &mut errors)?;
     let slugs: Vec<&str> = d.partners.iter().map(|p| p.slug.as_str()).collect();
@@ -65,6 +71,11 @@ fn resolve_refs(conn: &mut DbConn, d: &EventDraft) -> Result<Resolved, AppError>
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
+    Ok((action_id, partner_ids))
+}
+
+fn resolve_refs(conn: &mut DbConn, d: &EventDraft) -> Result<Resolved, AppError> {
+    let (action_id, partner_ids) = resolve_links(conn, d)?;
     let venue_id = match &d.venue {
         VenueChoice::None => None,
         VenueChoice::Existing(id) => Some(*id),
@@ -607,11 +618,7 @@ pub fn occurrence_of(v: &EventView, key: &str) -> Result<NaiveDateTime, AppError
     let series = v
         .series()
         .ok_or_else(|| AppError::NotFound(format!("event {id} does not repeat")))?;
-    let local = if v.event.all_day {
-        time::parse_date(key).map(|d| d.and_time(chrono::NaiveTime::MIN))
-    } else {
-        time::parse_local(key).map(|l| l.wall)
-    };
+    let local = parse_occurrence_key(key, v.event.all_day);
     match local {
         Ok(local) if series.contains(local) && !v.exdates().contains(&local) => Ok(local),
         _ => Err(AppError::NotFound(format!(
@@ -684,34 +691,22 @@ fn materialize(
         }
     };
     // Its own day of action, partners and tags, when the change names them.
-    let mut errors = Vec::new();
-    let action_id = if patch.contains_key("action") {
-        catalog::action_ref(conn, draft.action.as_deref(), &mut errors)?
+    let (action_id, partners) = if patch.contains_key("action") || patch.contains_key("partners") {
+        let (action_id, partner_ids) = resolve_links(conn, &draft)?;
+        let pairs: Vec<(i32, &str)> = partner_ids
+            .iter()
+            .map(|(id, role)| (*id, role.as_str()))
+            .collect();
+        (
+            action_id.filter(|_| patch.contains_key("action")),
+            match patch.contains_key("partners") {
+                true => Some(serde_json::to_string(&pairs)?),
+                false => None,
+            },
+        )
     } else {
-        None
+        (None, None)
     };
-    let partners = if patch.contains_key("partners") {
-        let slugs: Vec<&str> = draft.partners.iter().map(|p| p.slug.as_str()).collect();
-        match partner_ids(conn, &slugs, |i| format!("partners[{i}].slug")) {
-            Ok(ids) => {
-                let pairs: Vec<(i32, &str)> = ids
-                    .into_iter()
-                    .zip(draft.partners.iter().map(|p| p.role.as_str()))
-                    .collect();
-                Some(serde_json::to_string(&pairs)?)
-            }
-            Err(AppError::Validation(e)) => {
-                errors.extend(e);
-                None
-            }
-            Err(other) => return Err(other),
-        }
-    } else {
-        None
-    };
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
     let tags = if patch.contains_key("tags") {
         Some(serde_json::to_string(&draft.tags)?)
     } else {
