@@ -179,7 +179,8 @@ pub enum Msg {
     Text(String),
 }
 
-const WEEKDAYS_EN: [&str; 7] = [
+/// Weekday names, Monday first (the pages' too).
+pub const WEEKDAYS_EN: [&str; 7] = [
     "Monday",
     "Tuesday",
     "Wednesday",
@@ -188,7 +189,7 @@ const WEEKDAYS_EN: [&str; 7] = [
     "Saturday",
     "Sunday",
 ];
-const WEEKDAYS_ES: [&str; 7] = [
+pub const WEEKDAYS_ES: [&str; 7] = [
     "lunes",
     "martes",
     "miércoles",

@@ -15,15 +15,7 @@ pub const MONTHS: [&str; 12] = [
     "December",
 ];
 
-pub const WEEKDAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
+pub const WEEKDAYS: [&str; 7] = crate::domain::message::WEEKDAYS_EN;
 
 pub const MESSAGES: &[(&str, &str)] = &[
     ("skip", "Skip to content"),

@@ -15,15 +15,7 @@ pub const MONTHS: [&str; 12] = [
     "diciembre",
 ];
 
-pub const WEEKDAYS: [&str; 7] = [
-    "lunes",
-    "martes",
-    "miércoles",
-    "jueves",
-    "viernes",
-    "sábado",
-    "domingo",
-];
+pub const WEEKDAYS: [&str; 7] = crate::domain::message::WEEKDAYS_ES;
 
 pub const MESSAGES: &[(&str, &str)] = &[
     ("skip", "Ir al contenido"),

@@ -434,15 +434,7 @@ fn schedule(v: &EventView) -> Option<serde_json::Value> {
     Some(doc)
 }
 
-const WEEKDAY_NAMES: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
+const WEEKDAY_NAMES: [&str; 7] = crate::domain::message::WEEKDAYS_EN;
 
 /// JSON for a `<script type="application/ld+json">` element: `</script>` or `<!--` in user text
 /// must not end or confuse the element.
