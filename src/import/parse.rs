@@ -582,56 +582,62 @@ fn parse_duration(text: &str) -> Result<Length, String> {
         Some((d, t)) => (d, Some(t)),
         None => (rest, None),
     };
-    let mut length = Length {
-        days: 0,
-        seconds: 0,
+    let fault = |f: Fault| match f {
+        Fault::Bad => bad(),
+        Fault::TooLong => too_long(),
     };
-    let mut number = String::new();
-    let mut parts = 0;
-    for c in date_part.chars() {
-        match c {
-            '0'..='9' => number.push(c),
-            'W' | 'D' => {
-                let n: i64 = number.parse().map_err(|_| bad())?;
-                let days = n.checked_mul(if c == 'W' { 7 } else { 1 });
-                length.days = days
-                    .and_then(|d| length.days.checked_add(d))
-                    .filter(|d| *d <= MAX_DURATION_DAYS)
-                    .ok_or_else(too_long)?;
-                number.clear();
-                parts += 1;
-            }
-            _ => return Err(bad()),
-        }
-    }
-    for c in time_part.unwrap_or_default().chars() {
-        match c {
-            '0'..='9' => number.push(c),
-            'H' | 'M' | 'S' => {
-                let n: i64 = number.parse().map_err(|_| bad())?;
-                let unit = match c {
-                    'H' => 3600,
-                    'M' => 60,
-                    _ => 1,
-                };
-                length.seconds = n
-                    .checked_mul(unit)
-                    .and_then(|s| length.seconds.checked_add(s))
-                    .filter(|s| *s <= MAX_DURATION_DAYS * 86_400)
-                    .ok_or_else(too_long)?;
-                number.clear();
-                parts += 1;
-            }
-            _ => return Err(bad()),
-        }
-    }
-    if !number.is_empty() || parts == 0 || time_part == Some("") {
+    let (days, date_parts) =
+        sum_units(date_part, &[('W', 7), ('D', 1)], MAX_DURATION_DAYS).map_err(fault)?;
+    let (seconds, time_parts) = sum_units(
+        time_part.unwrap_or_default(),
+        &[('H', 3600), ('M', 60), ('S', 1)],
+        MAX_DURATION_DAYS * 86_400,
+    )
+    .map_err(fault)?;
+    if date_parts + time_parts == 0 || (time_part.is_some() && time_parts == 0) {
         return Err(bad());
     }
+    let length = Length { days, seconds };
     if length.days * 86_400 + length.seconds > MAX_DURATION_DAYS * 86_400 {
         return Err(too_long());
     }
     Ok(length)
+}
+
+/// Why a part of a DURATION cannot be read.
+enum Fault {
+    Bad,
+    TooLong,
+}
+
+/// The sum of one part of a DURATION (`1W2D`, `1H30M`): each number times its unit's factor
+/// (`units`: letter → factor), at most `cap`; and how many numbers it had.
+fn sum_units(part: &str, units: &[(char, i64)], cap: i64) -> Result<(i64, usize), Fault> {
+    let (mut sum, mut count, mut number) = (0i64, 0usize, String::new());
+    for c in part.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let factor = units
+            .iter()
+            .find(|(unit, _)| *unit == c)
+            .map(|(_, f)| *f)
+            .ok_or(Fault::Bad)?;
+        let n: i64 = number.parse().map_err(|_| Fault::Bad)?;
+        sum = n
+            .checked_mul(factor)
+            .and_then(|x| sum.checked_add(x))
+            .filter(|x| *x <= cap)
+            .ok_or(Fault::TooLong)?;
+        number.clear();
+        count += 1;
+    }
+    if number.is_empty() {
+        Ok((sum, count))
+    } else {
+        Err(Fault::Bad)
+    }
 }
 
 #[cfg(test)]
@@ -902,6 +908,7 @@ mod tests {
             "PT9999999999999999H",
             "P9999999999999999999W",
             "P200DT4800H",
+            "P1T2H",
         ] {
             assert!(d(bad).is_err(), "{bad}");
         }
