@@ -200,6 +200,28 @@ impl Cursor {
 
 /// `$query` (a boxed query over `events`, or over a join with it) filtered by everything in the
 /// filter `$f` but `q`: a macro, because the two query types differ only in their FROM clause.
+/// The ids of the events partner `pid` hosts, co-hosts or endorses (a subquery).
+macro_rules! partner_events {
+    ($pid:expr) => {
+        event_partners::table
+            .filter(event_partners::partner_id.eq($pid))
+            .select(event_partners::event_id)
+    };
+}
+
+/// The ids of the events tagged `tag` (`#` and case aside; a subquery).
+macro_rules! tag_events {
+    ($tag:expr) => {
+        event_tags::table
+            .inner_join(tags::table)
+            .filter(
+                lower(tags::name.nullable())
+                    .eq(lower(Some($tag.trim_start_matches('#').to_string()))),
+            )
+            .select(event_tags::event_id)
+    };
+}
+
 macro_rules! public_filters {
     ($query:expr, $f:expr) => {{
         let f: &Filter = $f;
@@ -234,26 +256,10 @@ macro_rules! public_filters {
             q = q.filter(events::action_id.eq(id));
         }
         if let Some(pid) = f.partner_id {
-            q = q.filter(
-                events::id.eq_any(
-                    event_partners::table
-                        .filter(event_partners::partner_id.eq(pid))
-                        .select(event_partners::event_id),
-                ),
-            );
+            q = q.filter(events::id.eq_any(partner_events!(pid)));
         }
         if let Some(tag) = &f.tag {
-            q = q.filter(
-                events::id.eq_any(
-                    event_tags::table
-                        .inner_join(tags::table)
-                        .filter(
-                            lower(tags::name.nullable())
-                                .eq(lower(Some(tag.trim_start_matches('#').to_string()))),
-                        )
-                        .select(event_tags::event_id),
-                ),
-            );
+            q = q.filter(events::id.eq_any(tag_events!(tag)));
         }
         if let Some(city) = &f.city {
             q = q.filter(
@@ -591,11 +597,7 @@ macro_rules! series_places {
         if let Some(pid) = f.partner_id {
             q = q.filter(
                 events::id
-                    .eq_any(
-                        event_partners::table
-                            .filter(event_partners::partner_id.eq(pid))
-                            .select(event_partners::event_id),
-                    )
+                    .eq_any(partner_events!(pid))
                     .or(events::id.eq_any(
                         event_occurrences::table
                             .filter(event_occurrences::partners.is_not_null())
@@ -605,21 +607,11 @@ macro_rules! series_places {
         }
         if let Some(tag) = &f.tag {
             q = q.filter(
-                events::id
-                    .eq_any(
-                        event_tags::table
-                            .inner_join(tags::table)
-                            .filter(
-                                lower(tags::name.nullable())
-                                    .eq(lower(Some(tag.trim_start_matches('#').to_string()))),
-                            )
-                            .select(event_tags::event_id),
-                    )
-                    .or(events::id.eq_any(
-                        event_occurrences::table
-                            .filter(event_occurrences::tags.is_not_null())
-                            .select(event_occurrences::event_id),
-                    )),
+                events::id.eq_any(tag_events!(tag)).or(events::id.eq_any(
+                    event_occurrences::table
+                        .filter(event_occurrences::tags.is_not_null())
+                        .select(event_occurrences::event_id),
+                )),
             );
         }
         q
