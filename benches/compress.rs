@@ -68,10 +68,10 @@ fn feed() -> Vec<u8> {
         NaiveDateTime::parse_from_str("2026-01-01T00:00:00", "%Y-%m-%dT%H:%M:%S").expect("date"),
     );
     let spec = Spec::Action("bench-action".into());
-    render(&mut conn, &spec, &settings, &links, &fragments, from)
+    let parts = render(&mut conn, &spec, &settings, &links, &fragments, from)
         .expect("render")
-        .body
-        .into_bytes()
+        .parts;
+    turnout::cache::Rope::new(parts).to_bytes().to_vec()
 }
 
 /// `body` with its `n`-th VEVENT edited as a write would: a longer SUMMARY, and new DTSTAMP,

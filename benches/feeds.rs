@@ -83,16 +83,22 @@ fn measure(settings: &Settings, spec: &Spec, rounds: usize, warm: bool) -> Stats
         }
         let t = Instant::now();
         let r = render(&mut conn, spec, settings, &links, &fragments, from).expect("render");
+        // As the handler answers: the parts, and the body joined from them.
+        let rope = turnout::cache::Rope::new(r.parts);
+        let body = rope.to_bytes();
         let spent = t.elapsed();
-        bytes = r.body.len();
+        bytes = body.len();
         let t = Instant::now();
+        // A write before each store, as in the server (the entry it replaces is stale).
+        cache.invalidate();
         cache.put(
             "k".into(),
-            i as u64,
+            cache.generation(),
             turnout::cache::Fresh {
                 status: actix_web::http::StatusCode::OK,
                 headers: Vec::new(),
-                body: r.body.into(),
+                body,
+                rope: Some(rope),
                 cache_control: actix_web::http::header::HeaderValue::from_static("public"),
                 ttl: Duration::from_secs(60),
                 last_modified: Some(r.newest_change),

@@ -15,11 +15,14 @@
 
 use std::collections::HashMap;
 use std::io::Read;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 
+use actix_web::body::{BodySize, MessageBody};
 use actix_web::http::header::{HeaderName, HeaderValue, HttpDate};
 use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
@@ -41,13 +44,99 @@ const BROTLI_QUALITY: u32 = 5;
 /// deflate window, for bodies within 1.2 % of whole-body gzip; as a preset dictionary it costs
 /// no more after a write than 16 KiB (docs/PERFORMANCE.md, "Compression after a write").
 const GZIP_PRIME: usize = 32 * 1024;
-/// Share of the byte budget that keeps compressed chunks for the next build.
-const CHUNK_SHARE: usize = 4;
+/// Share of the byte budget that keeps compressed chunks for the next build (1.5 MiB of the
+/// default: a 2,000-event feed's gzip form is 300 KB).
+const CHUNK_SHARE: usize = 6;
 /// Bodies up to this size are brotli-compressed when stored, larger ones in the background.
 const SMALL: usize = 32 * 1024;
 
+/// A body kept as the buffers it was assembled from, without a copy: a feed's VEVENTs are the
+/// fragment cache's own (`feeds::render`), so a cached feed does not hold its events twice. A
+/// handler that has one puts it in its response's extensions beside the joined body.
+#[derive(Clone)]
+pub struct Rope {
+    parts: Arc<[Bytes]>,
+    len: usize,
+}
+
+impl Rope {
+    pub fn new(parts: Vec<Bytes>) -> Rope {
+        let len = parts.iter().map(Bytes::len).sum();
+        Rope {
+            parts: parts.into(),
+            len,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The parts joined into one buffer.
+    pub fn to_bytes(&self) -> Bytes {
+        match &self.parts[..] {
+            [one] => one.clone(),
+            parts => {
+                let mut out = Vec::with_capacity(self.len);
+                for p in parts {
+                    out.extend_from_slice(p);
+                }
+                Bytes::from(out)
+            }
+        }
+    }
+}
+
+/// A body as sent: one buffer, or a rope's parts one after another (no copy).
+pub enum Body {
+    One(Option<Bytes>),
+    Parts { rope: Rope, next: usize },
+}
+
+impl MessageBody for Body {
+    type Error = std::convert::Infallible;
+
+    fn size(&self) -> BodySize {
+        match self {
+            Body::One(b) => BodySize::Sized(b.as_ref().map_or(0, |b| b.len() as u64)),
+            Body::Parts { rope, .. } => BodySize::Sized(rope.len as u64),
+        }
+    }
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        let next = match self.get_mut() {
+            Body::One(b) => b.take(),
+            Body::Parts { rope, next } => {
+                let part = rope.parts.get(*next).cloned();
+                *next += 1;
+                part
+            }
+        };
+        Poll::Ready(next.map(Ok))
+    }
+
+    fn try_into_bytes(self) -> Result<Bytes, Self> {
+        match self {
+            Body::One(b) => Ok(b.unwrap_or_default()),
+            parts => Err(parts),
+        }
+    }
+}
+
 fn header(text: &str) -> HeaderValue {
     HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+enum Identity {
+    Flat(Bytes),
+    Rope(Rope),
 }
 
 /// What a handler answered, as the cache keeps it.
@@ -65,8 +154,8 @@ pub struct Entry {
     pub last_modified: SystemTime,
     pub last_modified_header: HeaderValue,
     pub cache_control: HeaderValue,
-    /// The identity bytes, unless the body is too large to keep twice.
-    identity: Option<Bytes>,
+    /// The identity bytes, unless the body is too large to keep twice and came without a rope.
+    identity: Option<Identity>,
     identity_len: usize,
     gzip: Bytes,
     brotli: OnceLock<Bytes>,
@@ -103,11 +192,23 @@ impl Entry {
         }
     }
 
-    /// The body in `encoding` (which `available` chose).
-    pub fn body(&self, encoding: Encoding) -> Bytes {
+    /// The body to send in `encoding` (which `available` chose).
+    pub fn body(&self, encoding: Encoding) -> Body {
+        match (encoding, &self.identity) {
+            (Encoding::Identity, Some(Identity::Rope(rope))) => Body::Parts {
+                rope: rope.clone(),
+                next: 0,
+            },
+            _ => Body::One(Some(self.bytes(encoding))),
+        }
+    }
+
+    /// The body in `encoding`, in one buffer.
+    pub fn bytes(&self, encoding: Encoding) -> Bytes {
         match encoding {
             Encoding::Identity => match &self.identity {
-                Some(b) => b.clone(),
+                Some(Identity::Flat(b)) => b.clone(),
+                Some(Identity::Rope(rope)) => rope.to_bytes(),
                 None => gunzip(&self.gzip, self.identity_len),
             },
             Encoding::Gzip => self.gzip.clone(),
@@ -120,9 +221,13 @@ impl Entry {
     }
 
     /// Bytes this entry holds.
+    /// A rope's parts count in full though the fragment cache shares most of them: the bound
+    /// holds even when that cache has moved on.
     fn size(&self) -> usize {
-        self.identity.as_ref().map_or(0, Bytes::len)
-            + self.gzip.len()
+        self.identity.as_ref().map_or(0, |i| match i {
+            Identity::Flat(b) => b.len(),
+            Identity::Rope(r) => r.len() + r.parts.len() * std::mem::size_of::<Bytes>(),
+        }) + self.gzip.len()
             + self.brotli.get().map_or(0, Bytes::len)
             + self
                 .headers
@@ -146,6 +251,8 @@ pub struct Fresh {
     pub status: StatusCode,
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub body: Bytes,
+    /// The same body as its parts, kept instead of `body` when it is large.
+    pub rope: Option<Rope>,
     pub cache_control: HeaderValue,
     pub ttl: Duration,
     /// When the handler knows (a feed's newest change): the `Last-Modified` of a first build.
@@ -156,6 +263,57 @@ pub struct Fresh {
 struct Store {
     entries: HashMap<String, Arc<Entry>>,
     bytes: usize,
+    /// What a rebuild compares with, by key, for answers no longer valid: their bodies are
+    /// dropped at once (a stale answer is never served again), their ETag and Last-Modified
+    /// kept, so a rebuild with the same bytes still answers 304.
+    validators: HashMap<String, Validator>,
+    validator_bytes: usize,
+}
+
+struct Validator {
+    tag: String,
+    last_modified: SystemTime,
+}
+
+/// Bytes a validator costs: its key, its tag and the map's own share.
+fn validator_cost(key: &str) -> usize {
+    key.len() + 32 + 64
+}
+
+impl Store {
+    /// Drops `key`'s body, keeping what a rebuild compares with.
+    fn retire(&mut self, key: String, entry: &Entry, budget: usize) {
+        self.bytes = self.bytes.saturating_sub(entry.size());
+        self.remember(key, entry.tag.clone(), entry.last_modified, budget);
+    }
+
+    fn remember(&mut self, key: String, tag: String, last_modified: SystemTime, budget: usize) {
+        // Validators take at most a sixteenth of the budget (thousands of keys); past it they
+        // are forgotten together: a rebuild without one only gets a new Last-Modified.
+        if self.validator_bytes > budget / 16 {
+            self.validators.clear();
+            self.validator_bytes = 0;
+        }
+        let cost = validator_cost(&key);
+        if self
+            .validators
+            .insert(key, Validator { tag, last_modified })
+            .is_none()
+        {
+            self.validator_bytes += cost;
+        }
+    }
+
+    /// The ETag and Last-Modified of what `key` answered last.
+    fn previous(&self, key: &str) -> Option<(String, SystemTime)> {
+        match self.entries.get(key) {
+            Some(e) => Some((e.tag.clone(), e.last_modified)),
+            None => self
+                .validators
+                .get(key)
+                .map(|v| (v.tag.clone(), v.last_modified)),
+        }
+    }
 }
 
 pub struct ResponseCache {
@@ -170,7 +328,7 @@ pub struct ResponseCache {
 }
 
 impl ResponseCache {
-    /// A cache of at most `budget` bytes (a quarter of it for compressed chunks kept for the next
+    /// A cache of at most `budget` bytes (a sixth of it for compressed chunks kept for the next
     /// build); bodies over `identity_max` are kept compressed only.
     pub fn new(budget: usize, identity_max: usize) -> Arc<ResponseCache> {
         let chunks = budget / CHUNK_SHARE;
@@ -197,7 +355,7 @@ impl ResponseCache {
                     if entry.generation != cache.generation() {
                         continue;
                     }
-                    let identity = entry.body(Encoding::Identity);
+                    let identity = entry.bytes(Encoding::Identity);
                     let br = Bytes::from(compress::brotli(&identity, BROTLI_QUALITY));
                     if identity.len() >= crate::memory::LARGE {
                         crate::memory::note_large_work();
@@ -218,9 +376,16 @@ impl ResponseCache {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// Something any public answer may show has changed.
+    /// Something any public answer may show has changed: every stored answer is stale, and
+    /// its body's memory is given back at once (only its ETag and date are kept).
     pub fn invalidate(&self) {
+        let mut store = self.lock();
         self.generation.fetch_add(1, Ordering::AcqRel);
+        let stale = std::mem::take(&mut store.entries);
+        for (key, entry) in stale {
+            store.retire(key, &entry, self.budget);
+        }
+        store.bytes = 0;
     }
 
     /// Called by the change poller with the database's change fingerprint.
@@ -244,7 +409,8 @@ impl ResponseCache {
 
     /// A stored answer still valid now.
     pub fn get(&self, key: &str) -> Option<Arc<Entry>> {
-        let entry = self.lock().entries.get(key).cloned()?;
+        let mut store = self.lock();
+        let entry = store.entries.get(key).cloned()?;
         if entry.fresh(self.generation(), Instant::now()) {
             entry.last_used.store(
                 self.clock.fetch_add(1, Ordering::Relaxed),
@@ -252,6 +418,10 @@ impl ResponseCache {
             );
             Some(entry)
         } else {
+            // Past its time to live: never served again.
+            if let Some((key, old)) = store.entries.remove_entry(key) {
+                store.retire(key, &old, self.budget);
+            }
             None
         }
     }
@@ -266,10 +436,10 @@ impl ResponseCache {
     /// there was nothing to compare with).
     pub fn put(&self, key: String, generation: u64, fresh: Fresh) -> Arc<Entry> {
         let tag = content_tag(&fresh.body);
-        let previous = self.lock().entries.get(&key).cloned();
-        let last_modified = match &previous {
-            Some(old) if old.tag == tag => old.last_modified,
-            Some(old) => SystemTime::now().max(old.last_modified),
+        let previous = self.lock().previous(&key);
+        let last_modified = match previous {
+            Some((old_tag, old_date)) if old_tag == tag => old_date,
+            Some((_, old_date)) => SystemTime::now().max(old_date),
             None => fresh.last_modified.unwrap_or_else(SystemTime::now),
         };
         // Compressed outside the lock; only the chunks that changed since the last build.
@@ -278,7 +448,17 @@ impl ResponseCache {
         if identity_len >= crate::memory::LARGE {
             crate::memory::note_large_work();
         }
-        let keep_identity = identity_len <= self.identity_max || gz.is_empty();
+        // The identity form: as one buffer when small, as the rope it came in when large
+        // (no second copy), else not at all (an identity request decompresses the gzip form).
+        let identity = match fresh.rope {
+            Some(rope) if identity_len > SMALL && rope.len() == identity_len => {
+                Some(Identity::Rope(rope))
+            }
+            _ if identity_len <= self.identity_max || gz.is_empty() => {
+                Some(Identity::Flat(fresh.body.clone()))
+            }
+            _ => None,
+        };
         // Small bodies get brotli at once (well under a millisecond); large ones in the background.
         let br = OnceLock::new();
         if identity_len <= SMALL {
@@ -299,7 +479,7 @@ impl ResponseCache {
             last_modified,
             last_modified_header: header(&HttpDate::from(last_modified).to_string()),
             cache_control: fresh.cache_control,
-            identity: keep_identity.then_some(fresh.body),
+            identity,
             identity_len,
             gzip: gz,
             brotli: br,
@@ -307,13 +487,23 @@ impl ResponseCache {
         });
         let size = entry.size();
         if size > self.budget / 2 {
-            // Too large to keep: served once, rebuilt next time.
+            // Too large to keep: served once, rebuilt next time (with the same validators).
+            self.lock()
+                .remember(key, entry.tag.clone(), entry.last_modified, self.budget);
             return entry;
         }
         {
             let mut store = self.lock();
-            if let Some(old) = store.entries.insert(key, entry.clone()) {
+            if generation != self.generation() {
+                // A write came during the build: served once, remembered only for its ETag.
+                store.remember(key, entry.tag.clone(), entry.last_modified, self.budget);
+                return entry;
+            }
+            if let Some(old) = store.entries.insert(key.clone(), entry.clone()) {
                 store.bytes = store.bytes.saturating_sub(old.size());
+            }
+            if store.validators.remove(&key).is_some() {
+                store.validator_bytes = store.validator_bytes.saturating_sub(validator_cost(&key));
             }
             store.bytes += size;
             evict(&mut store, self.budget);
@@ -339,7 +529,8 @@ impl ResponseCache {
     }
 }
 
-/// Drops stale entries, then the least recently used, until the store fits its budget.
+/// Drops the least recently used entries until the store fits its budget (stale ones are gone
+/// already: see [`ResponseCache::invalidate`]).
 fn evict(store: &mut Store, budget: usize) {
     if store.bytes <= budget {
         return;
@@ -355,7 +546,7 @@ fn evict(store: &mut Store, budget: usize) {
             break;
         }
         if let Some(old) = store.entries.remove(&key) {
-            store.bytes = store.bytes.saturating_sub(old.size());
+            store.retire(key, &old, budget);
         }
     }
 }
@@ -376,6 +567,7 @@ mod tests {
             status: StatusCode::OK,
             headers: Vec::new(),
             body: Bytes::from(body.to_string()),
+            rope: None,
             cache_control: HeaderValue::from_static("public"),
             ttl: Duration::from_secs(60),
             last_modified: Some(SystemTime::UNIX_EPOCH),
@@ -417,13 +609,45 @@ mod tests {
         let text = "BEGIN:VEVENT\r\nEND:VEVENT\r\n".repeat(2000);
         let e = c.put("k".into(), 0, fresh(&text));
         assert!(e.identity.is_none());
-        assert_eq!(e.body(Encoding::Identity), text.as_bytes());
+        assert_eq!(e.bytes(Encoding::Identity), text.as_bytes());
         let mut back = String::new();
-        flate2::read::GzDecoder::new(&e.body(Encoding::Gzip)[..])
+        flate2::read::GzDecoder::new(&e.bytes(Encoding::Gzip)[..])
             .read_to_string(&mut back)
             .unwrap();
         assert_eq!(back, text);
         assert!(c.bytes() < text.len() / 10);
+    }
+
+    #[test]
+    fn a_large_body_with_a_rope_keeps_the_rope_not_a_copy() {
+        let c = ResponseCache::new(16 << 20, 1000);
+        let event = Bytes::from("BEGIN:VEVENT\r\nSUMMARY:x\r\nEND:VEVENT\r\n".repeat(50));
+        let mut parts = vec![Bytes::from_static(b"BEGIN:VCALENDAR\r\n")];
+        parts.extend(std::iter::repeat_n(event.clone(), 100));
+        parts.push(Bytes::from_static(b"END:VCALENDAR\r\n"));
+        let rope = Rope::new(parts);
+        let mut f = fresh("");
+        f.body = rope.to_bytes();
+        f.rope = Some(rope.clone());
+        let e = c.put("k".into(), 0, f);
+        assert!(matches!(e.identity, Some(Identity::Rope(_))));
+        // Sent as its parts, one after another: the same bytes, the same length.
+        let body = e.body(Encoding::Identity);
+        assert_eq!(body.size(), BodySize::Sized(rope.len() as u64));
+        let sent = collect(body);
+        assert_eq!(sent, rope.to_bytes());
+        assert_eq!(e.bytes(Encoding::Identity), rope.to_bytes());
+    }
+
+    /// Collects a body's chunks (it never waits).
+    fn collect(mut body: Body) -> Vec<u8> {
+        let waker = std::task::Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        let mut out = Vec::new();
+        while let Poll::Ready(Some(Ok(chunk))) = Pin::new(&mut body).poll_next(&mut cx) {
+            out.extend_from_slice(&chunk);
+        }
+        out
     }
 
     #[test]
@@ -437,7 +661,7 @@ mod tests {
         }
         assert_eq!(e.available(Encoding::Brotli), Encoding::Brotli);
         let mut back = Vec::new();
-        brotli::BrotliDecompress(&mut &e.body(Encoding::Brotli)[..], &mut back).unwrap();
+        brotli::BrotliDecompress(&mut &e.bytes(Encoding::Brotli)[..], &mut back).unwrap();
         assert_eq!(back, text.as_bytes());
     }
 
@@ -454,6 +678,37 @@ mod tests {
         assert!(c.bytes() <= 64 * 1024, "{}", c.bytes());
         assert!(c.get("k199").is_some());
         assert!(c.get("k0").is_none());
+    }
+
+    #[test]
+    fn a_write_gives_stale_bodies_back_and_keeps_their_validators() {
+        let c = ResponseCache::new(1 << 20, 1 << 20);
+        let text = "<li>an event</li>\n".repeat(1000);
+        let a = c.put("k".into(), 0, fresh(&text));
+        c.put("other".into(), 0, fresh("OTHER"));
+        assert!(c.bytes() > text.len());
+        c.invalidate();
+        assert_eq!(c.bytes(), 0, "nothing stale is held");
+        assert!(c.get("k").is_none());
+        // Rebuilt with the same bytes: the same ETag and date, so clients keep their 304s.
+        let b = c.put("k".into(), 1, fresh(&text));
+        assert_eq!(b.tag, a.tag);
+        assert_eq!(b.last_modified, a.last_modified);
+        assert!(c.get("k").is_some());
+    }
+
+    #[test]
+    fn an_answer_built_across_a_write_is_not_kept() {
+        let c = ResponseCache::new(1 << 20, 1 << 20);
+        let generation = c.generation();
+        c.invalidate();
+        let e = c.put("k".into(), generation, fresh("BODY"));
+        assert_eq!(e.bytes(Encoding::Identity), "BODY".as_bytes());
+        assert!(c.get("k").is_none());
+        assert_eq!(c.bytes(), 0);
+        // …but its validators are: the next build of the same bytes keeps its date.
+        let again = c.put("k".into(), c.generation(), fresh("BODY"));
+        assert_eq!(again.last_modified, e.last_modified);
     }
 
     #[test]

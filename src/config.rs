@@ -55,6 +55,8 @@ pub struct CacheSettings {
 pub struct DatabaseSettings {
     pub pool_size: u32,
     pub busy_timeout_ms: u32,
+    /// SQLite's page cache per connection, in KiB (the operating system caches the file too).
+    pub sqlite_cache_kib: u32,
     /// How often the server looks for writes made by other processes, in milliseconds.
     pub change_poll_ms: u32,
 }

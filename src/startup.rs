@@ -14,8 +14,9 @@ use crate::feeds::render::FragmentCache;
 
 pub use crate::state::AppState;
 
-/// Bytes of rendered VEVENTs kept between feed renders.
-const FRAGMENT_BUDGET: usize = 4 * 1024 * 1024;
+/// Share of `cache.budget_mib` that keeps rendered VEVENTs between feed renders (a quarter: 3
+/// MiB of the default 12 holds the 2,000 VEVENTs of a large day of action).
+const FRAGMENT_SHARE: usize = 4;
 pub struct Application {
     port: u16,
     server: Server,
@@ -32,8 +33,12 @@ impl Application {
         let listener = TcpListener::bind(&settings.listen)
             .with_context(|| format!("binding {}", settings.listen))?;
         let port = listener.local_addr()?.port();
+        // One budget for every cache of answers: rendered VEVENTs, then the answers themselves
+        // and the compressed chunks kept for their next build.
+        let budget = settings.cache.budget_mib as usize * 1024 * 1024;
+        let fragment_budget = budget / FRAGMENT_SHARE;
         let cache = crate::cache::ResponseCache::new(
-            settings.cache.budget_mib as usize * 1024 * 1024,
+            budget - fragment_budget,
             settings.cache.identity_max_kib as usize * 1024,
         );
         let cache_policies = crate::web::cached::Policies::new(&settings.cache);
@@ -56,7 +61,7 @@ impl Application {
             cache,
             cache_policies,
             gates: crate::web::cached::Gates::default(),
-            fragments: FragmentCache::new(FRAGMENT_BUDGET),
+            fragments: FragmentCache::new(fragment_budget),
             addresses: crate::limit::AddressKeys::new(settings.secret_key.as_deref()),
             counts,
             login_limits: crate::limit::LoginLimits::default(),

@@ -219,6 +219,7 @@ fn pg_wal_position(conn: &mut diesel::PgConnection, replica: bool) -> QueryResul
 pub struct Manager {
     url: DatabaseUrl,
     busy_timeout_ms: u32,
+    cache_kib: u32,
 }
 
 impl Manager {
@@ -226,6 +227,7 @@ impl Manager {
         Ok(Manager {
             url: settings.database()?,
             busy_timeout_ms: settings.database.busy_timeout_ms,
+            cache_kib: settings.database.sqlite_cache_kib,
         })
     }
 
@@ -234,6 +236,7 @@ impl Manager {
         settings.database_read_url.as_ref().map(|url| Manager {
             url: DatabaseUrl::Postgres(url.clone()),
             busy_timeout_ms: settings.database.busy_timeout_ms,
+            cache_kib: settings.database.sqlite_cache_kib,
         })
     }
 
@@ -242,12 +245,13 @@ impl Manager {
             #[cfg(feature = "sqlite")]
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
-                // cache_size: 1 MiB of pages per connection (SQLite's default is 2 MiB), so the
-                // pool's 8 connections hold at most 8 MiB; the operating system keeps the file's
-                // pages anyway, and the listings read a page's worth of rows, not the table.
+                // cache_size: `database.sqlite_cache_kib` of pages per connection (SQLite's
+                // default is 2 MiB), so the pool's connections together hold little; the
+                // operating system keeps the file's pages anyway, and the listings read a page's
+                // worth of rows, not the table.
                 conn.batch_execute(&format!(
-                    "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -1024;",
-                    self.busy_timeout_ms
+                    "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{};",
+                    self.busy_timeout_ms, self.cache_kib
                 ))
                 .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
                 Ok(DbConn::Sqlite(conn))

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
+use actix_web::web::Bytes;
+
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
@@ -400,7 +402,8 @@ fn write_event(
 /// One rendered VEVENT and the zone span its TZID lines need a VTIMEZONE for.
 #[derive(Debug, Clone)]
 pub struct Fragment {
-    pub text: Box<str>,
+    /// The VEVENT's lines (UTF-8), shared with the bodies assembled from it.
+    pub text: Bytes,
     zone: Option<(Tz, Span)>,
 }
 
@@ -422,7 +425,7 @@ pub fn render_event(v: &EventView, links: &Links) -> Fragment {
     let mut zones: BTreeMap<&'static str, (Tz, Span)> = BTreeMap::new();
     write_event(&mut out, &mut line, v, links, &mut zones, None);
     Fragment {
-        text: out.into_boxed_str(),
+        text: Bytes::from(out),
         zone: zones.into_values().next(),
     }
 }
@@ -534,7 +537,7 @@ pub fn render_series(v: &EventView, links: &Links, from: NaiveDateTime) -> Fragm
         );
     }
     Fragment {
-        text: out.into_boxed_str(),
+        text: Bytes::from(out),
         zone: zones.into_values().next(),
     }
 }
@@ -590,7 +593,7 @@ pub fn render_online_action(
         raw_line(&mut out, "SUMMARY", "Cancelled deadline");
         raw_line(&mut out, "END", "VEVENT");
         return Some(Fragment {
-            text: out.into_boxed_str(),
+            text: Bytes::from(out),
             zone: None,
         });
     }
@@ -629,28 +632,32 @@ pub fn render_online_action(
     raw_line(&mut out, "URL", &page);
     raw_line(&mut out, "END", "VEVENT");
     Some(Fragment {
-        text: out.into_boxed_str(),
+        text: Bytes::from(out),
         zone: None,
     })
 }
 
 /// Puts a VCALENDAR together from rendered events (in the order given), adding the VTIMEZONEs
 /// their TZIDs name.
-pub fn assemble<'a>(
+/// A whole VCALENDAR as the buffers it is made of: its head (properties and VTIMEZONEs), each
+/// event's VEVENT as rendered (shared, not copied) and its end. [`crate::cache::Rope`] keeps it
+/// so; [`assemble`] joins it.
+pub fn assemble_parts<'a>(
     meta: &CalendarMeta,
     events: impl IntoIterator<Item = &'a Fragment> + Clone,
-) -> String {
+) -> Vec<Bytes> {
     let mut zones: BTreeMap<&'static str, (Tz, Span)> = BTreeMap::new();
-    let mut size = 0;
+    let mut count = 0;
     for f in events.clone() {
-        size += f.text.len();
+        count += 1;
         if let Some((tz, span)) = f.zone {
             let (_, known) = zones.entry(tz.name()).or_insert((tz, span));
             known.first_year = known.first_year.min(span.first_year);
             known.last_year = known.last_year.max(span.last_year);
         }
     }
-    let mut out = String::with_capacity(size + zones.len() * 2048 + 1024);
+    let mut parts = Vec::with_capacity(count + 2);
+    let mut out = String::with_capacity(zones.len() * 2048 + 1024);
     let mut line = String::with_capacity(1024);
     raw_line(&mut out, "BEGIN", "VCALENDAR");
     raw_line(&mut out, "VERSION", "2.0");
@@ -669,10 +676,23 @@ pub fn assemble<'a>(
     for (tz, span) in zones.values() {
         out.push_str(&vtimezone(*tz, *span));
     }
-    for f in events {
-        out.push_str(&f.text);
+    parts.push(Bytes::from(out));
+    parts.extend(events.into_iter().map(|f| f.text.clone()));
+    parts.push(Bytes::from_static(b"END:VCALENDAR\r\n"));
+    parts
+}
+
+/// A whole VCALENDAR in one string.
+pub fn assemble<'a>(
+    meta: &CalendarMeta,
+    events: impl IntoIterator<Item = &'a Fragment> + Clone,
+) -> String {
+    let parts = assemble_parts(meta, events);
+    let mut out = String::with_capacity(parts.iter().map(Bytes::len).sum());
+    for p in &parts {
+        // Every part was written as a `str`: borrowed as it is, never replaced.
+        out.push_str(&String::from_utf8_lossy(p));
     }
-    raw_line(&mut out, "END", "VCALENDAR");
     out
 }
 

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
+use actix_web::web::Bytes;
+
 use chrono::NaiveDateTime;
 
 use crate::config::Settings;
@@ -46,7 +48,9 @@ impl Spec {
 
 /// A finished render.
 pub struct Rendered {
-    pub body: String,
+    /// The VCALENDAR as its parts: the VEVENTs are the fragment cache's own buffers, so a
+    /// cached feed need not hold a second copy of them.
+    pub parts: Vec<Bytes>,
     pub filename: String,
     /// The newest `updated_at` among the feed's events (Last-Modified of a first render).
     pub newest_change: SystemTime,
@@ -412,7 +416,7 @@ pub fn render(
         .chain(deadlines.iter())
         .collect();
     Ok(Rendered {
-        body: ical::assemble(&meta, events.iter().copied()),
+        parts: ical::assemble_parts(&meta, events.iter().copied()),
         filename: header.filename,
         newest_change: newest.map_or_else(SystemTime::now, |t| t.and_utc().into()),
     })

@@ -252,7 +252,8 @@ pub async fn cache_public(
         return Ok(res);
     }
     let (req, res) = res.into_parts();
-    let (head, body) = res.into_parts();
+    let (mut head, body) = res.into_parts();
+    let rope = head.extensions_mut().remove::<crate::cache::Rope>();
     // A handler's body is nearly always one buffer already: taken as it is, not copied.
     let body = match body.try_into_bytes() {
         Ok(bytes) => bytes,
@@ -280,6 +281,7 @@ pub async fn cache_public(
             status,
             headers,
             body,
+            rope,
             cache_control: policies.of(class).clone(),
             ttl: policies.ttl,
             last_modified,

@@ -83,23 +83,29 @@ async fn serve(state: web::Data<AppState>, spec: Spec) -> HttpResponse {
         .read(move |conn| render(conn, &spec, &st.settings, &st.links, &st.fragments, from))
         .await;
     match rendered {
-        Ok(r) => HttpResponse::Ok()
-            .insert_header((
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/calendar; charset=utf-8"),
-            ))
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&format!("inline; filename=\"{}\"", r.filename))
-                    .unwrap_or_else(|_| HeaderValue::from_static("inline")),
-            ))
-            .insert_header((
-                header::LAST_MODIFIED,
-                HttpDate::from(r.newest_change).to_string(),
-            ))
-            .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
-            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-            .body(r.body),
+        Ok(r) => {
+            // The joined body for the cache to hash and compress, and the parts it keeps.
+            let rope = crate::cache::Rope::new(r.parts);
+            let mut res = HttpResponse::Ok()
+                .insert_header((
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/calendar; charset=utf-8"),
+                ))
+                .insert_header((
+                    header::CONTENT_DISPOSITION,
+                    HeaderValue::from_str(&format!("inline; filename=\"{}\"", r.filename))
+                        .unwrap_or_else(|_| HeaderValue::from_static("inline")),
+                ))
+                .insert_header((
+                    header::LAST_MODIFIED,
+                    HttpDate::from(r.newest_change).to_string(),
+                ))
+                .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+                .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                .body(rope.to_bytes());
+            res.extensions_mut().insert(rope);
+            res
+        }
         Err(AppError::NotFound(m)) => not_found(m),
         Err(AppError::Gone(m)) => gone(m),
         Err(e) => with_cors(actix_web::ResponseError::error_response(&e)),
