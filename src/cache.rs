@@ -220,8 +220,7 @@ impl Entry {
         }
     }
 
-    /// Bytes this entry holds.
-    /// A rope's parts count in full though the fragment cache shares most of them: the bound
+    /// Bytes this entry holds. A rope's parts count in full though the fragment cache shares most of them: the bound
     /// holds even when that cache has moved on.
     fn size(&self) -> usize {
         self.identity.as_ref().map_or(0, |i| match i {
@@ -301,6 +300,13 @@ impl Store {
             .is_none()
         {
             self.validator_bytes += cost;
+        }
+    }
+
+    /// `key` is stored again: its body carries its validators.
+    fn forget(&mut self, key: &str) {
+        if self.validators.remove(key).is_some() {
+            self.validator_bytes = self.validator_bytes.saturating_sub(validator_cost(key));
         }
     }
 
@@ -502,9 +508,7 @@ impl ResponseCache {
             if let Some(old) = store.entries.insert(key.clone(), entry.clone()) {
                 store.bytes = store.bytes.saturating_sub(old.size());
             }
-            if store.validators.remove(&key).is_some() {
-                store.validator_bytes = store.validator_bytes.saturating_sub(validator_cost(&key));
-            }
+            store.forget(&key);
             store.bytes += size;
             evict(&mut store, self.budget);
         }

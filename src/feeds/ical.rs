@@ -638,10 +638,9 @@ pub fn render_online_action(
 }
 
 /// Puts a VCALENDAR together from rendered events (in the order given), adding the VTIMEZONEs
-/// their TZIDs name.
-/// A whole VCALENDAR as the buffers it is made of: its head (properties and VTIMEZONEs), each
+/// their TZIDs name, as the buffers it is made of: its head (properties and VTIMEZONEs), each
 /// event's VEVENT as rendered (shared, not copied) and its end. [`crate::cache::Rope`] keeps it
-/// so; [`assemble`] joins it.
+/// so and joins it.
 pub fn assemble_parts<'a>(
     meta: &CalendarMeta,
     events: impl IntoIterator<Item = &'a Fragment> + Clone,
@@ -680,26 +679,6 @@ pub fn assemble_parts<'a>(
     parts.extend(events.into_iter().map(|f| f.text.clone()));
     parts.push(Bytes::from_static(b"END:VCALENDAR\r\n"));
     parts
-}
-
-/// A whole VCALENDAR in one string.
-pub fn assemble<'a>(
-    meta: &CalendarMeta,
-    events: impl IntoIterator<Item = &'a Fragment> + Clone,
-) -> String {
-    let parts = assemble_parts(meta, events);
-    let mut out = String::with_capacity(parts.iter().map(Bytes::len).sum());
-    for p in &parts {
-        // Every part was written as a `str`: borrowed as it is, never replaced.
-        out.push_str(&String::from_utf8_lossy(p));
-    }
-    out
-}
-
-/// Renders a whole VCALENDAR from events.
-pub fn render(meta: &CalendarMeta, events: &[EventView], links: &Links) -> String {
-    let fragments: Vec<Fragment> = events.iter().map(|v| render_event(v, links)).collect();
-    assemble(meta, fragments.iter())
 }
 
 #[cfg(test)]
