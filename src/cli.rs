@@ -46,6 +46,9 @@ pub enum Command {
     Token(TokenCommand),
     /// Import events from a JSON array in the API's input shape (idempotent by uid).
     Import { file: PathBuf },
+    /// Partners' .ics feeds Turnout subscribes to and keeps current.
+    #[command(subcommand)]
+    Imports(ImportsCommand),
     /// Write every event as a JSON array in the API's input shape (stdout, or --out FILE).
     Export {
         #[arg(long, value_name = "FILE")]
@@ -86,6 +89,37 @@ pub enum TokenCommand {
     Revoke { name_or_id: String },
     /// List tokens (never their secret).
     List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportsCommand {
+    /// Subscribe to a partner's feed (http, https or webcal URL); fetched at once by the server,
+    /// or by `turnout imports refresh`.
+    Add {
+        url: String,
+        #[arg(long, value_name = "SLUG")]
+        partner: String,
+        /// The day of action its events belong to.
+        #[arg(long, value_name = "SLUG")]
+        action: Option<String>,
+        /// A tag for every event of the feed (repeat for more).
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+        /// moderate: new events wait in the moderation queue.
+        #[arg(long, default_value = "publish", value_parser = ["publish", "moderate"])]
+        review: String,
+        #[arg(long, value_name = "MINUTES", default_value_t = 60)]
+        interval: i64,
+        /// Zone for floating times when the calendar names none (IANA).
+        #[arg(long, value_name = "ZONE")]
+        timezone: Option<String>,
+    },
+    /// List the feeds with their status.
+    List,
+    /// Fetch one feed now (or every feed), and print what each run did.
+    Refresh { id: Option<i32> },
+    /// Stop syncing a feed; its events stay, marked as no longer synced.
+    Remove { id: i32 },
 }
 
 /// Words for an error on the command line.
@@ -178,6 +212,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import { file } => import(&settings, &file),
+        Command::Imports(cmd) => imports(&settings, cmd),
         Command::Export { out } => {
             let mut conn = open(&settings)?;
             let events = queries::events::export_all(&mut conn)?;
@@ -385,4 +420,112 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         app.run_until_stopped().await?;
         Ok(())
     })
+}
+
+fn imports(settings: &Settings, cmd: ImportsCommand) -> anyhow::Result<()> {
+    use crate::db::queries::imports as q;
+    let who = Principal::cli("imports");
+    match cmd {
+        ImportsCommand::Add {
+            url,
+            partner,
+            action,
+            tags,
+            review,
+            interval,
+            timezone,
+        } => {
+            let mut conn = open(settings)?;
+            let input = crate::domain::imports::ImportInput {
+                url: Some(url),
+                partner: Some(partner),
+                action,
+                tags: Some(tags),
+                review: Some(review),
+                interval_minutes: Some(interval),
+                timezone,
+            };
+            let v = q::create(&mut conn, &who, input).map_err(describe)?;
+            println!(
+                "added import {} of {} for {}; every {} minutes",
+                v.row.id, v.row.url, v.partner_slug, v.row.interval_minutes
+            );
+            Ok(())
+        }
+        ImportsCommand::List => {
+            let mut conn = open(settings)?;
+            for v in q::list(&mut conn, &who).map_err(describe)? {
+                let r = &v.row;
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    r.id,
+                    v.partner_slug,
+                    r.url,
+                    r.last_status.as_deref().unwrap_or("never fetched"),
+                    r.last_error.as_deref().unwrap_or("")
+                );
+            }
+            Ok(())
+        }
+        ImportsCommand::Remove { id } => {
+            let mut conn = open(settings)?;
+            q::delete(&mut conn, &who, id).map_err(describe)?;
+            println!("import {id} removed; its events stay, no longer synced");
+            Ok(())
+        }
+        ImportsCommand::Refresh { id } => {
+            // The fetch runs on the server's own runtime and HTTP client.
+            open(settings)?;
+            let pool = db::build_pool(settings)?;
+            let host = Links::new(&settings.base_url).host().to_string();
+            actix_web::rt::System::new().block_on(async {
+                let ids = match id {
+                    Some(id) => vec![id],
+                    None => {
+                        let p = pool.clone();
+                        db::run(&p, move |c| q::list(c, &Principal::cli("imports")))
+                            .await
+                            .map_err(describe)?
+                            .into_iter()
+                            .map(|v| v.row.id)
+                            .collect()
+                    }
+                };
+                let nothing = || {};
+                let runner = crate::import::refresh::Runner::new(&pool, settings, &host, &nothing);
+                let mut failed = 0;
+                for id in ids {
+                    let s = crate::import::refresh::refresh_now(&runner, id)
+                        .await
+                        .map_err(describe)?;
+                    match &s.error {
+                        Some(e) => {
+                            failed += 1;
+                            println!("import {id}: error: {e}");
+                        }
+                        None => println!(
+                            "import {id}: {}: {} created, {} updated, {} cancelled, {} unchanged, {} skipped",
+                            s.status,
+                            s.created,
+                            s.updated,
+                            s.cancelled,
+                            s.unchanged,
+                            s.skipped.len()
+                        ),
+                    }
+                    for item in &s.skipped {
+                        println!(
+                            "  skipped {}: {}",
+                            item.summary.as_deref().or(item.uid.as_deref()).unwrap_or("an item"),
+                            item.reason
+                        );
+                    }
+                }
+                if failed > 0 {
+                    bail!("{failed} feed(s) could not be fetched or read");
+                }
+                Ok(())
+            })
+        }
+    }
 }

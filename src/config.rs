@@ -29,6 +29,12 @@ pub struct Settings {
     /// that hashes client addresses, so several instances share login and submission limits.
     #[serde(default)]
     pub secret_key: Option<String>,
+    /// Whether partners' feeds may be fetched from private, loopback and link-local addresses
+    /// (env `TURNOUT_IMPORT_ALLOW_PRIVATE`). Off: a feed URL, its every redirect and the address
+    /// its name resolves to must be public.
+    #[serde(default)]
+    pub import_allow_private: bool,
+    pub imports: ImportSettings,
     pub database: DatabaseSettings,
     pub feeds: FeedSettings,
     pub api: ApiSettings,
@@ -49,6 +55,23 @@ pub struct CacheSettings {
     pub api_max_age_seconds: u32,
     pub feed_max_age_seconds: u32,
     pub stale_while_revalidate_seconds: u32,
+}
+
+/// Fetching partners' feeds (see `import`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ImportSettings {
+    /// How often the server looks for feeds due a refresh, in seconds; 0: never (only
+    /// `POST /api/v1/imports/{id}/refresh` and `turnout imports refresh` fetch).
+    pub schedule_seconds: u32,
+    /// Feeds fetched at once.
+    pub concurrency: u32,
+    /// Largest feed read, in MiB (after gzip is undone).
+    pub max_mib: u32,
+    /// Longest a fetch may take in all (connect, redirects, body), in seconds.
+    pub timeout_seconds: u32,
+    pub max_redirects: u8,
+    /// Places floating times of feeds that name no zone, when their import names none either.
+    pub default_timezone: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -176,6 +199,23 @@ impl Settings {
         }
         if self.cache.server_ttl_seconds == 0 {
             bail!("cache.server_ttl_seconds must be at least 1");
+        }
+        if self.imports.max_mib == 0 || self.imports.timeout_seconds == 0 {
+            bail!("imports.max_mib and imports.timeout_seconds must be at least 1");
+        }
+        if self.imports.concurrency == 0 {
+            bail!("imports.concurrency must be at least 1");
+        }
+        if self
+            .imports
+            .default_timezone
+            .parse::<chrono_tz::Tz>()
+            .is_err()
+        {
+            bail!(
+                "imports.default_timezone: {:?} is not an IANA time zone",
+                self.imports.default_timezone
+            );
         }
         if self.feeds.refresh_interval_minutes == 0 {
             bail!("feeds.refresh_interval_minutes must be at least 1");

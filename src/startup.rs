@@ -124,6 +124,7 @@ impl Application {
                 .context("starting the leader election")?;
         }
         actix_web::rt::spawn(warm_feeds(state.clone()));
+        actix_web::rt::spawn(crate::import::refresh::schedule(state.clone()));
         // Holds the state weakly: the thread ends with the server.
         crate::memory::tune_allocator();
         crate::memory::spawn_trimmer(Arc::downgrade(&state.clone().into_inner()))

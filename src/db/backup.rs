@@ -288,6 +288,43 @@ backup_tables! {
         hits: i32,
         window_start: NaiveDateTime,
     }
+    imports => ImportRow {
+        id: i32,
+        url: String,
+        partner_id: i32,
+        action_id: Option<i32>,
+        tags: String,
+        review: String,
+        interval_minutes: i32,
+        timezone: Option<String>,
+        calendar_name: Option<String>,
+        etag: Option<String>,
+        last_modified: Option<String>,
+        last_fetch_at: Option<NaiveDateTime>,
+        last_status: Option<String>,
+        last_error: Option<String>,
+        next_fetch_at: NaiveDateTime,
+        claimed_until: Option<NaiveDateTime>,
+        failures: i32,
+        created: i32,
+        updated: i32,
+        cancelled: i32,
+        unchanged: i32,
+        skipped: i32,
+        skipped_items: String,
+        created_by: String,
+        created_at: NaiveDateTime,
+        updated_at: NaiveDateTime,
+    }
+    imported_events => ImportedEventRow {
+        event_id: i32,
+        import_id: Option<i32>,
+        partner_id: i32,
+        source_url: String,
+        uid: String,
+        hash: String,
+        gone_at: Option<NaiveDateTime>,
+    }
 }
 
 /// The tables with an `id` identity column (PostgreSQL sequences to reset after a restore).
@@ -301,6 +338,7 @@ const ID_TABLES: &[&str] = &[
     "users",
     "api_tokens",
     "online_actions",
+    "imports",
 ];
 
 /// A portable backup: the whole database and where it came from.

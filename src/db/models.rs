@@ -404,3 +404,48 @@ pub struct OnlineActionFields<'a> {
     pub sequence: i32,
     pub updated_at: NaiveDateTime,
 }
+
+/// A subscription to a partner's feed (see `import`).
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = imports)]
+pub struct Import {
+    pub id: i32,
+    pub url: String,
+    pub partner_id: i32,
+    pub action_id: Option<i32>,
+    pub tags: String,
+    pub review: String,
+    pub interval_minutes: i32,
+    pub timezone: Option<String>,
+    pub calendar_name: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub last_fetch_at: Option<NaiveDateTime>,
+    pub last_status: Option<String>,
+    pub last_error: Option<String>,
+    pub next_fetch_at: NaiveDateTime,
+    pub claimed_until: Option<NaiveDateTime>,
+    pub failures: i32,
+    pub created: i32,
+    pub updated: i32,
+    pub cancelled: i32,
+    pub unchanged: i32,
+    pub skipped: i32,
+    pub skipped_items: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// An event that came from a feed.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = imported_events)]
+pub struct ImportedEvent {
+    pub event_id: i32,
+    pub import_id: Option<i32>,
+    pub partner_id: i32,
+    pub source_url: String,
+    pub uid: String,
+    pub hash: String,
+    pub gone_at: Option<NaiveDateTime>,
+}

@@ -270,3 +270,56 @@ diesel::allow_tables_to_appear_in_same_query!(event_search, event_tags);
 diesel::allow_tables_to_appear_in_same_query!(event_search, tags);
 diesel::allow_tables_to_appear_in_same_query!(event_search, venues);
 diesel::allow_tables_to_appear_in_same_query!(event_search, event_occurrences);
+
+diesel::table! {
+    imports (id) {
+        id -> Integer,
+        url -> Text,
+        partner_id -> Integer,
+        action_id -> Nullable<Integer>,
+        tags -> Text,
+        review -> Text,
+        interval_minutes -> Integer,
+        timezone -> Nullable<Text>,
+        calendar_name -> Nullable<Text>,
+        etag -> Nullable<Text>,
+        last_modified -> Nullable<Text>,
+        last_fetch_at -> Nullable<Timestamp>,
+        last_status -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        next_fetch_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        failures -> Integer,
+        created -> Integer,
+        updated -> Integer,
+        cancelled -> Integer,
+        unchanged -> Integer,
+        skipped -> Integer,
+        skipped_items -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    imported_events (event_id) {
+        event_id -> Integer,
+        import_id -> Nullable<Integer>,
+        partner_id -> Integer,
+        source_url -> Text,
+        uid -> Text,
+        hash -> Text,
+        gone_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(imports -> partners (partner_id));
+diesel::joinable!(imported_events -> imports (import_id));
+diesel::joinable!(imported_events -> events (event_id));
+diesel::joinable!(imported_events -> partners (partner_id));
+diesel::allow_tables_to_appear_in_same_query!(imports, partners);
+diesel::allow_tables_to_appear_in_same_query!(imports, actions);
+diesel::allow_tables_to_appear_in_same_query!(imported_events, imports);
+diesel::allow_tables_to_appear_in_same_query!(imported_events, events);
+diesel::allow_tables_to_appear_in_same_query!(imported_events, partners);

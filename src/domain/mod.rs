@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod event;
 pub mod filter;
+pub mod imports;
 pub mod message;
 pub mod online;
 pub mod recurrence;
@@ -133,6 +134,25 @@ pub fn slug(errors: &mut Errors, field: &str, value: Option<&str>) -> String {
         errors.push(field, message::Msg::BadSlug);
     }
     v
+}
+
+/// An RFC 7396 merge patch over a flat input: the patch's fields replace the current ones, and
+/// a `null` removes one (back to its default).
+pub fn merge_patch<T: serde::Serialize>(
+    current: &T,
+    patch: serde_json::Map<String, serde_json::Value>,
+) -> Result<serde_json::Value, AppError> {
+    let mut base = serde_json::to_value(current)?;
+    let serde_json::Value::Object(obj) = &mut base else {
+        return Err(AppError::Unexpected(anyhow::anyhow!(
+            "an input is not an object"
+        )));
+    };
+    for (k, v) in patch {
+        obj.insert(k, v);
+    }
+    obj.retain(|_, v| !v.is_null());
+    Ok(base)
 }
 
 #[cfg(test)]

@@ -248,17 +248,7 @@ pub fn merge_patch(
     current: &OnlineActionInput,
     patch: serde_json::Map<String, serde_json::Value>,
 ) -> Result<serde_json::Value, AppError> {
-    let mut base = serde_json::to_value(current)?;
-    let serde_json::Value::Object(obj) = &mut base else {
-        return Err(AppError::Unexpected(anyhow::anyhow!(
-            "online action input is not an object"
-        )));
-    };
-    for (k, v) in patch {
-        obj.insert(k, v);
-    }
-    obj.retain(|_, v| !v.is_null());
-    Ok(base)
+    super::merge_patch(current, patch)
 }
 
 #[cfg(test)]

@@ -1,8 +1,11 @@
-//! Partners' calendars flowing in (issue 12). So far: reading a feed (`parse`) into the event
-//! inputs the API takes, with every time resolved to the source's exact instant. Fetching,
-//! the stored subscriptions and their refresh come next.
+//! Partners' calendars flowing in (issue 12): reading a feed (`parse`) into the event inputs the
+//! API takes, with every time resolved to the source's exact instant; fetching it, guarded
+//! (`fetch`); and one run of a stored subscription with the scheduler that runs them
+//! (`refresh`). The subscriptions and their writes are `db::queries::imports`.
 
+pub mod fetch;
 pub mod parse;
+pub mod refresh;
 mod windows_zones;
 
 pub use parse::{parse, Feed, Item, Skipped};

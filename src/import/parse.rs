@@ -54,6 +54,79 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// A calendar the parser refused as a whole, rebuilt from what does read: its head (everything
+/// before the first VEVENT: its properties and VTIMEZONEs, which must read) and each VEVENT that
+/// the parser reads on its own; the others are skipped with the parser's reason, and one cut off
+/// by the end of the feed as such. `None` when even the head is not iCalendar.
+fn salvage(unfolded: &str) -> Option<(String, Vec<Skipped>)> {
+    let is = |line: &str, what: &str| line.trim_end_matches('\r').eq_ignore_ascii_case(what);
+    let head_end = unfolded
+        .match_indices('\n')
+        .map(|(i, _)| i + 1)
+        .find(|&i| {
+            unfolded[i..]
+                .lines()
+                .next()
+                .is_some_and(|l| is(l, "BEGIN:VEVENT"))
+        })?;
+    let head = &unfolded[..head_end];
+    // In the feed's own line ending: the parser refuses a mix.
+    let close = if head.contains("\r\n") {
+        "END:VCALENDAR\r\n"
+    } else {
+        "END:VCALENDAR\n"
+    };
+    read_calendar(&format!("{head}{close}")).ok()?;
+    let mut out = head.to_string();
+    let mut skipped = Vec::new();
+    let uid_of = |block: &str| {
+        block.lines().find_map(|l| {
+            l.strip_prefix("UID:")
+                .map(|u| u.trim_end_matches('\r').to_string())
+        })
+    };
+    let mut rest = &unfolded[head_end..];
+    while let Some(start) = rest
+        .match_indices("BEGIN:VEVENT")
+        .map(|(i, _)| i)
+        .find(|&i| i == 0 || rest.as_bytes().get(i - 1) == Some(&b'\n'))
+    {
+        let block_text = &rest[start..];
+        let end = block_text
+            .match_indices('\n')
+            .map(|(i, _)| i + 1)
+            .find(|&i| {
+                block_text[..i]
+                    .lines()
+                    .last()
+                    .is_some_and(|l| is(l, "END:VEVENT"))
+            });
+        let Some(end) = end else {
+            skipped.push(Skipped {
+                uid: uid_of(block_text),
+                summary: None,
+                reason: "cut off: the feed ends inside this event".into(),
+            });
+            break;
+        };
+        let block = &block_text[..end];
+        match read_calendar(&format!("{head}{block}{close}")) {
+            Ok(_) => out.push_str(block),
+            Err(e) => skipped.push(Skipped {
+                uid: uid_of(block),
+                summary: None,
+                reason: format!(
+                    "a VEVENT that cannot be read: {}",
+                    e.lines().next().unwrap_or_default()
+                ),
+            }),
+        }
+        rest = &block_text[end..];
+    }
+    out.push_str(close);
+    Some((out, skipped))
+}
+
 /// A time as a property gives it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum When {
@@ -79,10 +152,24 @@ impl When {
 /// calendar names no zone of its own. Errors only when the text is not iCalendar at all.
 pub fn parse(text: &str, default_zone: Tz) -> Result<Feed, String> {
     let unfolded = unfold(text);
-    let calendar = read_calendar(&unfolded).map_err(|e| {
+    let not_ical = |e: String| {
         let first = e.lines().take(3).collect::<Vec<_>>().join(" ");
         format!("not an iCalendar file: {first}")
-    })?;
+    };
+    let recovered;
+    let mut salvaged = Vec::new();
+    let calendar = match read_calendar(&unfolded) {
+        Ok(c) => c,
+        // A feed cut short or with a broken VEVENT: keep the events that read on their own.
+        Err(e) => match salvage(&unfolded) {
+            Some((text, skipped)) => {
+                recovered = text;
+                salvaged = skipped;
+                read_calendar(&recovered).map_err(not_ical)?
+            }
+            None => return Err(not_ical(e)),
+        },
+    };
     let prop = |name: &str| {
         calendar
             .properties
@@ -92,6 +179,7 @@ pub fn parse(text: &str, default_zone: Tz) -> Result<Feed, String> {
     };
     let mut feed = Feed {
         name: prop("X-WR-CALNAME"),
+        skipped: salvaged,
         ..Feed::default()
     };
     let zones: BTreeMap<String, Option<Tz>> = calendar
@@ -912,5 +1000,45 @@ mod tests {
         ] {
             assert!(d(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_feed_cut_short_or_with_a_broken_event_keeps_what_reads() {
+        let good = |uid: &str| {
+            format!(
+                "BEGIN:VEVENT\r\nUID:{uid}\r\nSUMMARY:Vigil {uid}\r\nDTSTART:20270313T170000Z\r\n\
+                 DTEND:20270313T180000Z\r\nEND:VEVENT\r\n"
+            )
+        };
+        let head = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nX-WR-CALNAME:Cut\r\n";
+        // Cut inside the third event: the end of the calendar never came.
+        let cut = format!(
+            "{head}{}{}BEGIN:VEVENT\r\nUID:c@x\r\nSUMMARY:Half",
+            good("a@x"),
+            good("b@x")
+        );
+        let feed = parse(&cut, LA).expect("what is there reads");
+        let uids: Vec<&str> = feed.items.iter().map(|i| i.uid.as_str()).collect();
+        assert_eq!(uids, ["a@x", "b@x"]);
+        assert_eq!(feed.name.as_deref(), Some("Cut"));
+        assert_eq!(feed.skipped.len(), 1);
+        assert!(
+            feed.skipped[0].reason.contains("cut off"),
+            "{:?}",
+            feed.skipped
+        );
+        // A VEVENT the parser refuses, between two good ones.
+        let broken = format!(
+            "{head}{}BEGIN:VEVENT\r\nUID:bad@x\r\nthis line is no property\r\nEND:VEVENT\r\n{}END:VCALENDAR\r\n",
+            good("a@x"),
+            good("b@x")
+        );
+        let feed = parse(&broken, LA).expect("the good ones read");
+        assert_eq!(feed.items.len(), 2);
+        assert_eq!(feed.skipped.len(), 1, "{:?}", feed.skipped);
+        assert_eq!(feed.skipped[0].uid.as_deref(), Some("bad@x"));
+        // Not iCalendar at all: an error, not an empty feed.
+        assert!(parse("\u{0}\u{1}garbage", LA).is_err());
+        assert!(parse("<html><body>Moved</body></html>", LA).is_err());
     }
 }

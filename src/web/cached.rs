@@ -58,6 +58,8 @@ fn route(req: &ServiceRequest) -> Route {
     }
     if let Some(api) = path.strip_prefix("/api/") {
         let personal = req.headers().contains_key(header::AUTHORIZATION)
+            || api == "v1/imports"
+            || api.starts_with("v1/imports/")
             || api.ends_with("/revisions")
             || api.contains("/revisions/");
         return if personal {

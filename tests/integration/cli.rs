@@ -424,6 +424,34 @@ async fn rich_data(app: &TestApp) -> std::collections::HashMap<String, String> {
         )
         .await;
     assert_eq!(r.status, 201, "{}", text(&r));
+    // A partner's feed and an event it brought (read from text: no fetch needed here).
+    {
+        use turnout::db::queries::imports as iq;
+        let who = Principal::cli("test");
+        let input = turnout::domain::imports::ImportInput {
+            url: Some("https://calendar.example.org/mijente.ics".into()),
+            partner: Some("mijente".into()),
+            action: Some("never-again".into()),
+            tags: Some(vec!["bay-area".into()]),
+            ..Default::default()
+        };
+        let imp = iq::create(&mut conn, &who, input).unwrap();
+        let feed = turnout::import::parse(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nX-WR-CALNAME:Mijente\r\nBEGIN:VEVENT\r\n\
+             UID:imported@example.org\r\nSUMMARY:Imported\r\nLOCATION:Oakland\r\n\
+             DTSTART;TZID=America/Los_Angeles:20270913T100000\r\n\
+             DTEND;TZID=America/Los_Angeles:20270913T120000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+            chrono_tz::UTC,
+        )
+        .unwrap();
+        let read = iq::Read {
+            feed,
+            complete: true,
+            etag: Some("\"v1\"".into()),
+            last_modified: None,
+        };
+        iq::apply(&mut conn, &imp, read, "turnout.test").unwrap();
+    }
     user(app, "ana@example.org", "organizer", Some("mijente"));
     let password = user(app, "admin@example.org", "admin", None);
     let mut browser = Browser::new(app);

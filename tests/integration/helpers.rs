@@ -134,6 +134,9 @@ fn test_settings() -> (TempDir, Settings) {
     settings.base_url = BASE_URL.into();
     // Fewer connections per test app: the suite runs many apps at once on one database server.
     settings.database.pool_size = 4;
+    // Partners' feeds are fetched when a test asks (a scheduled run would race with it); the
+    // scheduler's own test turns it on.
+    settings.imports.schedule_seconds = 0;
     (dir, settings)
 }
 

@@ -15,6 +15,7 @@ mod feeds;
 mod filters;
 mod helpers;
 mod import;
+mod imports;
 mod instances;
 mod interop;
 mod online_actions;

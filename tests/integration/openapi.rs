@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use crate::helpers::{event, spawn_app, token, Response, TestApp, BASE_URL};
 
 /// Every route under `/api/v1` (src/web/api/mod.rs), as (method, path template).
-const ROUTES: [(&str, &str); 24] = [
+const ROUTES: [(&str, &str); 30] = [
     ("get", "/events"),
     ("post", "/events"),
     ("get", "/events/{id}"),
@@ -35,6 +35,12 @@ const ROUTES: [(&str, &str); 24] = [
     ("get", "/online-actions/{id}"),
     ("patch", "/online-actions/{id}"),
     ("delete", "/online-actions/{id}"),
+    ("get", "/imports"),
+    ("post", "/imports"),
+    ("get", "/imports/{id}"),
+    ("patch", "/imports/{id}"),
+    ("delete", "/imports/{id}"),
+    ("post", "/imports/{id}/refresh"),
     ("get", "/openapi.json"),
 ];
 
@@ -908,6 +914,24 @@ async fn every_route_is_documented_and_every_operation_answers_as_documented() {
     )
     .await;
 
+    // A partner's feed: add, read, change, refresh (nothing answers at the example's address
+    // here: a run with `status: error`, still a 200), stop.
+    let imp = ex.ok("post", "/imports", "/imports", admin).await.json();
+    let feed = format!("/imports/{}", imp["id"]);
+    ex.ok("get", "/imports", "/imports", cosecha).await;
+    ex.ok("get", "/imports/{id}", &feed, admin).await;
+    ex.ok("patch", "/imports/{id}", &feed, admin).await;
+    ex.expect(403, "get", "/imports/{id}", &feed, cosecha).await;
+    ex.ok(
+        "post",
+        "/imports/{id}/refresh",
+        &format!("{feed}/refresh"),
+        admin,
+    )
+    .await;
+    ex.ok("delete", "/imports/{id}", &feed, admin).await;
+    ex.expect(404, "get", "/imports/{id}", &feed, admin).await;
+
     assert_eq!(
         ex.succeeded,
         doc.operations(),
@@ -1101,6 +1125,33 @@ async fn record_schemas_list_exactly_the_keys_the_server_writes() {
         );
     }
 
+    // A partner's feed and a run of it (a feed that skips an item).
+    let imp = app
+        .post(
+            "/api/v1/imports",
+            &json!({"url": "https://calendar.example.org/keys.ics", "partner": "mijente",
+                    "action": "never-again"}),
+        )
+        .await
+        .json();
+    assert_keys("Import", doc.schema("Import"), &imp);
+    let run = app
+        .write(
+            "POST",
+            &format!("/api/v1/imports/{}/refresh", imp["id"]),
+            Some(&app.admin_token),
+            None,
+        )
+        .await
+        .json();
+    assert_keys("ImportRun", doc.schema("ImportRun"), &run);
+    assert_keys("Import", doc.schema("Import"), &run["import"]);
+    let list = app
+        .write("GET", "/api/v1/imports", Some(&app.admin_token), None)
+        .await
+        .json();
+    assert_keys("ImportList", doc.schema("ImportList"), &list);
+
     // Problems: a 422 has every documented key, any other problem the required ones.
     let r = app.post("/api/v1/events", &json!({"title": ""})).await;
     r.problem(422);
@@ -1208,6 +1259,14 @@ async fn input_schemas_list_exactly_the_fields_the_server_accepts() {
             "/online-actions/{id}",
             online.as_str(),
             "OnlineActionPatch",
+            json!({"bogus": 1}),
+            "bogus",
+        ),
+        (
+            "post",
+            "/imports",
+            "/imports",
+            "ImportInput",
             json!({"bogus": 1}),
             "bogus",
         ),

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod catalog;
 pub mod events;
+pub mod imports;
 pub mod online;
 pub mod search;
 

@@ -3,6 +3,7 @@
 //! online actions (online.rs).
 //! Organizers see and change only their own partner's events; admins everything.
 
+mod feeds;
 pub mod form;
 mod manage;
 mod occurrences;
@@ -51,7 +52,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/admin/events/{id}/{op}", web::post().to(event_op))
         .configure(manage::configure)
-        .configure(online::configure);
+        .configure(online::configure)
+        .configure(feeds::configure);
 }
 
 fn cookie<'a>(state: &AppState, name: &'a str, value: String, path: &'a str) -> Cookie<'a> {

@@ -2,6 +2,7 @@
 
 mod catalog;
 mod events;
+pub mod imports;
 mod online;
 mod openapi;
 
@@ -58,6 +59,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::patch().to(online::patch))
             .route(web::delete().to(online::delete)),
     )
+    .service(
+        web::resource("/imports")
+            .route(web::get().to(imports::list))
+            .route(web::post().to(imports::create)),
+    )
+    .service(
+        web::resource("/imports/{id}")
+            .route(web::get().to(imports::get))
+            .route(web::patch().to(imports::patch))
+            .route(web::delete().to(imports::delete)),
+    )
+    .route("/imports/{id}/refresh", web::post().to(imports::refresh))
     .route("/openapi.json", web::get().to(openapi::document));
 }
 

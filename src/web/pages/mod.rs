@@ -15,7 +15,7 @@ use self::view::{by_day, Day, EventCard, Subscribe};
 use crate::db::models::{Partner, Venue};
 use crate::db::queries;
 use crate::db::queries::catalog::{self, ActionView};
-use crate::db::queries::events::{self as q, Cursor, EventView, Filter};
+use crate::db::queries::events::{self as q, Cursor, Filter};
 use crate::domain::filter::{self, EventFilter, Output};
 use crate::domain::time::Bound;
 use crate::error::{AppError, FieldError};
@@ -613,6 +613,17 @@ struct EventPage {
     repeats: Option<String>,
     /// A series: its next dates (the first is the one the page shows).
     next: Vec<EventCard>,
+    /// Imported from a partner's feed.
+    source: Option<Source>,
+}
+
+/// The partner's calendar an event came from.
+struct Source {
+    name: String,
+    /// The feed's address, when it is fit to show (see `fetch::shown_url`).
+    url: Option<String>,
+    /// Still kept current from there.
+    synced: bool,
 }
 
 async fn event(
@@ -624,16 +635,24 @@ async fn event(
     let Some(id) = id.parse::<i32>().ok().filter(|n| *n > 0) else {
         return not_found_page(&req, &state);
     };
-    let found: Option<EventView> = state
+    let found = state
         .read(move |c| match q::public_view(c, id) {
-            Ok(v) => Ok(Some(v)),
+            Ok(v) => {
+                let source = queries::imports::source_of(c, id)?;
+                Ok(Some((v, source)))
+            }
             Err(AppError::NotFound(_)) => Ok(None),
             Err(e) => Err(e),
         })
         .await?;
-    let Some(v) = found else {
+    let Some((v, source)) = found else {
         return not_found_page(&req, &state);
     };
+    let source = source.map(|(name, url, synced)| Source {
+        name,
+        url: crate::import::fetch::shown_url(&url),
+        synced,
+    });
     // A series shows its next occurrence (or its first, once all are past) and its rule.
     let upcoming = v.upcoming(queries::now(), 6);
     let shown = upcoming.first().unwrap_or(&v);
@@ -689,6 +708,7 @@ async fn event(
         json_ld: view::json_ld_shown(&v, shown, &state.links),
         repeats,
         next,
+        source,
     };
     page(StatusCode::OK, &p)
 }

@@ -17,6 +17,6 @@ pub use views::{
     EventView, Override, PartnerOnEvent,
 };
 pub use writes::{
-    authorize, cancel, change_occurrence, create, delete, exclude_occurrence, new_uid,
-    occurrence_of, restore, set_review, update, update_with, upsert, validate, Upserted,
+    authorize, cancel, change_occurrence, create, create_reviewed, delete, exclude_occurrence,
+    new_uid, occurrence_of, restore, set_review, update, update_with, upsert, validate, Upserted,
 };

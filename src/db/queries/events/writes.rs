@@ -285,8 +285,20 @@ pub fn create(
     let review = match who {
         Principal::Public => Review::Pending,
         _ => Review::Approved,
-    }
-    .as_str();
+    };
+    create_reviewed(conn, who, input, uid_host, review)
+}
+
+/// `create` with the review state given (a moderated partner feed's events wait, as public
+/// submissions do).
+pub fn create_reviewed(
+    conn: &mut DbConn,
+    who: &Principal,
+    input: EventInput,
+    uid_host: &str,
+    review: Review,
+) -> Result<EventView, AppError> {
+    let review = review.as_str();
     crate::db::write_tx(conn, |conn| {
         let mut draft = validate(conn, input)?;
         ensure_own_partner(conn, who, &mut draft)?;

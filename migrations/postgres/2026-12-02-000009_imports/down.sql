@@ -1,0 +1,2 @@
+DROP TABLE imported_events;
+DROP TABLE imports;

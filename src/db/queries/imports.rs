@@ -1,0 +1,810 @@
+//! Partners' feeds: the subscriptions (who may see and change which), claiming a feed for one
+//! run at a time across instances, and applying what a feed gave to the events it brought.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::events::{self as ev, EventView};
+use super::now;
+use crate::auth::Principal;
+use crate::db::models::{Import, ImportedEvent};
+use crate::db::schema::{actions, imported_events, imports, partners};
+use crate::db::DbConn;
+use crate::domain::event::{EventInput, PartnerRef, Review, Role, Status};
+use crate::domain::imports::{ImportDraft, ImportInput, ReviewMode};
+use crate::domain::Errors;
+use crate::error::AppError;
+use crate::import::{Feed, Skipped};
+
+/// An import with the names it shows.
+#[derive(Debug, Clone)]
+pub struct ImportView {
+    pub row: Import,
+    pub partner_slug: String,
+    pub partner_name: String,
+    pub action_slug: Option<String>,
+}
+
+impl ImportView {
+    pub fn tags(&self) -> Vec<String> {
+        serde_json::from_str(&self.row.tags).unwrap_or_default()
+    }
+
+    pub fn review(&self) -> ReviewMode {
+        ReviewMode::parse(&self.row.review).unwrap_or(ReviewMode::Moderate)
+    }
+
+    pub fn skipped_items(&self) -> Vec<SkippedItem> {
+        serde_json::from_str(&self.row.skipped_items).unwrap_or_default()
+    }
+
+    /// Its input form (what PATCH merges into).
+    pub fn to_input(&self) -> ImportInput {
+        ImportInput {
+            url: Some(self.row.url.clone()),
+            partner: Some(self.partner_slug.clone()),
+            action: self.action_slug.clone(),
+            tags: Some(self.tags()),
+            review: Some(self.row.review.clone()),
+            interval_minutes: Some(i64::from(self.row.interval_minutes)),
+            timezone: self.row.timezone.clone(),
+        }
+    }
+
+    /// Who the import's writes are made as: an organizer of its partner, named in revisions.
+    pub fn principal(&self) -> Principal {
+        Principal::Organizer {
+            actor: format!("import:{}", self.row.id),
+            partner_id: self.row.partner_id,
+        }
+    }
+}
+
+/// A skipped item as stored and answered.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SkippedItem {
+    pub uid: Option<String>,
+    pub summary: Option<String>,
+    pub reason: String,
+}
+
+impl From<Skipped> for SkippedItem {
+    fn from(s: Skipped) -> SkippedItem {
+        SkippedItem {
+            uid: s.uid,
+            summary: s.summary,
+            reason: s.reason,
+        }
+    }
+}
+
+fn view(conn: &mut DbConn, row: Import) -> Result<ImportView, AppError> {
+    let (partner_slug, partner_name) = partners::table
+        .find(row.partner_id)
+        .select((partners::slug, partners::name))
+        .first::<(String, String)>(conn)?;
+    let action_slug = match row.action_id {
+        Some(id) => Some(
+            actions::table
+                .find(id)
+                .select(actions::slug)
+                .first::<String>(conn)?,
+        ),
+        None => None,
+    };
+    Ok(ImportView {
+        row,
+        partner_slug,
+        partner_name,
+        action_slug,
+    })
+}
+
+fn row(conn: &mut DbConn, id: i32) -> Result<Import, AppError> {
+    imports::table
+        .find(id)
+        .select(Import::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound(format!("there is no import {id}")))
+}
+
+/// Admins see every import; an organizer those of their partner; the public none.
+fn authorize(who: &Principal, row: &Import) -> Result<(), AppError> {
+    match who {
+        Principal::Admin { .. } => Ok(()),
+        Principal::Organizer { partner_id, .. } if *partner_id == row.partner_id => Ok(()),
+        _ => Err(AppError::Forbidden(format!(
+            "import {} belongs to another partner; only its partner's organizers and admins may see or change it",
+            row.id
+        ))),
+    }
+}
+
+/// One import, as `who` may see it.
+pub fn get(conn: &mut DbConn, who: &Principal, id: i32) -> Result<ImportView, AppError> {
+    let r = row(conn, id)?;
+    authorize(who, &r)?;
+    view(conn, r)
+}
+
+/// One import, for the scheduler and the CLI.
+pub fn get_any(conn: &mut DbConn, id: i32) -> Result<ImportView, AppError> {
+    let r = row(conn, id)?;
+    view(conn, r)
+}
+
+/// The imports `who` may see, oldest first.
+pub fn list(conn: &mut DbConn, who: &Principal) -> Result<Vec<ImportView>, AppError> {
+    let mut q = imports::table
+        .select(Import::as_select())
+        .order(imports::id)
+        .into_boxed();
+    match who {
+        Principal::Admin { .. } => {}
+        Principal::Organizer { partner_id, .. } => {
+            q = q.filter(imports::partner_id.eq(*partner_id))
+        }
+        Principal::Public => {
+            return Err(AppError::Forbidden(
+                "only organizers and admins see partners' feeds".into(),
+            ))
+        }
+    }
+    let rows = q.load(conn)?;
+    rows.into_iter().map(|r| view(conn, r)).collect()
+}
+
+/// The partner and action a draft names: an organizer's own partner (the default for them),
+/// any partner for an admin.
+fn resolve(
+    conn: &mut DbConn,
+    who: &Principal,
+    draft: &ImportDraft,
+    mut e: Errors,
+) -> Result<(i32, Option<i32>), AppError> {
+    let partner_id = match (who, &draft.partner) {
+        (Principal::Public, _) => {
+            return Err(AppError::Forbidden(
+                "only organizers and admins add partners' feeds".into(),
+            ))
+        }
+        (Principal::Organizer { partner_id, .. }, None) => Some(*partner_id),
+        (_, Some(slug)) => match super::catalog::partner_by_slug(conn, slug) {
+            Ok(p) => {
+                if who.partner_id().is_some_and(|own| own != p.id) {
+                    return Err(AppError::Forbidden(format!(
+                        "organizers add feeds for their own partner only, not {slug:?}"
+                    )));
+                }
+                Some(p.id)
+            }
+            Err(AppError::NotFound(m)) => {
+                e.push("partner", m);
+                None
+            }
+            Err(other) => return Err(other),
+        },
+        (Principal::Admin { .. }, None) => {
+            e.push("partner", "is required: the partner whose calendar this is");
+            None
+        }
+    };
+    let action_id = match &draft.action {
+        None => None,
+        Some(slug) => match super::catalog::action_by_slug(conn, slug) {
+            Ok(a) => Some(a.id),
+            Err(AppError::NotFound(m)) => {
+                e.push("action", m);
+                None
+            }
+            Err(other) => return Err(other),
+        },
+    };
+    e.finish(())?;
+    Ok((partner_id.unwrap_or_default(), action_id))
+}
+
+fn clash(
+    conn: &mut DbConn,
+    url: &str,
+    partner_id: i32,
+    except: Option<i32>,
+) -> Result<(), AppError> {
+    let existing: Option<i32> = imports::table
+        .filter(imports::url.eq(url))
+        .filter(imports::partner_id.eq(partner_id))
+        .select(imports::id)
+        .first(conn)
+        .optional()?;
+    match existing {
+        Some(id) if Some(id) != except => Err(AppError::Conflict(format!(
+            "this partner already imports {url} (import {id})"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The columns a create or an update of an import writes.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = imports, treat_none_as_null = true)]
+struct ImportFields<'a> {
+    url: &'a str,
+    partner_id: i32,
+    action_id: Option<i32>,
+    tags: &'a str,
+    review: &'static str,
+    interval_minutes: i32,
+    timezone: Option<&'a str>,
+    next_fetch_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+fn fields<'a>(
+    draft: &'a ImportDraft,
+    tags: &'a str,
+    partner_id: i32,
+    action_id: Option<i32>,
+    next_fetch_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+) -> ImportFields<'a> {
+    ImportFields {
+        url: &draft.url,
+        partner_id,
+        action_id,
+        tags,
+        review: draft.review.as_str(),
+        interval_minutes: draft.interval_minutes,
+        timezone: draft.timezone.as_deref(),
+        next_fetch_at,
+        updated_at,
+    }
+}
+
+/// Adds a feed; its first fetch is due at once.
+pub fn create(
+    conn: &mut DbConn,
+    who: &Principal,
+    input: ImportInput,
+) -> Result<ImportView, AppError> {
+    crate::db::write_tx(conn, |conn| {
+        let (draft, problems) = ImportDraft::checked(input);
+        let (partner_id, action_id) = resolve(conn, who, &draft, problems)?;
+        clash(conn, &draft.url, partner_id, None)?;
+        let at = now();
+        let tags = serde_json::to_string(&draft.tags)?;
+        let id: i32 = diesel::insert_into(imports::table)
+            .values((
+                fields(&draft, &tags, partner_id, action_id, at, at),
+                imports::created_by.eq(who.actor()),
+                imports::created_at.eq(at),
+            ))
+            .returning(imports::id)
+            .get_result(conn)?;
+        get(conn, who, id)
+    })
+}
+
+/// Changes an import with the input `change` makes of its current form. A new URL starts
+/// afresh (no validators, fetched at once).
+pub fn update_with(
+    conn: &mut DbConn,
+    who: &Principal,
+    id: i32,
+    change: impl FnOnce(&ImportView) -> Result<ImportInput, AppError>,
+) -> Result<ImportView, AppError> {
+    crate::db::write_tx(conn, |conn| {
+        let before = get(conn, who, id)?;
+        let (draft, problems) = ImportDraft::checked(change(&before)?);
+        let (partner_id, action_id) = resolve(conn, who, &draft, problems)?;
+        clash(conn, &draft.url, partner_id, Some(id))?;
+        let old = &before.row;
+        let at = now();
+        let new_url = draft.url != old.url;
+        let next = if new_url {
+            at
+        } else if draft.interval_minutes != old.interval_minutes {
+            old.last_fetch_at.map_or(at, |t| {
+                t + Duration::minutes(i64::from(draft.interval_minutes))
+            })
+        } else {
+            old.next_fetch_at
+        };
+        let tags = serde_json::to_string(&draft.tags)?;
+        diesel::update(imports::table.find(id))
+            .set(fields(&draft, &tags, partner_id, action_id, next, at))
+            .execute(conn)?;
+        if new_url {
+            diesel::update(imports::table.find(id))
+                .set((
+                    imports::etag.eq(None::<String>),
+                    imports::last_modified.eq(None::<String>),
+                ))
+                .execute(conn)?;
+        }
+        get(conn, who, id)
+    })
+}
+
+/// Stops syncing a feed. Its events stay, marked as no longer synced.
+pub fn delete(conn: &mut DbConn, who: &Principal, id: i32) -> Result<(), AppError> {
+    crate::db::write_tx(conn, |conn| {
+        get(conn, who, id)?;
+        diesel::update(imported_events::table.filter(imported_events::import_id.eq(id)))
+            .set(imported_events::import_id.eq(None::<i32>))
+            .execute(conn)?;
+        diesel::delete(imports::table.find(id)).execute(conn)?;
+        Ok(())
+    })
+}
+
+/// No run holds the feed at `at` (none ever did, or its lease ran out).
+fn unclaimed(
+    at: NaiveDateTime,
+) -> diesel::dsl::Or<
+    diesel::dsl::IsNull<imports::claimed_until>,
+    diesel::dsl::Lt<imports::claimed_until, NaiveDateTime>,
+> {
+    imports::claimed_until
+        .is_null()
+        .or(imports::claimed_until.lt(at))
+}
+
+/// Takes import `id` for one run until `until`, unless another run holds it. Bookkeeping: no
+/// one else sees a claim, so it notifies no cache.
+pub fn claim(conn: &mut DbConn, id: i32, until: NaiveDateTime) -> Result<bool, AppError> {
+    crate::db::bookkeeping_tx(conn, |conn| {
+        let at = now();
+        let n = diesel::update(imports::table.find(id).filter(unclaimed(at)))
+            .set(imports::claimed_until.eq(Some(until)))
+            .execute(conn)?;
+        Ok(n == 1)
+    })
+}
+
+/// Claims the feed most overdue a refresh, if any (one instance gets each: claims are made in
+/// the one write transaction).
+pub fn claim_due(conn: &mut DbConn, until: NaiveDateTime) -> Result<Option<i32>, AppError> {
+    crate::db::bookkeeping_tx(conn, |conn| {
+        let at = now();
+        let due: Option<i32> = imports::table
+            .filter(imports::next_fetch_at.le(at))
+            .filter(unclaimed(at))
+            .order(imports::next_fetch_at)
+            .select(imports::id)
+            .first(conn)
+            .optional()?;
+        if let Some(id) = due {
+            diesel::update(imports::table.find(id))
+                .set(imports::claimed_until.eq(Some(until)))
+                .execute(conn)?;
+        }
+        Ok(due)
+    })
+}
+
+/// How a run ended, for the import's status.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct RunCounts {
+    pub created: i32,
+    pub updated: i32,
+    pub cancelled: i32,
+    pub unchanged: i32,
+    pub skipped: i32,
+}
+
+/// The longest backoff after failed fetches.
+const MAX_BACKOFF_MINUTES: i64 = 24 * 60;
+
+/// Minutes until the next try after `failures` failed fetches in a row: the interval, doubled
+/// for each failure, at most a day (and never less than the interval).
+pub fn backoff_minutes(interval: i32, failures: i32) -> i64 {
+    let interval = i64::from(interval.max(1));
+    let factor = 1_i64 << failures.clamp(0, 16);
+    (interval * factor).min(MAX_BACKOFF_MINUTES.max(interval))
+}
+
+/// An error as the status shows it: one line of at most 500 characters, control characters (a
+/// parser may quote the feed's bytes, NULs included) replaced.
+fn status_line(error: &str) -> String {
+    let mut line: String = error
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(500)
+        .collect();
+    if error.chars().count() > 500 {
+        line.push('…');
+    }
+    line
+}
+
+/// Records a failed run (nothing else changed) and releases the claim.
+pub fn record_failure(conn: &mut DbConn, id: i32, error: &str) -> Result<ImportView, AppError> {
+    let error = status_line(error);
+    let error = error.as_str();
+    crate::db::bookkeeping_tx(conn, |conn| {
+        let r = row(conn, id)?;
+        let at = now();
+        let failures = r.failures + 1;
+        let next = at + Duration::minutes(backoff_minutes(r.interval_minutes, failures));
+        diesel::update(imports::table.find(id))
+            .set((
+                imports::last_fetch_at.eq(Some(at)),
+                imports::last_status.eq(Some("error")),
+                imports::last_error.eq(Some(error)),
+                imports::failures.eq(failures),
+                imports::next_fetch_at.eq(next),
+                imports::claimed_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
+        get_any(conn, id)
+    })
+}
+
+/// Records a 304 (the feed is as it was) and releases the claim.
+pub fn record_not_modified(conn: &mut DbConn, id: i32) -> Result<ImportView, AppError> {
+    crate::db::bookkeeping_tx(conn, |conn| {
+        let r = row(conn, id)?;
+        let at = now();
+        diesel::update(imports::table.find(id))
+            .set((
+                imports::last_fetch_at.eq(Some(at)),
+                imports::last_status.eq(Some("not_modified")),
+                imports::last_error.eq(None::<String>),
+                imports::failures.eq(0),
+                imports::next_fetch_at.eq(at + Duration::minutes(i64::from(r.interval_minutes))),
+                imports::claimed_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
+        get_any(conn, id)
+    })
+}
+
+/// Releases a claim without a run (the fetch could not even start).
+pub fn release(conn: &mut DbConn, id: i32) -> Result<(), AppError> {
+    crate::db::bookkeeping_tx(conn, |conn| {
+        diesel::update(imports::table.find(id))
+            .set(imports::claimed_until.eq(None::<NaiveDateTime>))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// A feed as read, with what its fetch said about it.
+pub struct Read {
+    pub feed: Feed,
+    /// Ends with `END:VCALENDAR`: only then does an event missing from it count as removed.
+    pub complete: bool,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// One item of the feed as it will be written: the source's event with the import's partner,
+/// action and tags, and the hash of that.
+struct Prepared {
+    uid: String,
+    input: EventInput,
+    hash: String,
+}
+
+fn prepare(imp: &ImportView, feed: &Feed) -> Vec<Prepared> {
+    let tags = imp.tags();
+    feed.items
+        .iter()
+        .map(|item| {
+            let mut input = item.input.clone();
+            input.uid = Some(item.uid.clone());
+            input.partners = Some(vec![PartnerRef {
+                slug: imp.partner_slug.clone(),
+                role: Role::Host,
+            }]);
+            input.action = imp.action_slug.clone();
+            let mut all = tags.clone();
+            for t in input.tags.take().unwrap_or_default() {
+                if !all.iter().any(|a| a.eq_ignore_ascii_case(&t)) {
+                    all.push(t);
+                }
+            }
+            input.tags = Some(all);
+            let hash = serde_json::to_vec(&input)
+                .map(|bytes| format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&bytes)))
+                .unwrap_or_default();
+            Prepared {
+                uid: item.uid.clone(),
+                input,
+                hash,
+            }
+        })
+        .collect()
+}
+
+/// The events this import brought, by uid.
+fn brought(conn: &mut DbConn, import_id: i32) -> QueryResult<HashMap<String, ImportedEvent>> {
+    Ok(imported_events::table
+        .filter(imported_events::import_id.eq(import_id))
+        .select(ImportedEvent::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|r| (r.uid.clone(), r))
+        .collect())
+}
+
+/// How far back the import window reaches: an event that ended before this and left the feed
+/// has simply passed (feeds drop old events); it stays here as it was.
+pub const WINDOW_PAST_DAYS: i64 = 1;
+
+/// Whether a run would change anything: an item new or different from what was last written,
+/// or one gone from a complete feed that is still in the window. A run that would not writes
+/// only its status, and tells no cache (a refresh with nothing new upstream changes nothing).
+pub fn would_change(conn: &mut DbConn, imp: &ImportView, read: &Read) -> Result<bool, AppError> {
+    let had = brought(conn, imp.row.id)?;
+    let items = prepare(imp, &read.feed);
+    let seen: HashSet<&str> = items.iter().map(|p| p.uid.as_str()).collect();
+    if items.iter().any(|p| {
+        had.get(&p.uid)
+            .is_none_or(|r| r.hash != p.hash || r.gone_at.is_some())
+    }) {
+        return Ok(true);
+    }
+    if !read.complete {
+        return Ok(false);
+    }
+    let gone: HashMap<i32, &ImportedEvent> = had
+        .values()
+        .filter(|r| !seen.contains(r.uid.as_str()))
+        .map(|r| (r.event_id, r))
+        .collect();
+    let ids: Vec<i32> = gone.keys().copied().collect();
+    let floor = now() - Duration::days(WINDOW_PAST_DAYS);
+    for v in ev::views_by_ids(conn, &ids)? {
+        let Some(rec) = gone.get(&v.event.id) else {
+            continue;
+        };
+        if v.event.deleted_at.is_some() {
+            continue;
+        }
+        let changes = if in_window(&v, floor) {
+            v.event.status != "cancelled" || rec.gone_at.is_none()
+        } else {
+            rec.gone_at.is_some()
+        };
+        if changes {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn in_window(v: &EventView, floor: NaiveDateTime) -> bool {
+    if v.is_series() {
+        !v.upcoming(floor, 1).is_empty()
+    } else {
+        v.event.end_utc >= floor
+    }
+}
+
+/// A field error list as one line.
+fn reason(e: &AppError) -> String {
+    match e {
+        AppError::Validation(list) => list
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}
+
+/// Writes a feed's events, in one write transaction: new ones created (waiting for moderation
+/// with `review: moderate`), changed ones updated, unchanged ones left alone, ones gone from a
+/// complete feed cancelled while they are in the window and unpublished once they have left
+/// it. An item that cannot be written is skipped with its reason; the rest go on. Releases the
+/// claim.
+pub fn apply(
+    conn: &mut DbConn,
+    imp: &ImportView,
+    read: Read,
+    uid_host: &str,
+) -> Result<(ImportView, Vec<SkippedItem>), AppError> {
+    crate::db::write_tx(conn, |conn| {
+        let who = imp.principal();
+        let id = imp.row.id;
+        let at = now();
+        let floor = at - Duration::days(WINDOW_PAST_DAYS);
+        let mut counts = RunCounts::default();
+        let mut skipped: Vec<SkippedItem> = read
+            .feed
+            .skipped
+            .iter()
+            .cloned()
+            .map(SkippedItem::from)
+            .collect();
+        let had = brought(conn, id)?;
+        let items = prepare(imp, &read.feed);
+        let review = match imp.review() {
+            ReviewMode::Publish => Review::Approved,
+            ReviewMode::Moderate => Review::Pending,
+        };
+        for p in &items {
+            let summary = p.input.title.clone();
+            let skip = |skipped: &mut Vec<SkippedItem>, reason: String| {
+                skipped.push(SkippedItem {
+                    uid: Some(p.uid.clone()),
+                    summary: summary.clone(),
+                    reason,
+                })
+            };
+            match had.get(&p.uid) {
+                Some(rec) if rec.hash == p.hash && rec.gone_at.is_none() => counts.unchanged += 1,
+                Some(rec) => {
+                    let before = ev::event_by_id(conn, rec.event_id)?;
+                    if before.deleted_at.is_some() {
+                        skip(
+                            &mut skipped,
+                            format!(
+                                "event {} was deleted here; restore it to sync it again",
+                                rec.event_id
+                            ),
+                        );
+                        continue;
+                    }
+                    let input = p.input.clone();
+                    match ev::update_with(conn, &who, rec.event_id, |_| Ok(input)) {
+                        Ok(after) => {
+                            diesel::update(imported_events::table.find(rec.event_id))
+                                .set((
+                                    imported_events::hash.eq(&p.hash),
+                                    imported_events::gone_at.eq(None::<NaiveDateTime>),
+                                    imported_events::source_url.eq(&imp.row.url),
+                                ))
+                                .execute(conn)?;
+                            if after.event.updated_at == before.updated_at {
+                                counts.unchanged += 1;
+                            } else if after.event.status == "cancelled"
+                                && before.status != "cancelled"
+                            {
+                                counts.cancelled += 1;
+                            } else {
+                                counts.updated += 1;
+                            }
+                        }
+                        Err(e @ (AppError::Validation(_) | AppError::Forbidden(_))) => {
+                            skip(&mut skipped, reason(&e))
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                None => {
+                    if let Some(other) = ev::event_by_uid(conn, &p.uid)? {
+                        skip(
+                            &mut skipped,
+                            format!(
+                                "the uid belongs to event {}, which did not come from this feed",
+                                other.id
+                            ),
+                        );
+                        continue;
+                    }
+                    match ev::create_reviewed(conn, &who, p.input.clone(), uid_host, review) {
+                        Ok(view) => {
+                            diesel::insert_into(imported_events::table)
+                                .values((
+                                    imported_events::event_id.eq(view.event.id),
+                                    imported_events::import_id.eq(Some(id)),
+                                    imported_events::partner_id.eq(imp.row.partner_id),
+                                    imported_events::source_url.eq(&imp.row.url),
+                                    imported_events::uid.eq(&p.uid),
+                                    imported_events::hash.eq(&p.hash),
+                                ))
+                                .execute(conn)?;
+                            counts.created += 1;
+                        }
+                        Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
+                            skip(&mut skipped, reason(&e))
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+        }
+        if read.complete {
+            let seen: HashSet<&str> = items.iter().map(|p| p.uid.as_str()).collect();
+            let gone: Vec<&ImportedEvent> = had
+                .values()
+                .filter(|r| !seen.contains(r.uid.as_str()))
+                .collect();
+            let ids: Vec<i32> = gone.iter().map(|r| r.event_id).collect();
+            let views: HashMap<i32, EventView> = ev::views_by_ids(conn, &ids)?
+                .into_iter()
+                .map(|v| (v.event.id, v))
+                .collect();
+            for rec in gone {
+                let Some(v) = views.get(&rec.event_id) else {
+                    continue;
+                };
+                if v.event.deleted_at.is_some() {
+                    continue;
+                }
+                if in_window(v, floor) {
+                    if v.event.status != "cancelled" {
+                        ev::update_with(conn, &who, rec.event_id, |current| {
+                            let mut input = current.to_input(false);
+                            input.status = Some(Status::Cancelled);
+                            Ok(input)
+                        })?;
+                        counts.cancelled += 1;
+                    }
+                    if rec.gone_at.is_none() {
+                        diesel::update(imported_events::table.find(rec.event_id))
+                            .set(imported_events::gone_at.eq(Some(at)))
+                            .execute(conn)?;
+                    }
+                } else if rec.gone_at.is_some() {
+                    // Cancelled here when it left the feed, and now past: unpublished.
+                    ev::delete(conn, &who, rec.event_id)?;
+                }
+            }
+        }
+        counts.skipped = i32::try_from(skipped.len()).unwrap_or(i32::MAX);
+        let stored = serde_json::to_string(&skipped)?;
+        diesel::update(imports::table.find(id))
+            .set((
+                imports::calendar_name.eq(&read.feed.name),
+                imports::etag.eq(&read.etag),
+                imports::last_modified.eq(&read.last_modified),
+                imports::last_fetch_at.eq(Some(at)),
+                imports::last_status.eq(Some("ok")),
+                imports::last_error.eq(None::<String>),
+                imports::failures.eq(0),
+                imports::next_fetch_at
+                    .eq(at + Duration::minutes(i64::from(imp.row.interval_minutes))),
+                imports::claimed_until.eq(None::<NaiveDateTime>),
+                imports::created.eq(counts.created),
+                imports::updated.eq(counts.updated),
+                imports::cancelled.eq(counts.cancelled),
+                imports::unchanged.eq(counts.unchanged),
+                imports::skipped.eq(counts.skipped),
+                imports::skipped_items.eq(stored),
+            ))
+            .execute(conn)?;
+        Ok((get_any(conn, id)?, skipped))
+    })
+}
+
+/// Where an event came from: the partner's name, the feed's URL, and whether it is still
+/// synced. For the event page.
+pub fn source_of(conn: &mut DbConn, event_id: i32) -> QueryResult<Option<(String, String, bool)>> {
+    imported_events::table
+        .inner_join(partners::table)
+        .filter(imported_events::event_id.eq(event_id))
+        .select((
+            partners::name,
+            imported_events::source_url,
+            imported_events::import_id.is_not_null(),
+        ))
+        .first(conn)
+        .optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff_minutes;
+
+    #[test]
+    fn a_status_line_carries_no_control_characters() {
+        let line = super::status_line("not an iCalendar file: \u{0}\u{1}\nrest");
+        assert_eq!(line, "not an iCalendar file:    rest");
+        assert_eq!(super::status_line(&"x".repeat(600)).chars().count(), 501);
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_a_day() {
+        assert_eq!(backoff_minutes(60, 1), 120);
+        assert_eq!(backoff_minutes(60, 3), 480);
+        assert_eq!(backoff_minutes(60, 10), 24 * 60);
+        // A weekly feed never retries sooner than weekly.
+        assert_eq!(backoff_minutes(7 * 24 * 60, 2), 7 * 24 * 60);
+    }
+}

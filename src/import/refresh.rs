@@ -1,0 +1,275 @@
+//! One run of an import: claim the feed, fetch it (guarded, conditional), read it, write what
+//! changed, record the status. And the scheduler that runs the due ones.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use super::fetch::{self, Fetched, Limits};
+use crate::config::Settings;
+use crate::db;
+use crate::db::queries::imports::{self as q, ImportView, Read, SkippedItem};
+use crate::db::queries::now;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// What a run needs: the database, the settings, the host new uids are made with, and what to
+/// do once it has changed events (the server drops its cached answers; the CLI has none, and
+/// the server notices the CLI's writes by itself).
+pub struct Runner<'a> {
+    pub pool: &'a db::Pool,
+    pub settings: &'a Settings,
+    pub host: &'a str,
+    pub on_change: &'a dyn Fn(),
+}
+
+impl<'a> Runner<'a> {
+    pub fn new(
+        pool: &'a db::Pool,
+        settings: &'a Settings,
+        host: &'a str,
+        on_change: &'a dyn Fn(),
+    ) -> Runner<'a> {
+        Runner {
+            pool,
+            settings,
+            host,
+            on_change,
+        }
+    }
+}
+
+/// What one run did, as `POST /api/v1/imports/{id}/refresh` answers it.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    /// ok, not_modified or error
+    pub status: &'static str,
+    pub error: Option<String>,
+    pub created: i32,
+    pub updated: i32,
+    pub cancelled: i32,
+    pub unchanged: i32,
+    /// Every item not imported, with its reason.
+    pub skipped: Vec<SkippedItem>,
+    #[serde(skip)]
+    pub import: Option<ImportView>,
+}
+
+impl Summary {
+    fn failed(error: String, import: Option<ImportView>) -> Summary {
+        Summary {
+            status: "error",
+            error: Some(error),
+            created: 0,
+            updated: 0,
+            cancelled: 0,
+            unchanged: 0,
+            skipped: Vec::new(),
+            import,
+        }
+    }
+}
+
+/// The limits of every fetch, from the settings.
+pub fn limits(settings: &Settings) -> Limits {
+    Limits {
+        allow_private: settings.import_allow_private,
+        max_bytes: usize::try_from(settings.imports.max_mib)
+            .unwrap_or(10)
+            .saturating_mul(1024 * 1024),
+        timeout: Duration::from_secs(u64::from(settings.imports.timeout_seconds)),
+        max_redirects: settings.imports.max_redirects,
+        user_agent: format!(
+            "Turnout/{} (+{}; calendar import)",
+            env!("CARGO_PKG_VERSION"),
+            settings.base_url
+        ),
+    }
+}
+
+/// How long a run holds its feed: the fetch's deadline and a margin for the writes. A run that
+/// dies (kill -9) leaves a claim that simply runs out.
+fn lease(settings: &Settings) -> chrono::Duration {
+    chrono::Duration::seconds(i64::from(settings.imports.timeout_seconds) + 120)
+}
+
+/// Fetches and applies import `id` now. 409 when another run holds it.
+pub async fn refresh_now(r: &Runner<'_>, id: i32) -> Result<Summary, AppError> {
+    let until = now() + lease(r.settings);
+    let claimed = db::run(r.pool, move |c| q::claim(c, id, until)).await?;
+    if !claimed {
+        return Err(AppError::Conflict(format!(
+            "import {id} is being refreshed right now; try again in a moment"
+        )));
+    }
+    run_claimed(r, id).await
+}
+
+/// Runs a claimed import to its end, whatever happens: the claim is always released.
+async fn run_claimed(r: &Runner<'_>, id: i32) -> Result<Summary, AppError> {
+    let result = run(r, id).await;
+    if result.is_err() {
+        // The run's own records release the claim; after an unexpected error, release it here.
+        if let Err(e) = db::run(r.pool, move |c| q::release(c, id)).await {
+            tracing::warn!(import = id, error = %e, "releasing an import's claim failed");
+        }
+    }
+    result
+}
+
+async fn run(r: &Runner<'_>, id: i32) -> Result<Summary, AppError> {
+    let imp = db::run(r.pool, move |c| q::get_any(c, id)).await?;
+    let url = match fetch::normalize(&imp.row.url) {
+        Ok(u) => u,
+        Err(e) => return failure(r, id, e.to_string()).await,
+    };
+    let limits = limits(r.settings);
+    let fetched = fetch::fetch(
+        &limits,
+        &url,
+        imp.row.etag.as_deref(),
+        imp.row.last_modified.as_deref(),
+    )
+    .await;
+    let (bytes, etag, last_modified) = match fetched {
+        Err(e) => return failure(r, id, e.to_string()).await,
+        Ok(Fetched::NotModified) => {
+            let view = db::run(r.pool, move |c| q::record_not_modified(c, id)).await?;
+            return Ok(Summary {
+                status: "not_modified",
+                error: None,
+                created: 0,
+                updated: 0,
+                cancelled: 0,
+                unchanged: 0,
+                skipped: Vec::new(),
+                import: Some(view),
+            });
+        }
+        Ok(Fetched::Body {
+            bytes,
+            etag,
+            last_modified,
+        }) => (bytes, etag, last_modified),
+    };
+    let zone: Tz = imp
+        .row
+        .timezone
+        .as_deref()
+        .unwrap_or(&r.settings.imports.default_timezone)
+        .parse()
+        .unwrap_or(Tz::UTC);
+    // Reading is CPU work: off the async threads.
+    let parsed = actix_web::web::block(move || {
+        let text = String::from_utf8_lossy(&bytes);
+        let complete = text
+            .trim_end()
+            .rsplit(['\n', '\r'])
+            .next()
+            .is_some_and(|last| last.trim().eq_ignore_ascii_case("END:VCALENDAR"));
+        super::parse(&text, zone).map(|feed| (feed, complete))
+    })
+    .await
+    .map_err(|e| AppError::Unexpected(anyhow::anyhow!("reading a feed: {e}")))?;
+    let (feed, complete) = match parsed {
+        Ok(v) => v,
+        Err(e) => return failure(r, id, e).await,
+    };
+    let read = Read {
+        feed,
+        complete,
+        etag,
+        last_modified,
+    };
+    let host = r.host.to_string();
+    // Nothing new upstream: only the status is written (bookkeeping), and no cache is told.
+    let ((view, skipped), changed) = db::run(r.pool, move |c| {
+        if q::would_change(c, &imp, &read)? {
+            Ok((q::apply(c, &imp, read, &host)?, true))
+        } else {
+            Ok((
+                db::bookkeeping_tx(c, |c| q::apply(c, &imp, read, &host))?,
+                false,
+            ))
+        }
+    })
+    .await?;
+    if changed {
+        (r.on_change)();
+    }
+    let row = &view.row;
+    Ok(Summary {
+        status: "ok",
+        error: None,
+        created: row.created,
+        updated: row.updated,
+        cancelled: row.cancelled,
+        unchanged: row.unchanged,
+        skipped,
+        import: Some(view),
+    })
+}
+
+async fn failure(r: &Runner<'_>, id: i32, error: String) -> Result<Summary, AppError> {
+    let view = db::run(r.pool, move |c| q::record_failure(c, id, &error)).await?;
+    // As stored: one clean line.
+    let error = view.row.last_error.clone().unwrap_or_default();
+    tracing::info!(import = id, error = %error, "a partner's feed could not be imported");
+    Ok(Summary::failed(error, Some(view)))
+}
+
+/// Runs due imports every `imports.schedule_seconds` while this instance leads (one instance
+/// across several; claims keep two from running one feed), at most `imports.concurrency` at once.
+pub async fn schedule(state: actix_web::web::Data<AppState>) {
+    let every = state.settings.imports.schedule_seconds;
+    if every == 0 {
+        return;
+    }
+    let slots = Arc::new(tokio::sync::Semaphore::new(
+        usize::try_from(state.settings.imports.concurrency).unwrap_or(1),
+    ));
+    let mut tick = actix_web::rt::time::interval(Duration::from_secs(u64::from(every)));
+    loop {
+        tick.tick().await;
+        if !state.leader.load(std::sync::atomic::Ordering::Acquire) {
+            continue;
+        }
+        loop {
+            let Ok(permit) = slots.clone().acquire_owned().await else {
+                return;
+            };
+            let until = now() + lease(&state.settings);
+            let due = db::run(&state.pool, move |c| q::claim_due(c, until)).await;
+            let id = match due {
+                Ok(Some(id)) => id,
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "looking for partners' feeds due a refresh failed");
+                    break;
+                }
+            };
+            let st = state.clone();
+            actix_web::rt::spawn(async move {
+                let _permit = permit;
+                let invalidate = || st.cache.invalidate();
+                let runner = Runner::new(&st.pool, &st.settings, st.links.host(), &invalidate);
+                match run_claimed(&runner, id).await {
+                    Ok(s) => tracing::info!(
+                        import = id,
+                        status = s.status,
+                        created = s.created,
+                        updated = s.updated,
+                        cancelled = s.cancelled,
+                        skipped = s.skipped.len(),
+                        "refreshed a partner's feed"
+                    ),
+                    Err(e) => {
+                        tracing::warn!(import = id, error = %e, "refreshing a partner's feed failed")
+                    }
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,791 @@
+//! Partners' feeds flowing in: a real HTTP server of the test's own serves feeds modelled on what
+//! Google Calendar and Outlook export; Turnout subscribes, and the events land at the instants
+//! python `icalendar` and `ical.js` give for them, follow edits, cancellations and removals
+//! upstream, and survive hostile feeds.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app_with, text, token, user, Browser, TestApp};
+use crate::interop::expand_both;
+
+const GOOGLE: &str = include_str!("../fixtures/imports/google.ics");
+const OUTLOOK: &str = include_str!("../fixtures/imports/outlook.ics");
+
+/// What the upstream server serves under `/feeds/NAME`, and how often it answered.
+#[derive(Clone, Default)]
+struct Upstream {
+    files: Arc<Mutex<HashMap<String, Served>>>,
+    /// name → (200s, 304s)
+    hits: Arc<Mutex<HashMap<String, (u32, u32)>>>,
+    base: String,
+}
+
+#[derive(Clone)]
+struct Served {
+    body: Vec<u8>,
+    etag: Option<String>,
+    /// Sent gzip-encoded (the body given is already compressed).
+    gzip: bool,
+}
+
+impl Upstream {
+    fn put(&self, name: &str, body: impl Into<Vec<u8>>, etag: Option<&str>) {
+        self.files.lock().unwrap().insert(
+            name.into(),
+            Served {
+                body: body.into(),
+                etag: etag.map(str::to_string),
+                gzip: false,
+            },
+        );
+    }
+
+    fn put_gzip(&self, name: &str, compressed: Vec<u8>) {
+        self.files.lock().unwrap().insert(
+            name.into(),
+            Served {
+                body: compressed,
+                etag: None,
+                gzip: true,
+            },
+        );
+    }
+
+    fn hits(&self, name: &str) -> (u32, u32) {
+        self.hits
+            .lock()
+            .unwrap()
+            .get(name)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+async fn serve(req: HttpRequest, up: web::Data<Upstream>) -> HttpResponse {
+    let name = req.match_info().query("name").to_string();
+    let Some(file) = up.files.lock().unwrap().get(&name).cloned() else {
+        return HttpResponse::NotFound().finish();
+    };
+    let matches = file.etag.as_deref().is_some_and(|tag| {
+        req.headers()
+            .get("if-none-match")
+            .and_then(|v| v.to_str().ok())
+            == Some(tag)
+    });
+    let mut hits = up.hits.lock().unwrap();
+    let count = hits.entry(name).or_default();
+    if matches {
+        count.1 += 1;
+        return HttpResponse::NotModified().finish();
+    }
+    count.0 += 1;
+    let mut resp = HttpResponse::Ok();
+    resp.content_type("text/calendar; charset=utf-8");
+    if let Some(tag) = &file.etag {
+        resp.insert_header(("etag", tag.as_str()));
+    }
+    if file.gzip {
+        resp.insert_header(("content-encoding", "gzip"));
+        // The body is compressed already: do not let the server touch it.
+        return resp.body(file.body);
+    }
+    resp.body(file.body)
+}
+
+/// Redirects forever: /loop/1 → /loop/2 → …
+async fn endless(n: web::Path<u32>) -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header(("location", format!("/loop/{}", *n + 1)))
+        .finish()
+}
+
+/// Redirects once, to the Google feed.
+async fn moved() -> HttpResponse {
+    HttpResponse::MovedPermanently()
+        .insert_header(("location", "/feeds/google.ics"))
+        .finish()
+}
+
+async fn upstream() -> Upstream {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let up = Upstream {
+        base: format!("http://127.0.0.1:{port}"),
+        ..Upstream::default()
+    };
+    let data = web::Data::new(up.clone());
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .route("/feeds/{name}", web::get().to(serve))
+            .route("/loop/{n}", web::get().to(endless))
+            .route("/moved.ics", web::get().to(moved))
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    actix_web::rt::spawn(server);
+    up
+}
+
+async fn app_fetching_locally() -> TestApp {
+    let app = spawn_app_with(|s| s.import_allow_private = true).await;
+    app.seed().await;
+    app
+}
+
+async fn add(app: &TestApp, body: Value) -> Value {
+    let r = app.post("/api/v1/imports", &body).await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    r.json()
+}
+
+async fn refresh(app: &TestApp, id: &Value) -> Value {
+    let r = app
+        .write(
+            "POST",
+            &format!("/api/v1/imports/{id}/refresh"),
+            Some(&app.admin_token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    r.json()
+}
+
+/// Every event of `partner` as the API lists it (any time), by uid.
+async fn events_of(app: &TestApp, partner: &str) -> HashMap<String, Value> {
+    let r = app
+        .get(&format!(
+            "/api/v1/events?partner={partner}&from=2000-01-01&limit=500"
+        ))
+        .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    r.json()["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["uid"].as_str().unwrap().to_string(), e.clone()))
+        .collect()
+}
+
+/// (uid, start, end, summary) of every occurrence in March 2027 as one parser expands a feed.
+type Seen = BTreeSet<(String, String, String, String)>;
+
+fn expanded(ics: &[u8]) -> Seen {
+    let [(p1, a), (p2, b)] = expand_both(ics, "2027-03-01T00:00:00Z", "2027-04-01T00:00:00Z");
+    let a: Seen = a
+        .into_iter()
+        .map(|o| (o.uid, o.start, o.end, o.summary))
+        .collect();
+    let b: Seen = b
+        .into_iter()
+        .map(|o| (o.uid, o.start, o.end, o.summary))
+        .collect();
+    assert_eq!(a, b, "{p1} and {p2} disagree on the fixture");
+    a
+}
+
+/// The partner's feed here, read by the same parsers, has every occurrence of the source at the
+/// same instants.
+async fn lands_where_parsers_put_it(app: &TestApp, source: &str, partner: &str) {
+    let want = expanded(source.as_bytes());
+    assert!(want.len() >= 2, "the fixture has events in March 2027");
+    let ours = app.get(&format!("/partners/{partner}.ics")).await;
+    assert_eq!(ours.status, 200);
+    let got = expanded(&ours.body);
+    assert_eq!(
+        got, want,
+        "the imported events are not where the source has them"
+    );
+}
+
+/// How many revisions event `id` has.
+async fn revisions(app: &TestApp, id: Value) -> usize {
+    let path = format!("/api/v1/events/{id}/revisions");
+    let r = app.write("GET", &path, Some(&app.admin_token), None).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    r.json()["revisions"].as_array().unwrap().len()
+}
+
+#[actix_web::test]
+async fn a_google_calendar_flows_in_and_stays_current() {
+    let app = app_fetching_locally().await;
+    let up = upstream().await;
+    up.put("google.ics", GOOGLE, Some("\"v1\""));
+    let imp = add(
+        &app,
+        json!({"url": up.url("/feeds/google.ics"), "partner": "mijente", "action": "never-again",
+               "tags": ["bay-area"], "review": "publish", "interval_minutes": 60}),
+    )
+    .await;
+    assert_eq!(imp["last_status"], Value::Null);
+    assert_eq!(imp["partner"], "mijente");
+    let id = &imp["id"];
+
+    let run = refresh(&app, id).await;
+    assert_eq!(run["status"], "ok", "{run}");
+    assert_eq!(
+        (&run["created"], &run["updated"], &run["cancelled"]),
+        (&json!(3), &json!(0), &json!(0)),
+        "{run}"
+    );
+    assert_eq!(run["skipped"], json!([]));
+    assert_eq!(run["import"]["calendar_name"], "Mijente Bay Area");
+    lands_where_parsers_put_it(&app, GOOGLE, "mijente").await;
+    let events = events_of(&app, "mijente").await;
+    let march = &events["0a1b2c3d4emarch@google.com"];
+    assert_eq!(march["action"]["slug"], "never-again", "{march}");
+    assert!(march["tags"].to_string().contains("bay-area"), "{march}");
+    assert_eq!(march["partners"][0]["slug"], "mijente");
+    // Shown where the calendar is (X-WR-TIMEZONE), at the source's instant.
+    assert_eq!(march["timezone"], "America/Los_Angeles");
+    // March 13 is the day before clocks spring forward: still PST.
+    assert_eq!(march["start"], "2027-03-13T09:00:00-08:00");
+    let march_id = march["id"].clone();
+    let page = text(&app.get(&format!("/events/{march_id}")).await);
+    assert!(page.contains("From the calendar of"), "{page}");
+    assert!(
+        page.contains(">Mijente</a>"),
+        "the source is named and linked"
+    );
+    assert!(page.contains(&up.url("/feeds/google.ics")));
+    let page = text(&app.get(&format!("/es/events/{march_id}")).await);
+    assert!(page.contains("Del calendario de"));
+    let before = revisions(&app, march_id.clone()).await;
+
+    // Nothing changed upstream: a 304, nothing parsed, nothing written.
+    let run = refresh(&app, id).await;
+    assert_eq!(run["status"], "not_modified", "{run}");
+    assert_eq!(up.hits("google.ics"), (1, 1));
+    assert_eq!(revisions(&app, march_id.clone()).await, before);
+
+    // Upstream: the march is renamed, the weekend removed.
+    let edited = GOOGLE.replace(
+        "SUMMARY:March on the ICE field office",
+        "SUMMARY:March on the ICE field office (new route)",
+    );
+    let start = edited.find("BEGIN:VEVENT\nDTSTART;VALUE=DATE").unwrap();
+    let end = edited[start..].find("END:VEVENT\n").unwrap() + start + "END:VEVENT\n".len();
+    let edited = format!("{}{}", &edited[..start], &edited[end..]);
+    up.put("google.ics", edited.clone(), Some("\"v2\""));
+    let run = refresh(&app, id).await;
+    assert_eq!(run["status"], "ok", "{run}");
+    assert_eq!(
+        (
+            &run["created"],
+            &run["updated"],
+            &run["cancelled"],
+            &run["unchanged"]
+        ),
+        (&json!(0), &json!(1), &json!(1), &json!(1)),
+        "{run}"
+    );
+    let events = events_of(&app, "mijente").await;
+    assert_eq!(
+        events["0a1b2c3d4emarch@google.com"]["title"],
+        "March on the ICE field office (new route)"
+    );
+    // Gone upstream, cancelled here (still listed, so subscribers see it).
+    assert_eq!(events["9z8y7x6wweekend@google.com"]["status"], "cancelled");
+    let after_edit = revisions(&app, march_id.clone()).await;
+    assert_eq!(after_edit, before + 1);
+
+    // The same content under a new ETag: read, but nothing is written.
+    up.put("google.ics", edited.clone(), Some("\"v3\""));
+    let run = refresh(&app, id).await;
+    assert_eq!(
+        (
+            &run["status"],
+            &run["created"],
+            &run["updated"],
+            &run["cancelled"],
+            &run["unchanged"]
+        ),
+        (&json!("ok"), &json!(0), &json!(0), &json!(0), &json!(2)),
+        "{run}"
+    );
+    assert_eq!(revisions(&app, march_id.clone()).await, after_edit);
+
+    // A broken fetch never cancels anything: binary garbage, then a feed cut short.
+    up.put(
+        "google.ics",
+        vec![0_u8, 159, 146, 150, 255, 7, 1],
+        Some("\"v4\""),
+    );
+    let run = refresh(&app, id).await;
+    assert_eq!(run["status"], "error", "{run}");
+    assert!(!run["error"].as_str().unwrap().is_empty());
+    assert_eq!(run["import"]["last_status"], "error");
+    assert_eq!(run["import"]["failures"], 1);
+    let cut = &edited[..edited.find("BEGIN:VEVENT\nDTSTART:20270313").unwrap()];
+    up.put("google.ics", cut.to_string(), Some("\"v5\""));
+    let run = refresh(&app, id).await;
+    assert_eq!(run["status"], "ok", "{run}");
+    assert_eq!(run["cancelled"], 0, "{run}");
+    assert_eq!(run["import"]["failures"], 0);
+    let events = events_of(&app, "mijente").await;
+    assert_eq!(events["0a1b2c3d4emarch@google.com"]["status"], "confirmed");
+
+    // Deleting the import leaves its events.
+    let r = app
+        .write(
+            "DELETE",
+            &format!("/api/v1/imports/{id}"),
+            Some(&app.admin_token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    let r = app.get(&format!("/api/v1/events/{march_id}")).await;
+    assert_eq!(r.status, 200);
+    let page = text(&app.get(&format!("/events/{march_id}")).await);
+    assert!(page.contains("no longer kept in sync"), "{page}");
+    let r = app
+        .write(
+            "GET",
+            &format!("/api/v1/imports/{id}"),
+            Some(&app.admin_token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 404);
+}
+
+#[actix_web::test]
+async fn outlook_windows_zones_land_at_their_instants() {
+    let app = app_fetching_locally().await;
+    let up = upstream().await;
+    // Served from behind a redirect, as feeds that moved are.
+    up.put("google.ics", OUTLOOK, None);
+    let imp = add(
+        &app,
+        json!({"url": up.url("/moved.ics"), "partner": "tech-workers-coalition"}),
+    )
+    .await;
+    let run = refresh(&app, &imp["id"]).await;
+    assert_eq!(
+        (&run["status"], &run["created"]),
+        (&json!("ok"), &json!(2)),
+        "{run}"
+    );
+    lands_where_parsers_put_it(&app, OUTLOOK, "tech-workers-coalition").await;
+    let events = events_of(&app, "tech-workers-coalition").await;
+    let call = events
+        .values()
+        .find(|e| e["title"] == "East Coast organizing call")
+        .unwrap();
+    assert_eq!(call["timezone"], "America/New_York");
+    assert_eq!(call["online_url"], "https://meet.example/twc-east");
+    // Without an ETag or Last-Modified, a second run reads the feed and changes nothing.
+    let run = refresh(&app, &imp["id"]).await;
+    assert_eq!(
+        (&run["status"], &run["unchanged"]),
+        (&json!("ok"), &json!(2)),
+        "{run}"
+    );
+}
+
+#[actix_web::test]
+async fn hostile_feeds_are_refused_with_a_clear_status() {
+    let app = app_fetching_locally().await;
+    let up = upstream().await;
+    // Good events first: nothing later may take them away.
+    up.put("good.ics", GOOGLE, None);
+    let good = add(
+        &app,
+        json!({"url": up.url("/feeds/good.ics"), "partner": "cosecha"}),
+    )
+    .await;
+    assert_eq!(refresh(&app, &good["id"]).await["created"], 3);
+
+    let mut huge = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n");
+    while huge.len() < 11 * 1024 * 1024 {
+        huge.push_str(
+            "X-FILLER:0123456789012345678901234567890123456789012345678901234567890123\r\n",
+        );
+    }
+    huge.push_str("END:VCALENDAR\r\n");
+    up.put("huge.ics", huge.clone(), None);
+    // The same size, but gzip-encoded into a few kilobytes: the cap counts what it unpacks to.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(huge.as_bytes()).unwrap();
+    up.put_gzip("bomb.ics", gz.finish().unwrap());
+    let mut wide = String::from(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:wide@x\r\nSUMMARY:Wide\r\n\
+         DTSTART:20270313T170000Z\r\nDTEND:20270313T180000Z\r\nLOCATION:Oakland\r\n",
+    );
+    for i in 0..10_000 {
+        wide.push_str(&format!("X-PROP-{i}:value {i}\r\n"));
+    }
+    wide.push_str("END:VEVENT\r\nEND:VCALENDAR\r\n");
+    up.put("wide.ics", wide, None);
+
+    for (path, expect) in [
+        ("/feeds/huge.ics", "larger than"),
+        ("/feeds/bomb.ics", "larger than"),
+        ("/loop/1", "more than 5 redirects"),
+        ("/feeds/missing.ics", "answered 404"),
+    ] {
+        let imp = add(&app, json!({"url": up.url(path), "partner": "cosecha"})).await;
+        let run = refresh(&app, &imp["id"]).await;
+        assert_eq!(run["status"], "error", "{path}: {run}");
+        let error = run["error"].as_str().unwrap();
+        assert!(error.contains(expect), "{path}: {error}");
+        assert_eq!(run["import"]["last_error"], error);
+        // Backed off: the next try waits longer than the interval.
+        let next =
+            chrono::DateTime::parse_from_rfc3339(run["import"]["next_fetch_at"].as_str().unwrap())
+                .unwrap();
+        let last =
+            chrono::DateTime::parse_from_rfc3339(run["import"]["last_fetch_at"].as_str().unwrap())
+                .unwrap();
+        assert!(next - last >= chrono::Duration::minutes(119), "{run}");
+    }
+    // Ten thousand properties on one event: read, and imported.
+    let imp = add(
+        &app,
+        json!({"url": up.url("/feeds/wide.ics"), "partner": "cosecha"}),
+    )
+    .await;
+    let run = refresh(&app, &imp["id"]).await;
+    assert_eq!(
+        (&run["status"], &run["created"]),
+        (&json!("ok"), &json!(1)),
+        "{run}"
+    );
+    let events = events_of(&app, "cosecha").await;
+    assert_eq!(events.len(), 4);
+    assert!(events.values().all(|e| e["status"] == "confirmed"));
+}
+
+#[actix_web::test]
+async fn private_addresses_are_refused_unless_allowed() {
+    let app = spawn_app_with(|_| {}).await;
+    app.seed().await;
+    let up = upstream().await;
+    up.put("google.ics", GOOGLE, None);
+    let port = up.base.rsplit(':').next().unwrap().to_string();
+    for (i, url) in [
+        up.url("/feeds/google.ics"),
+        format!("http://localhost:{port}/feeds/google.ics"),
+        format!("http://[::1]:{port}/feeds/google.ics"),
+        format!("http://0x7f000001:{port}/feeds/google.ics"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // Each its own subscription (0x7f000001 is 127.0.0.1 once read).
+        let url = format!("{url}?try={i}");
+        let imp = add(&app, json!({"url": url, "partner": "mijente"})).await;
+        let run = refresh(&app, &imp["id"]).await;
+        assert_eq!(run["status"], "error", "{url}: {run}");
+        assert!(
+            run["error"].as_str().unwrap().contains("private"),
+            "{url}: {run}"
+        );
+    }
+    assert_eq!(
+        up.hits("google.ics"),
+        (0, 0),
+        "a private address was fetched"
+    );
+    assert!(events_of(&app, "mijente").await.is_empty());
+}
+
+#[actix_web::test]
+async fn organizers_manage_their_own_partners_feeds_and_bad_input_is_named() {
+    let app = app_fetching_locally().await;
+    let up = upstream().await;
+    up.put("google.ics", GOOGLE, None);
+    let mijente = token(&app.settings, "mijente-site", Some("mijente"));
+    let cosecha = token(&app.settings, "cosecha-site", Some("cosecha"));
+    // An organizer's feed is their partner's; webcal:// is read as https://.
+    let r = app
+        .write(
+            "POST",
+            "/api/v1/imports",
+            Some(&mijente),
+            Some(
+                &json!({"url": "webcal://calendar.example.org/mijente.ics", "review": "moderate"}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let imp = r.json();
+    assert_eq!(imp["partner"], "mijente");
+    assert_eq!(imp["url"], "https://calendar.example.org/mijente.ics");
+    let r = app
+        .write(
+            "POST",
+            "/api/v1/imports",
+            Some(&mijente),
+            Some(&json!({"url": "https://calendar.example.org/other.ics", "partner": "cosecha"})),
+        )
+        .await;
+    r.problem(403);
+    let path = format!("/api/v1/imports/{}", imp["id"]);
+    app.write("GET", &path, Some(&cosecha), None)
+        .await
+        .problem(403);
+    app.write("DELETE", &path, Some(&cosecha), None)
+        .await
+        .problem(403);
+    let listed = app
+        .write("GET", "/api/v1/imports", Some(&cosecha), None)
+        .await;
+    assert_eq!(listed.json()["imports"], json!([]));
+    app.write("GET", "/api/v1/imports", None, None)
+        .await
+        .problem(401);
+    // The same feed twice for one partner: 409.
+    app.write(
+        "POST",
+        "/api/v1/imports",
+        Some(&mijente),
+        Some(&json!({"url": "https://calendar.example.org/mijente.ics"})),
+    )
+    .await
+    .problem(409);
+    // Every bad field named.
+    let r = app
+        .post(
+            "/api/v1/imports",
+            &json!({"url": "ftp://example.org/x.ics", "partner": "nobody", "review": "later",
+                    "interval_minutes": 2, "timezone": "Mars/Base"}),
+        )
+        .await;
+    let mut fields = r.problem(422);
+    fields.sort();
+    assert_eq!(
+        fields,
+        ["interval_minutes", "partner", "review", "timezone", "url"]
+    );
+    // A PATCH changes what it names and keeps the rest.
+    let r = app
+        .write(
+            "PATCH",
+            &path,
+            Some(&mijente),
+            Some(&json!({"interval_minutes": 240})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        (&r.json()["interval_minutes"], &r.json()["review"]),
+        (&json!(240), &json!("moderate"))
+    );
+
+    // A moderated feed's events wait in the queue.
+    let moderated = add(
+        &app,
+        json!({"url": up.url("/feeds/google.ics"), "partner": "cosecha", "review": "moderate"}),
+    )
+    .await;
+    let run = refresh(&app, &moderated["id"]).await;
+    assert_eq!(run["created"], 3, "{run}");
+    assert!(events_of(&app, "cosecha").await.is_empty());
+    let mut conn = turnout::db::connect(&app.settings).unwrap();
+    let pending = turnout::db::queries::events::pending(&mut conn).unwrap();
+    assert_eq!(pending.len(), 3);
+}
+
+#[actix_web::test]
+async fn the_scheduler_fetches_due_feeds_by_itself() {
+    let app = spawn_app_with(|s| {
+        s.import_allow_private = true;
+        s.imports.schedule_seconds = 1;
+    })
+    .await;
+    app.seed().await;
+    let up = upstream().await;
+    up.put("google.ics", GOOGLE, Some("\"v1\""));
+    let imp = add(
+        &app,
+        json!({"url": up.url("/feeds/google.ics"), "partner": "mijente"}),
+    )
+    .await;
+    let path = format!("/api/v1/imports/{}", imp["id"]);
+    let mut status = Value::Null;
+    for _ in 0..100 {
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
+        status = app
+            .write("GET", &path, Some(&app.admin_token), None)
+            .await
+            .json();
+        if status["last_status"] == "ok" {
+            break;
+        }
+    }
+    assert_eq!(status["last_status"], "ok", "{status}");
+    assert_eq!(status["created"], 3);
+    assert_eq!(events_of(&app, "mijente").await.len(), 3);
+    // Due again only after its interval: no second fetch.
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(up.hits("google.ics"), (1, 0));
+}
+
+#[actix_web::test]
+async fn the_admin_partner_feeds_page_adds_refreshes_and_shows_errors() {
+    let app = app_fetching_locally().await;
+    let up = upstream().await;
+    up.put("google.ics", GOOGLE, None);
+    let password = user(&app, "admin@example.org", "admin", None);
+    let mut b = Browser::new(&app);
+    b.login("admin@example.org", &password).await;
+    let csrf = b.csrf().await;
+    let page = b.get("/admin/feeds").await;
+    assert_eq!(page.status, 200);
+    assert!(text(&page).contains("Add a feed"));
+    // A bad address: the error beside its field, what was typed kept.
+    let r = b
+        .post(
+            "/admin/feeds",
+            &[
+                ("csrf", &csrf),
+                ("url", "gopher://old.example/feed"),
+                ("partner", "mijente"),
+                ("review", "moderate"),
+                ("interval_minutes", "sixty"),
+                ("tags", "bay-area"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let body = text(&r);
+    assert!(
+        body.contains("value=\"gopher://old.example/feed\""),
+        "{body}"
+    );
+    assert!(body.contains("id=\"url-error\""), "{body}");
+    assert!(body.contains("id=\"interval_minutes-error\""), "{body}");
+    assert!(body.contains("value=\"moderate\" checked"), "{body}");
+    let url = up.url("/feeds/google.ics");
+    let r = b
+        .post(
+            "/admin/feeds",
+            &[
+                ("csrf", &csrf),
+                ("url", &url),
+                ("partner", "mijente"),
+                ("review", "publish"),
+                ("interval_minutes", "60"),
+                ("tags", "bay-area, #NoTechForICE"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", text(&r));
+    let page = text(&b.get("/admin/feeds").await);
+    assert!(
+        page.contains(&url) && page.contains("not fetched yet"),
+        "{page}"
+    );
+    let id = app
+        .write("GET", "/api/v1/imports", Some(&app.admin_token), None)
+        .await
+        .json()["imports"][0]["id"]
+        .clone();
+    let r = b
+        .post(&format!("/admin/feeds/{id}/refresh"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(r.status, 200);
+    let body = text(&r);
+    assert!(
+        body.contains("3 created · 0 updated · 0 cancelled · 0 unchanged · 0 skipped"),
+        "{body}"
+    );
+    // A failing feed shows why.
+    up.put("google.ics", "<html>moved</html>", None);
+    let body = text(
+        &b.post(&format!("/admin/feeds/{id}/refresh"), &[("csrf", &csrf)])
+            .await,
+    );
+    assert!(
+        body.contains("Could not be read: not an iCalendar file"),
+        "{body}"
+    );
+    // Without the session's token, nothing runs.
+    let r = b
+        .post(&format!("/admin/feeds/{id}/refresh"), &[("csrf", "forged")])
+        .await;
+    assert_eq!(r.status, 403);
+    let r = b
+        .post(&format!("/admin/feeds/{id}/delete"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(r.status, 303);
+    assert!(text(&b.get("/admin/feeds?done=deleted").await).contains("Feed removed"));
+}
+
+#[actix_web::test]
+async fn the_cli_adds_and_refreshes_feeds() {
+    let app = app_fetching_locally().await;
+    let up = upstream().await;
+    up.put("google.ics", GOOGLE, Some("\"v1\""));
+    // Run off the test's own thread: the upstream server's connections are served on it.
+    let db = app.settings.database_url.clone();
+    let run = |args: &[&str]| {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let db = db.clone();
+        async move {
+            actix_web::rt::task::spawn_blocking(move || {
+                std::process::Command::new(env!("CARGO_BIN_EXE_turnout"))
+                    .args(&args)
+                    .env("TURNOUT_DATABASE_URL", &db)
+                    .env("TURNOUT_IMPORT_ALLOW_PRIVATE", "true")
+                    .env("RUST_LOG", "error")
+                    .output()
+                    .expect("runs the binary")
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let url = up.url("/feeds/google.ics");
+    let out = run(&[
+        "imports",
+        "add",
+        &url,
+        "--partner",
+        "mijente",
+        "--tag",
+        "bay-area",
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["imports", "refresh"]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("ok: 3 created, 0 updated, 0 cancelled, 0 unchanged, 0 skipped"),
+        "{stdout}"
+    );
+    let out = run(&["imports", "refresh", "1"]).await;
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not_modified"));
+    // The server sees the CLI's events.
+    assert_eq!(events_of(&app, "mijente").await.len(), 3);
+    let out = run(&["imports", "list"]).await;
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&url));
+    // A feed that fails: exit 1, with the reason.
+    up.put("google.ics", "nothing", Some("\"v2\""));
+    let out = run(&["imports", "refresh", "1"]).await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not an iCalendar file"));
+}
