@@ -40,6 +40,11 @@ pub enum Encoding {
 pub const GZIP_LEVEL: u32 = 6;
 /// Brotli quality of every cached body.
 const BROTLI_QUALITY: u32 = 5;
+/// Large bodies get their brotli form only once writes have paused this long: a brotli of a
+/// 2.4 MB feed costs about a hundred milliseconds of a core, wasted when the next write makes
+/// it stale, and run beside the first answers after a write it slows them (its tables push
+/// theirs out of the CPU's caches). Until then brotli clients get gzip.
+const BROTLI_QUIET: Duration = Duration::from_millis(1500);
 /// Each gzip chunk is primed with this much of the chunk before it (see `compress`): the whole
 /// deflate window, for bodies within 1.2 % of whole-body gzip; as a preset dictionary it costs
 /// no more after a write than 16 KiB (docs/PERFORMANCE.md, "Compression after a write").
@@ -324,6 +329,9 @@ impl Store {
 
 pub struct ResponseCache {
     generation: AtomicU64,
+    /// When the last write made every answer stale, in milliseconds since `started`.
+    last_write_ms: AtomicU64,
+    started: Instant,
     clock: AtomicU64,
     store: Mutex<Store>,
     budget: usize,
@@ -340,6 +348,8 @@ impl ResponseCache {
         let chunks = budget / CHUNK_SHARE;
         let cache = Arc::new(ResponseCache {
             generation: AtomicU64::new(0),
+            last_write_ms: AtomicU64::new(0),
+            started: Instant::now(),
             clock: AtomicU64::new(0),
             store: Mutex::new(Store::default()),
             budget: budget - chunks,
@@ -356,6 +366,16 @@ impl ResponseCache {
                 crate::memory::run_at_idle_priority();
                 // Ends when the cache (and with it the sender) is dropped.
                 for job in rx {
+                    // Wait for writes to pause (holding no cache while asleep).
+                    loop {
+                        let Some(cache) = weak.upgrade() else { return };
+                        let quiet = cache.since_last_write();
+                        drop(cache);
+                        match BROTLI_QUIET.checked_sub(quiet) {
+                            Some(left) if !left.is_zero() => std::thread::sleep(left),
+                            _ => break,
+                        }
+                    }
                     let Some(entry) = job.upgrade() else { continue };
                     let Some(cache) = weak.upgrade() else { return };
                     if entry.generation != cache.generation() {
@@ -378,6 +398,12 @@ impl ResponseCache {
         cache
     }
 
+    /// How long since the last write made every answer stale (since the start, before any).
+    fn since_last_write(&self) -> Duration {
+        let last = Duration::from_millis(self.last_write_ms.load(Ordering::Acquire));
+        self.started.elapsed().saturating_sub(last)
+    }
+
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }
@@ -385,6 +411,8 @@ impl ResponseCache {
     /// Something any public answer may show has changed: every stored answer is stale, and
     /// its body's memory is given back at once (only its ETag and date are kept).
     pub fn invalidate(&self) {
+        let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_write_ms.store(now, Ordering::Release);
         let mut store = self.lock();
         self.generation.fetch_add(1, Ordering::AcqRel);
         let stale = std::mem::take(&mut store.entries);

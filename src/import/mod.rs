@@ -7,5 +7,6 @@ pub mod fetch;
 pub mod parse;
 pub mod refresh;
 mod windows_zones;
+mod zone_rules;
 
 pub use parse::{parse, Feed, Item, Skipped};

@@ -2,7 +2,8 @@
 //! line splitter of our own) and every time resolved to the source's exact instant:
 //!
 //! - `TZID` with an IANA name, a Windows name as Outlook and Exchange write it ("Pacific
-//!   Standard Time", CLDR's table), or a VTIMEZONE whose `X-LIC-LOCATION` names an IANA zone;
+//!   Standard Time", CLDR's table), a VTIMEZONE whose `X-LIC-LOCATION` names an IANA zone, or
+//!   one whose TZID is only a label, matched to the IANA zone its rules describe (`zone_rules`);
 //! - UTC (`…Z`) and floating times, placed in the calendar's `X-WR-TIMEZONE` or, without one, the
 //!   partner's default zone (a UTC time keeps its instant and is shown in that zone);
 //! - a wall time in a spring-forward gap moves forward by the gap, one in a fall-back overlap is
@@ -11,7 +12,8 @@
 //!   instead of `DTEND`, and no `DTEND` at all (an all-day event lasts its day; a timed one, which
 //!   RFC 5545 would end at its start, gets an hour, since an event here has an end);
 //! - `RRULE` and `EXDATE` make a series, and each `RECURRENCE-ID` override one of its changes
-//!   (`recurrence.changes`).
+//!   (`recurrence.changes`); each `RDATE` is an event of its own (`UID#date`), as a series here
+//!   has no extra dates.
 //!
 //! What cannot be read is skipped with its reason, never guessed.
 
@@ -127,6 +129,31 @@ fn salvage(unfolded: &str) -> Option<(String, Vec<Skipped>)> {
     Some((out, skipped))
 }
 
+/// A LOCATION: a link is where to join online; anything else is the venue, its first line the
+/// name and the lines below (Apple writes the address there) the address.
+fn place_of(location: &str, tz: Tz) -> (Option<VenueInput>, Option<String>) {
+    if location.starts_with("https://") || location.starts_with("http://") {
+        return (None, Some(location.to_string()));
+    }
+    let mut lines = location
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(str::to_string);
+    let name = lines.next();
+    let address = lines.collect::<Vec<_>>().join(", ");
+    let venue = VenueInput {
+        name,
+        address: (!address.is_empty()).then_some(address),
+        timezone: Some(tz.name().to_string()),
+        ..VenueInput::default()
+    };
+    (Some(venue), None)
+}
+
+/// Start and end as the API takes them, whether all-day, and (timed) the UTC instants.
+type Span = (String, String, bool, Option<(NaiveDateTime, NaiveDateTime)>);
+
 /// A time as a property gives it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum When {
@@ -188,10 +215,12 @@ pub fn parse(text: &str, default_zone: Tz) -> Result<Feed, String> {
         .filter(|c| c.name.as_str().eq_ignore_ascii_case("VTIMEZONE"))
         .filter_map(|c| {
             let id = c.find_prop("TZID")?.val.as_str().to_string();
-            let known = zone_named(&id).or_else(|| {
-                c.find_prop("X-LIC-LOCATION")
-                    .and_then(|p| zone_named(p.val.as_str()))
-            });
+            let known = zone_named(&id)
+                .or_else(|| {
+                    c.find_prop("X-LIC-LOCATION")
+                        .and_then(|p| zone_named(p.val.as_str()))
+                })
+                .or_else(|| super::zone_rules::matching_zone(c));
             Some((id, known))
         })
         .collect();
@@ -246,7 +275,10 @@ pub fn parse(text: &str, default_zone: Tz) -> Result<Feed, String> {
             feed.skipped.push(skipped(e, reason));
         }
     }
-    feed.items = masters.into_iter().map(|m| m.item).collect();
+    feed.items = masters
+        .into_iter()
+        .flat_map(|m| std::iter::once(m.item).chain(m.extras))
+        .collect();
     Ok(feed)
 }
 
@@ -254,6 +286,8 @@ pub fn parse(text: &str, default_zone: Tz) -> Result<Feed, String> {
 /// repeats), and the SEQUENCE of each change taken so far.
 struct Master {
     item: Item,
+    /// Its `RDATE`s, as events of their own.
+    extras: Vec<Item>,
     tz: Tz,
     series: Option<recurrence::Series>,
     change_sequences: BTreeMap<String, i32>,
@@ -377,7 +411,8 @@ impl Reader {
                 ));
             }
         }
-        let (start_text, end_text, all_day) = self.span(e, start, tz)?;
+        let span = self.span(e, start, tz)?;
+        let (start_text, end_text, all_day) = (span.0.clone(), span.1.clone(), span.2);
         let title = find(e, "SUMMARY")
             .map(text_value)
             .filter(|s| !s.is_empty())
@@ -386,18 +421,10 @@ impl Reader {
             .map(text_value)
             .filter(|l| !l.is_empty());
         let url = find(e, "URL").map(text_value).filter(|u| !u.is_empty());
-        let is_link = |s: &str| s.starts_with("https://") || s.starts_with("http://");
         let (venue, online_url) = match location {
-            Some(l) if is_link(&l) => (None, Some(l)),
-            Some(l) => (
-                Some(VenueInput {
-                    name: Some(l),
-                    timezone: Some(tz.name().to_string()),
-                    ..VenueInput::default()
-                }),
-                None,
-            ),
-            None => (None, None),
+            Some(l) => place_of(&l, tz),
+            // No place at all (Mobilizon's online events): its page is where to find it.
+            None => (None, url.clone()),
         };
         let series = match (find(e, "RRULE"), start) {
             (None, _) => None,
@@ -442,8 +469,10 @@ impl Reader {
             },
             input,
         };
+        let extras = self.extra_dates(e, &item, tz, &span, series.as_ref())?;
         Ok(Master {
             item,
+            extras,
             tz,
             series,
             change_sequences: BTreeMap::new(),
@@ -452,7 +481,7 @@ impl Reader {
 
     /// Start and end as the API takes them (local wall times in `tz`, with an offset where the
     /// wall time alone would be ambiguous), and whether the event is all-day.
-    fn span(&self, e: &Component, start: When, tz: Tz) -> Result<(String, String, bool), String> {
+    fn span(&self, e: &Component, start: When, tz: Tz) -> Result<Span, String> {
         let end = self.when_of(e, "DTEND")?;
         let duration = find(e, "DURATION")
             .map(|p| parse_duration(p.val.as_str()))
@@ -468,7 +497,7 @@ impl Reader {
                 return Err(format!("DTEND {after} is not after DTSTART {first}"));
             }
             let last = after.pred_opt().unwrap_or(first);
-            return Ok((first.to_string(), last.to_string(), true));
+            return Ok((first.to_string(), last.to_string(), true, None));
         }
         let start_utc = start.instant().ok_or("DTSTART has no time")?;
         let start_wall = tz.from_utc_datetime(&start_utc).naive_local();
@@ -492,10 +521,79 @@ impl Reader {
             time::local_input_string(tz, start_wall, start_utc),
             time::local_input_string(tz, end_wall, end_utc),
             false,
+            Some((start_utc, end_utc)),
         ))
     }
 
-    /// RRULE and EXDATE as the API takes them (RDATE is not read yet: refused).
+    /// `RDATE`s: each extra date an event of its own (the series here has no extra dates),
+    /// with the master's content and length, and a UID of the master's with the date
+    /// (`UID#20270310T180000`). A date the rule or DTSTART already gives adds nothing.
+    fn extra_dates(
+        &self,
+        e: &Component,
+        master: &Item,
+        tz: Tz,
+        span: &Span,
+        series: Option<&recurrence::Series>,
+    ) -> Result<Vec<Item>, String> {
+        let mut out: Vec<Item> = Vec::new();
+        for p in find_all(e, "RDATE") {
+            let period = param(p, "VALUE").is_some_and(|v| v.eq_ignore_ascii_case("PERIOD"));
+            for value in p.val.as_str().split(',').filter(|v| !v.trim().is_empty()) {
+                // A PERIOD's start; its length is the master's.
+                let value = if period {
+                    value.split('/').next().unwrap_or(value)
+                } else {
+                    value
+                };
+                let when = self.when(p, value).map_err(|m| format!("RDATE: {m}"))?;
+                let (start, end, key) = match (when, span) {
+                    (When::Date(d), (first, last, true, _)) => {
+                        let parse = |t: &str| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok();
+                        let days = match (parse(first), parse(last)) {
+                            (Some(a), Some(b)) => (b - a).num_days(),
+                            _ => 0,
+                        };
+                        let key = d.and_time(chrono::NaiveTime::MIN);
+                        (d.to_string(), (d + Duration::days(days)).to_string(), key)
+                    }
+                    (When::Date(_), _) => {
+                        return Err("RDATE is a date, but DTSTART has a time".into())
+                    }
+                    (_, (_, _, true, _)) => {
+                        return Err("RDATE has a time, but DTSTART is a date".into())
+                    }
+                    (other, (_, _, false, Some((s, e)))) => {
+                        let utc = other.instant().ok_or("RDATE has no time")?;
+                        let end = utc + (*e - *s);
+                        let wall = |t: NaiveDateTime| tz.from_utc_datetime(&t).naive_local();
+                        (
+                            time::local_input_string(tz, wall(utc), utc),
+                            time::local_input_string(tz, wall(end), end),
+                            wall(utc),
+                        )
+                    }
+                    _ => return Err("RDATE: the event has no time".into()),
+                };
+                let given = series.is_some_and(|s| s.contains(key))
+                    || master.input.start.as_deref() == Some(start.as_str());
+                let uid = format!("{}#{}", master.uid, key.format("%Y%m%dT%H%M%S"));
+                if given || out.iter().any(|i| i.uid == uid) {
+                    continue;
+                }
+                let mut item = master.clone();
+                item.uid = uid.clone();
+                item.input.uid = Some(uid);
+                item.input.start = Some(start);
+                item.input.end = Some(end);
+                item.input.recurrence = None;
+                out.push(item);
+            }
+        }
+        Ok(out)
+    }
+
+    /// RRULE and EXDATE as the API takes them (RDATEs are events of their own: `extra_dates`).
     fn recurrence(
         &self,
         e: &Component,
@@ -503,9 +601,6 @@ impl Reader {
         all_day: bool,
         series: Option<&recurrence::Series>,
     ) -> Result<Option<RecurrenceInput>, String> {
-        if find(e, "RDATE").is_some() {
-            return Err("RDATE (extra dates of a series) is not read yet".into());
-        }
         let (Some(rule), Some(series)) = (find(e, "RRULE"), series) else {
             return Ok(None);
         };
@@ -570,7 +665,7 @@ impl Reader {
             return Err("an older version of a changed occurrence the feed gives twice".into());
         }
         let start = self.when_of(e, "DTSTART")?.ok_or("no DTSTART")?;
-        let (start, end, _) = self.span(e, start, tz)?;
+        let (start, end, _, _) = self.span(e, start, tz)?;
         let mut patch = serde_json::Map::new();
         patch.insert("start".into(), start.into());
         patch.insert("end".into(), end.into());
@@ -604,25 +699,19 @@ impl Reader {
             .map(text_value)
             .filter(|l| !l.is_empty())
         {
-            let master_place = item
-                .input
-                .venue
-                .as_ref()
-                .and_then(|v| v.name.clone())
-                .or_else(|| item.input.online_url.clone());
-            if Some(&location) != master_place.as_ref() {
-                if location.starts_with("https://") || location.starts_with("http://") {
-                    patch.insert("online_url".into(), location.into());
-                } else {
-                    let venue = VenueInput {
-                        name: Some(location),
-                        timezone: Some(tz.name().to_string()),
-                        ..VenueInput::default()
-                    };
-                    patch.insert(
-                        "venue".into(),
-                        serde_json::to_value(venue).map_err(|e| e.to_string())?,
-                    );
+            let (venue, online) = place_of(&location, tz);
+            if venue != item.input.venue || online != item.input.online_url {
+                match (venue, online) {
+                    (_, Some(link)) => {
+                        patch.insert("online_url".into(), link.into());
+                    }
+                    (Some(venue), None) => {
+                        patch.insert(
+                            "venue".into(),
+                            serde_json::to_value(venue).map_err(|e| e.to_string())?,
+                        );
+                    }
+                    (None, None) => {}
                 }
             }
         }
@@ -911,13 +1000,28 @@ mod tests {
             [
                 "no UID",
                 "time zone \"Olympus/Mons\" is neither an IANA nor a Windows zone name",
-                "RDATE (extra dates of a series) is not read yet",
                 "a changed occurrence (RECURRENCE-ID) of a series the feed does not have",
             ]
         );
-        assert_eq!(feed.items.len(), 1);
+        let uids: Vec<&str> = feed.items.iter().map(|i| i.uid.as_str()).collect();
+        assert_eq!(uids, ["r@x", "r@x#20270110T100000", "k@x"]);
+        // The extra date: the master's content and length, at its own time.
+        let extra = &feed.items[1].input;
         assert_eq!(
-            times(&feed.items[0]).1,
+            (
+                extra.start.as_deref(),
+                extra.end.as_deref(),
+                extra.title.as_deref()
+            ),
+            (
+                Some("2027-01-10T10:00"),
+                Some("2027-01-10T11:00"),
+                Some("Extra dates")
+            )
+        );
+        assert!(extra.recurrence.is_none());
+        assert_eq!(
+            times(&feed.items[2]).1,
             "2027-01-08T02:00",
             "P1W: a week later"
         );
