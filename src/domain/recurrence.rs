@@ -353,7 +353,8 @@ fn weekday_code(w: Weekday) -> &'static str {
     }
 }
 
-fn parse_weekday(code: &str) -> Option<Weekday> {
+/// An iCalendar day code (`MO` … `SU`, any case).
+pub fn parse_weekday(code: &str) -> Option<Weekday> {
     Some(match code.to_ascii_uppercase().as_str() {
         "MO" => Weekday::Mon,
         "TU" => Weekday::Tue,

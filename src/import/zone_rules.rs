@@ -37,19 +37,6 @@ fn offset(text: &str) -> Option<i32> {
     Some(sign * secs)
 }
 
-fn weekday(code: &str) -> Option<Weekday> {
-    Some(match code {
-        "MO" => Weekday::Mon,
-        "TU" => Weekday::Tue,
-        "WE" => Weekday::Wed,
-        "TH" => Weekday::Thu,
-        "FR" => Weekday::Fri,
-        "SA" => Weekday::Sat,
-        "SU" => Weekday::Sun,
-        _ => return None,
-    })
-}
-
 /// The `n`th (from the end when negative) `day` of a month.
 fn nth_weekday(year: i32, month: u32, n: i32, day: Weekday) -> Option<NaiveDate> {
     if n > 0 {
@@ -90,7 +77,7 @@ fn yearly_dates(rule: &str, start: NaiveDateTime) -> Option<Vec<NaiveDateTime>> 
                 } else {
                     n.trim_start_matches('+').parse::<i32>().ok()?
                 };
-                byday = Some((n, weekday(code)?));
+                byday = Some((n, crate::domain::recurrence::parse_weekday(code)?));
             }
             "UNTIL" => {
                 let v = v.trim_end_matches('Z');
