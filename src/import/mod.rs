@@ -6,6 +6,7 @@
 pub mod fetch;
 pub mod parse;
 pub mod refresh;
+mod text;
 mod windows_zones;
 mod zone_rules;
 

@@ -129,26 +129,34 @@ fn salvage(unfolded: &str) -> Option<(String, Vec<Skipped>)> {
     Some((out, skipped))
 }
 
-/// A LOCATION: a link is where to join online; anything else is the venue, its first line the
-/// name and the lines below (Apple writes the address there) the address.
+/// A LOCATION: a link is where to join online; anything else is the venue, read into its
+/// parts where the text allows (`text::venue`).
 fn place_of(location: &str, tz: Tz) -> (Option<VenueInput>, Option<String>) {
     if location.starts_with("https://") || location.starts_with("http://") {
         return (None, Some(location.to_string()));
     }
-    let mut lines = location
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .map(str::to_string);
-    let name = lines.next();
-    let address = lines.collect::<Vec<_>>().join(", ");
     let venue = VenueInput {
-        name,
-        address: (!address.is_empty()).then_some(address),
         timezone: Some(tz.name().to_string()),
-        ..VenueInput::default()
+        ..super::text::venue(location)
     };
     (Some(venue), None)
+}
+
+/// DESCRIPTION as plain text: HTML in it turned into text, or, without one, the HTML form
+/// (`X-ALT-DESC;FMTTYPE=text/html`) as text.
+fn description(e: &Component) -> String {
+    let plain = find(e, "DESCRIPTION").map(text_value).unwrap_or_default();
+    if !plain.is_empty() {
+        return if super::text::looks_like_html(&plain) {
+            super::text::html_to_text(&plain)
+        } else {
+            plain
+        };
+    }
+    find(e, "X-ALT-DESC")
+        .map(text_value)
+        .map(|html| super::text::html_to_text(&html))
+        .unwrap_or_default()
 }
 
 /// Start and end as the API takes them, whether all-day, and (timed) the UTC instants.
@@ -421,11 +429,18 @@ impl Reader {
             .map(text_value)
             .filter(|l| !l.is_empty());
         let url = find(e, "URL").map(text_value).filter(|u| !u.is_empty());
-        let (venue, online_url) = match location {
+        let (mut venue, online_url) = match location {
             Some(l) => place_of(&l, tz),
             // No place at all (Mobilizon's online events): its page is where to find it.
             None => (None, url.clone()),
         };
+        if let (Some(v), Some((lat, lon))) = (
+            venue.as_mut(),
+            find(e, "GEO").and_then(|g| super::text::geo(g.val.as_str())),
+        ) {
+            v.lat = Some(lat);
+            v.lon = Some(lon);
+        }
         let series = match (find(e, "RRULE"), start) {
             (None, _) => None,
             (Some(rule), start) => {
@@ -446,7 +461,7 @@ impl Reader {
         let input = EventInput {
             uid: Some(uid.clone()),
             title: Some(title),
-            description: Some(find(e, "DESCRIPTION").map(text_value).unwrap_or_default()),
+            description: Some(description(e)),
             start: Some(start_text),
             end: Some(end_text),
             timezone: Some(tz.name().to_string()),
@@ -682,7 +697,7 @@ impl Reader {
             ),
             differs(
                 "description",
-                find(e, "DESCRIPTION").map(text_value),
+                find(e, "DESCRIPTION").map(|_| description(e)),
                 &item.input.description,
             ),
             differs(

@@ -110,10 +110,16 @@ pub async fn refresh_now(r: &Runner<'_>, id: i32) -> Result<Summary, AppError> {
 /// Runs a claimed import to its end, whatever happens: the claim is always released.
 async fn run_claimed(r: &Runner<'_>, id: i32) -> Result<Summary, AppError> {
     let result = run(r, id).await;
-    if result.is_err() {
-        // The run's own records release the claim; after an unexpected error, release it here.
-        if let Err(e) = db::run(r.pool, move |c| q::release(c, id)).await {
-            tracing::warn!(import = id, error = %e, "releasing an import's claim failed");
+    if let Err(e) = &result {
+        // The run's own records release the claim; after an unexpected error (the database
+        // away, say), record it as a failed run: the claim goes, and the backoff keeps the
+        // scheduler from trying again at once.
+        let message = format!("the run could not finish: {e}");
+        if let Err(e) = db::run(r.pool, move |c| q::record_failure(c, id, &message)).await {
+            tracing::warn!(import = id, error = %e, "recording a failed import run failed");
+            if let Err(e) = db::run(r.pool, move |c| q::release(c, id)).await {
+                tracing::warn!(import = id, error = %e, "releasing an import's claim failed");
+            }
         }
     }
     result

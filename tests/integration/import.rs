@@ -94,10 +94,26 @@ async fn turnouts_own_feed_reads_back_as_the_same_events() {
                 original["end_utc"].as_str().unwrap()
             );
         }
+        // LOCATION read back into the venue's parts.
+        let v = i.venue.as_ref().expect("a venue");
         assert_eq!(
-            i.venue.as_ref().and_then(|v| v.name.as_deref()),
-            Some("City Hall Plaza, 1 City Hall Sq, Boston, MA 02201, US"),
-            "LOCATION becomes the venue's name"
+            [
+                v.name.as_deref(),
+                v.address.as_deref(),
+                v.city.as_deref(),
+                v.region.as_deref(),
+                v.postal_code.as_deref(),
+                v.country.as_deref()
+            ],
+            [
+                Some("City Hall Plaza"),
+                Some("1 City Hall Sq"),
+                Some("Boston"),
+                Some("MA"),
+                Some("02201"),
+                Some("US")
+            ],
+            "LOCATION becomes the venue's parts"
         );
     }
 

@@ -369,6 +369,26 @@ async fn a_google_calendar_flows_in_and_stays_current() {
         )
         .await;
     assert_eq!(r.status, 404);
+
+    // Subscribed again: its events are the new import's (nothing created twice).
+    let again = add(
+        &app,
+        json!({"url": up.url("/feeds/google.ics"), "partner": "mijente", "action": "never-again",
+               "tags": ["bay-area"]}),
+    )
+    .await;
+    let run = refresh(&app, &again["id"]).await;
+    assert_eq!(
+        (&run["created"], &run["unchanged"], &run["skipped"]),
+        (&json!(0), &json!(1), &json!([])),
+        "{run}"
+    );
+    let series_id = events_of(&app, "mijente").await["7kq3b1m2rapid@google.com"]["id"].clone();
+    let page = text(&app.get(&format!("/events/{series_id}")).await);
+    assert!(
+        page.contains("From the calendar of") && !page.contains("no longer kept in sync"),
+        "{page}"
+    );
 }
 
 #[actix_web::test]
@@ -862,4 +882,46 @@ async fn feeds_as_seven_more_services_write_them_land_at_their_instants() {
             "{file}: a second run changes nothing: {run}"
         );
     }
+    // Places read into their parts, coordinates from GEO, HTML descriptions as plain text.
+    let find = |list: HashMap<String, Value>, title: &str| {
+        list.into_values()
+            .find(|e| e["title"] == title)
+            .unwrap_or_else(|| panic!("no {title}"))
+    };
+    let rally = find(
+        events_of(&app, "mobilize").await,
+        "Rally at the Palantir office",
+    );
+    let v = &rally["venue"];
+    assert_eq!(
+        (&v["name"], &v["city"], &v["region"], &v["postal_code"]),
+        (
+            &json!("Palantir Technologies"),
+            &json!("Denver"),
+            &json!("CO"),
+            &json!("80202")
+        ),
+        "{rally}"
+    );
+    let workshop = find(
+        events_of(&app, "meetup").await,
+        "Surveillance self-defense workshop",
+    );
+    assert_eq!(workshop["venue"]["lat"], 30.2672, "{workshop}");
+    let assembly = find(events_of(&app, "gancio").await, "Community assembly");
+    assert_eq!(
+        assembly["description"],
+        "Monthly assembly of the neighborhood network."
+    );
+    let teach_in = find(events_of(&app, "apple").await, "Know your rights teach-in");
+    let v = &teach_in["venue"];
+    assert_eq!(
+        (&v["name"], &v["address"], &v["city"]),
+        (
+            &json!("Boston Common"),
+            &json!("139 Tremont St"),
+            &json!("Boston")
+        ),
+        "{teach_in}"
+    );
 }

@@ -585,6 +585,23 @@ fn in_window(v: &EventView, floor: NaiveDateTime) -> bool {
     }
 }
 
+/// Takes an event that came from a deleted import of the same partner into `imp` (the feed
+/// subscribed to again); whether it did.
+fn adopt(conn: &mut DbConn, event_id: i32, imp: &ImportView) -> QueryResult<bool> {
+    let n = diesel::update(
+        imported_events::table
+            .find(event_id)
+            .filter(imported_events::import_id.is_null())
+            .filter(imported_events::partner_id.eq(imp.row.partner_id)),
+    )
+    .set((
+        imported_events::import_id.eq(Some(imp.row.id)),
+        imported_events::source_url.eq(&imp.row.url),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// A field error list as one line.
 fn reason(e: &AppError) -> String {
     match e {
@@ -678,6 +695,34 @@ pub fn apply(
                 }
                 None => {
                     if let Some(other) = ev::event_by_uid(conn, &p.uid)? {
+                        // A feed of this partner added again: its events, no longer synced
+                        // since the old import went, are this import's again.
+                        if adopt(conn, other.id, imp)? {
+                            let before = other.updated_at;
+                            let input = p.input.clone();
+                            match ev::update_with(conn, &who, other.id, |_| Ok(input)) {
+                                Ok(after) => {
+                                    diesel::update(imported_events::table.find(other.id))
+                                        .set((
+                                            imported_events::hash.eq(&p.hash),
+                                            imported_events::gone_at.eq(None::<NaiveDateTime>),
+                                        ))
+                                        .execute(conn)?;
+                                    if after.event.updated_at == before {
+                                        counts.unchanged += 1;
+                                    } else {
+                                        counts.updated += 1;
+                                    }
+                                }
+                                Err(
+                                    e @ (AppError::Validation(_)
+                                    | AppError::Forbidden(_)
+                                    | AppError::Gone(_)),
+                                ) => skip(&mut skipped, reason(&e)),
+                                Err(e) => return Err(e),
+                            }
+                            continue;
+                        }
                         skip(
                             &mut skipped,
                             format!(
