@@ -585,6 +585,41 @@ fn in_window(v: &EventView, floor: NaiveDateTime) -> bool {
     }
 }
 
+/// Writes item `p` over `before`, an event that came from this feed, and counts what that did;
+/// the reason when the item cannot be written (the rest of the run goes on).
+fn write_over(
+    conn: &mut DbConn,
+    imp: &ImportView,
+    before: &crate::db::models::Event,
+    p: &Prepared,
+    counts: &mut RunCounts,
+) -> Result<Option<String>, AppError> {
+    let input = p.input.clone();
+    match ev::update_with(conn, &imp.principal(), before.id, |_| Ok(input)) {
+        Ok(after) => {
+            diesel::update(imported_events::table.find(before.id))
+                .set((
+                    imported_events::hash.eq(&p.hash),
+                    imported_events::gone_at.eq(None::<NaiveDateTime>),
+                    imported_events::source_url.eq(&imp.row.url),
+                ))
+                .execute(conn)?;
+            if after.event.updated_at == before.updated_at {
+                counts.unchanged += 1;
+            } else if after.event.status == "cancelled" && before.status != "cancelled" {
+                counts.cancelled += 1;
+            } else {
+                counts.updated += 1;
+            }
+            Ok(None)
+        }
+        Err(e @ (AppError::Validation(_) | AppError::Forbidden(_) | AppError::Gone(_))) => {
+            Ok(Some(reason(&e)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Takes an event that came from a deleted import of the same partner into `imp` (the feed
 /// subscribed to again); whether it did.
 fn adopt(conn: &mut DbConn, event_id: i32, imp: &ImportView) -> QueryResult<bool> {
@@ -667,30 +702,8 @@ pub fn apply(
                         );
                         continue;
                     }
-                    let input = p.input.clone();
-                    match ev::update_with(conn, &who, rec.event_id, |_| Ok(input)) {
-                        Ok(after) => {
-                            diesel::update(imported_events::table.find(rec.event_id))
-                                .set((
-                                    imported_events::hash.eq(&p.hash),
-                                    imported_events::gone_at.eq(None::<NaiveDateTime>),
-                                    imported_events::source_url.eq(&imp.row.url),
-                                ))
-                                .execute(conn)?;
-                            if after.event.updated_at == before.updated_at {
-                                counts.unchanged += 1;
-                            } else if after.event.status == "cancelled"
-                                && before.status != "cancelled"
-                            {
-                                counts.cancelled += 1;
-                            } else {
-                                counts.updated += 1;
-                            }
-                        }
-                        Err(e @ (AppError::Validation(_) | AppError::Forbidden(_))) => {
-                            skip(&mut skipped, reason(&e))
-                        }
-                        Err(e) => return Err(e),
+                    if let Some(why) = write_over(conn, imp, &before, p, &mut counts)? {
+                        skip(&mut skipped, why);
                     }
                 }
                 None => {
@@ -698,28 +711,8 @@ pub fn apply(
                         // A feed of this partner added again: its events, no longer synced
                         // since the old import went, are this import's again.
                         if adopt(conn, other.id, imp)? {
-                            let before = other.updated_at;
-                            let input = p.input.clone();
-                            match ev::update_with(conn, &who, other.id, |_| Ok(input)) {
-                                Ok(after) => {
-                                    diesel::update(imported_events::table.find(other.id))
-                                        .set((
-                                            imported_events::hash.eq(&p.hash),
-                                            imported_events::gone_at.eq(None::<NaiveDateTime>),
-                                        ))
-                                        .execute(conn)?;
-                                    if after.event.updated_at == before {
-                                        counts.unchanged += 1;
-                                    } else {
-                                        counts.updated += 1;
-                                    }
-                                }
-                                Err(
-                                    e @ (AppError::Validation(_)
-                                    | AppError::Forbidden(_)
-                                    | AppError::Gone(_)),
-                                ) => skip(&mut skipped, reason(&e)),
-                                Err(e) => return Err(e),
+                            if let Some(why) = write_over(conn, imp, &other, p, &mut counts)? {
+                                skip(&mut skipped, why);
                             }
                             continue;
                         }
