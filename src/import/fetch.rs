@@ -142,6 +142,14 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
     if s[0] == 0x2002 {
         return is_public_v4(embedded(s[1], s[2]));
     }
+    // Local-use NAT64 (64:ff9b:1::/48), IPv4-translated (::ffff:0:a.b.c.d) and Teredo
+    // (2001::/32) can all carry an inner IPv4 address somewhere: refused.
+    if (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1)
+        || (s[0..4] == [0, 0, 0, 0] && s[4] == 0xffff && s[5] == 0)
+        || (s[0] == 0x2001 && s[1] == 0)
+    {
+        return false;
+    }
     !(ip.is_unspecified()
         || ip.is_loopback()
         || ip.is_multicast()
@@ -429,6 +437,9 @@ mod tests {
             "::ffff:127.0.0.1",
             "64:ff9b::a00:1",
             "2002:7f00:1::",
+            "64:ff9b:1::a00:1",
+            "::ffff:0:7f00:1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
         ] {
             let ip: IpAddr = ip.parse().unwrap();
             assert!(!is_public(ip), "{ip} taken as public");

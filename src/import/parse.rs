@@ -79,6 +79,11 @@ fn salvage(unfolded: &str) -> Option<(String, Vec<Skipped>)> {
         "END:VCALENDAR\n"
     };
     read_calendar(&format!("{head}{close}")).ok()?;
+    let bare = if close.ends_with("\r\n") {
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+    } else {
+        "BEGIN:VCALENDAR\nVERSION:2.0\n"
+    };
     let mut out = head.to_string();
     let mut skipped = Vec::new();
     let uid_of = |block: &str| {
@@ -94,25 +99,44 @@ fn salvage(unfolded: &str) -> Option<(String, Vec<Skipped>)> {
         .find(|&i| i == 0 || rest.as_bytes().get(i - 1) == Some(&b'\n'))
     {
         let block_text = &rest[start..];
-        let end = block_text
-            .match_indices('\n')
-            .map(|(i, _)| i + 1)
-            .find(|&i| {
-                block_text[..i]
-                    .lines()
-                    .last()
-                    .is_some_and(|l| is(l, "END:VEVENT"))
-            });
+        // The block ends after its END:VEVENT line, or (never closed) where the next VEVENT
+        // begins, or with the feed.
+        let mut end = None;
+        let mut next = None;
+        let mut offset = 0;
+        for (n, line) in block_text.split_inclusive('\n').enumerate() {
+            let bare_line = line.trim_end_matches(['\r', '\n']);
+            if n > 0 && is(bare_line, "BEGIN:VEVENT") {
+                next = Some(offset);
+                break;
+            }
+            offset += line.len();
+            if is(bare_line, "END:VEVENT") && line.ends_with('\n') {
+                end = Some(offset);
+                break;
+            }
+        }
         let Some(end) = end else {
             skipped.push(Skipped {
                 uid: uid_of(block_text),
                 summary: None,
-                reason: "cut off: the feed ends inside this event".into(),
+                reason: if next.is_some() {
+                    "an event without its END:VEVENT".into()
+                } else {
+                    "cut off: the feed ends inside this event".into()
+                },
             });
-            break;
+            match next {
+                Some(n) => {
+                    rest = &block_text[n..];
+                    continue;
+                }
+                None => break,
+            }
         };
         let block = &block_text[..end];
-        match read_calendar(&format!("{head}{block}{close}")) {
+        // Each block read on its own in a bare calendar (the head was read once, above).
+        match read_calendar(&format!("{bare}{block}{close}")) {
             Ok(_) => out.push_str(block),
             Err(e) => skipped.push(Skipped {
                 uid: uid_of(block),
@@ -158,6 +182,13 @@ fn description(e: &Component) -> String {
         .map(|html| super::text::html_to_text(&html))
         .unwrap_or_default()
 }
+
+/// The most extra dates (RDATE) one event may give.
+const MAX_RDATES: usize = 200;
+
+/// The most VTIMEZONEs with a label TZID one feed gets matched by their rules (each costs a
+/// scan of the zone database).
+const MAX_LABEL_ZONES: usize = 20;
 
 /// Start and end as the API takes them, whether all-day, and (timed) the UTC instants.
 type Span = (String, String, bool, Option<(NaiveDateTime, NaiveDateTime)>);
@@ -217,6 +248,7 @@ pub fn parse(text: &str, default_zone: Tz) -> Result<Feed, String> {
         skipped: salvaged,
         ..Feed::default()
     };
+    let mut labels = 0;
     let zones: BTreeMap<String, Option<Tz>> = calendar
         .components
         .iter()
@@ -228,7 +260,12 @@ pub fn parse(text: &str, default_zone: Tz) -> Result<Feed, String> {
                     c.find_prop("X-LIC-LOCATION")
                         .and_then(|p| zone_named(p.val.as_str()))
                 })
-                .or_else(|| super::zone_rules::matching_zone(c));
+                .or_else(|| {
+                    labels += 1;
+                    (labels <= MAX_LABEL_ZONES)
+                        .then(|| super::zone_rules::matching_zone(c))
+                        .flatten()
+                });
             Some((id, known))
         })
         .collect();
@@ -552,6 +589,7 @@ impl Reader {
         series: Option<&recurrence::Series>,
     ) -> Result<Vec<Item>, String> {
         let mut out: Vec<Item> = Vec::new();
+        let mut uids: std::collections::HashSet<String> = std::collections::HashSet::new();
         for p in find_all(e, "RDATE") {
             let period = param(p, "VALUE").is_some_and(|v| v.eq_ignore_ascii_case("PERIOD"));
             for value in p.val.as_str().split(',').filter(|v| !v.trim().is_empty()) {
@@ -593,8 +631,13 @@ impl Reader {
                 let given = series.is_some_and(|s| s.contains(key))
                     || master.input.start.as_deref() == Some(start.as_str());
                 let uid = format!("{}#{}", master.uid, key.format("%Y%m%dT%H%M%S"));
-                if given || out.iter().any(|i| i.uid == uid) {
+                if given || !uids.insert(uid.clone()) {
                     continue;
+                }
+                if out.len() >= MAX_RDATES {
+                    return Err(format!(
+                        "more than {MAX_RDATES} extra dates (RDATE); give them as events of their own"
+                    ));
                 }
                 let mut item = master.clone();
                 item.uid = uid.clone();
@@ -714,7 +757,14 @@ impl Reader {
             .map(text_value)
             .filter(|l| !l.is_empty())
         {
-            let (venue, online) = place_of(&location, tz);
+            let (mut venue, online) = place_of(&location, tz);
+            // The same place as the series' keeps the series' coordinates (from its GEO).
+            if let (Some(v), Some(m)) = (venue.as_mut(), item.input.venue.as_ref()) {
+                if v.name == m.name && v.address == m.address {
+                    v.lat = m.lat;
+                    v.lon = m.lon;
+                }
+            }
             if venue != item.input.venue || online != item.input.online_url {
                 match (venue, online) {
                     (_, Some(link)) => {

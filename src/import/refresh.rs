@@ -175,7 +175,12 @@ async fn run(r: &Runner<'_>, id: i32) -> Result<Summary, AppError> {
             .rsplit(['\n', '\r'])
             .next()
             .is_some_and(|last| last.trim().eq_ignore_ascii_case("END:VCALENDAR"));
-        super::parse(&text, zone).map(|feed| (feed, complete))
+        // A VEVENT the salvage could not place (no UID to know it by) leaves the feed partial:
+        // nothing may count as gone from it.
+        super::parse(&text, zone).map(|feed| {
+            let complete = complete && feed.skipped.iter().all(|s| s.uid.is_some());
+            (feed, complete)
+        })
     })
     .await
     .map_err(|e| AppError::Unexpected(anyhow::anyhow!("reading a feed: {e}")))?;

@@ -15,6 +15,9 @@ fn us_country(part: &str) -> bool {
 
 fn is_zip(part: &str) -> bool {
     let p = part.trim();
+    if !p.is_ascii() {
+        return false;
+    }
     let (five, rest) = p.split_at(p.len().min(5));
     five.len() == 5
         && five.bytes().all(|b| b.is_ascii_digit())
@@ -295,6 +298,10 @@ mod tests {
                 Some("US")
             ]
         );
+        // Not an address it can read: the whole text is the name (any script).
+        let v = venue("Plaza Mayor, Madrid, España");
+        assert_eq!(v.name.as_deref(), Some("Plaza Mayor, Madrid, España"));
+        assert_eq!(venue("東京都").name.as_deref(), Some("東京都"));
         // Not an address it can read: the whole text is the name.
         let v = venue("Dudley Square Library");
         assert_eq!(

@@ -71,12 +71,19 @@ fn yearly_dates(rule: &str, start: NaiveDateTime) -> Option<Vec<NaiveDateTime>> 
             "BYMONTH" => month = v.parse::<u32>().ok(),
             "BYDAY" => {
                 let v = v.to_ascii_uppercase();
+                if !v.is_ascii() {
+                    return None;
+                }
                 let (n, code) = v.split_at(v.len().checked_sub(2)?);
                 let n = if n.is_empty() || n == "+" {
                     1
                 } else {
                     n.trim_start_matches('+').parse::<i32>().ok()?
                 };
+                // The 1st to 5th, or the last to the 5th from last, of a month.
+                if n == 0 || !(-5..=5).contains(&n) {
+                    return None;
+                }
                 byday = Some((n, crate::domain::recurrence::parse_weekday(code)?));
             }
             "UNTIL" => {
@@ -337,5 +344,21 @@ mod tests {
             NaiveDate::from_ymd_opt(2027, 10, 31)
         );
         assert_eq!(nth_weekday(2027, 2, 5, Weekday::Mon), None);
+        // Rules no VTIMEZONE has are refused, never a panic.
+        let start = NaiveDate::from_ymd_opt(1601, 1, 1)
+            .unwrap()
+            .and_hms_opt(2, 0, 0)
+            .unwrap();
+        for rule in [
+            "FREQ=YEARLY;BYMONTH=3;BYDAY=99999999SU",
+            "FREQ=YEARLY;BYMONTH=3;BYDAY=€",
+            "FREQ=YEARLY;BYMONTH=3;BYDAY=-2147483648SU",
+            "FREQ=YEARLY;BYMONTH=13;BYDAY=1SU",
+        ] {
+            assert!(
+                yearly_dates(rule, start).is_none_or(|d| d.is_empty()),
+                "{rule}"
+            );
+        }
     }
 }

@@ -925,3 +925,44 @@ async fn feeds_as_seven_more_services_write_them_land_at_their_instants() {
         "{teach_in}"
     );
 }
+
+#[actix_web::test]
+async fn an_event_that_has_passed_and_left_the_feed_stays_as_it_was() {
+    let app = app_fetching_locally().await;
+    let up = upstream().await;
+    let at = |hours: i64| {
+        (chrono::Utc::now() + chrono::Duration::hours(hours))
+            .format("%Y%m%dT%H%M%SZ")
+            .to_string()
+    };
+    let event = |uid: &str, title: &str, from: i64, to: i64| {
+        format!(
+            "BEGIN:VEVENT\r\nUID:{uid}\r\nSUMMARY:{title}\r\nLOCATION:Oakland\r\nDTSTART:{}\r\nDTEND:{}\r\nEND:VEVENT\r\n",
+            at(from),
+            at(to)
+        )
+    };
+    let feed = |body: &str| format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{body}END:VCALENDAR\r\n");
+    up.put(
+        "rolling.ics",
+        feed(&format!(
+            "{}{}",
+            event("past@x", "This morning's rally", -5, -3),
+            event("soon@x", "Tomorrow's rally", 20, 22)
+        )),
+        Some("\"1\""),
+    );
+    let imp = add(
+        &app,
+        json!({"url": up.url("/feeds/rolling.ics"), "partner": "cosecha"}),
+    )
+    .await;
+    assert_eq!(refresh(&app, &imp["id"]).await["created"], 2);
+    // Mobilize and Meetup drop what is over: both leave the feed.
+    up.put("rolling.ics", feed(""), Some("\"2\""));
+    let run = refresh(&app, &imp["id"]).await;
+    assert_eq!(run["cancelled"], 1, "{run}");
+    let events = events_of(&app, "cosecha").await;
+    assert_eq!(events["past@x"]["status"], "confirmed", "it happened");
+    assert_eq!(events["soon@x"]["status"], "cancelled");
+}

@@ -316,12 +316,25 @@ pub fn update_with(
         diesel::update(imports::table.find(id))
             .set(fields(&draft, &tags, partner_id, action_id, next, at))
             .execute(conn)?;
-        if new_url {
+        // What the events are made with changed: the next fetch must read the feed again, not
+        // take a 304 (which would leave its events as the old settings made them).
+        let remade = new_url
+            || partner_id != old.partner_id
+            || action_id != old.action_id
+            || tags != old.tags
+            || draft.timezone != old.timezone
+            || draft.review.as_str() != old.review;
+        if remade {
             diesel::update(imports::table.find(id))
                 .set((
                     imports::etag.eq(None::<String>),
                     imports::last_modified.eq(None::<String>),
                 ))
+                .execute(conn)?;
+        }
+        if new_url {
+            diesel::update(imports::table.find(id))
+                .set(imports::failures.eq(0))
                 .execute(conn)?;
         }
         get(conn, who, id)
@@ -541,7 +554,7 @@ pub const WINDOW_PAST_DAYS: i64 = 1;
 pub fn would_change(conn: &mut DbConn, imp: &ImportView, read: &Read) -> Result<bool, AppError> {
     let had = brought(conn, imp.row.id)?;
     let items = prepare(imp, &read.feed);
-    let seen: HashSet<&str> = items.iter().map(|p| p.uid.as_str()).collect();
+    let seen = seen(&items, &read.feed);
     if items.iter().any(|p| {
         had.get(&p.uid)
             .is_none_or(|r| r.hash != p.hash || r.gone_at.is_some())
@@ -551,37 +564,68 @@ pub fn would_change(conn: &mut DbConn, imp: &ImportView, read: &Read) -> Result<
     if !read.complete {
         return Ok(false);
     }
-    let gone: HashMap<i32, &ImportedEvent> = had
+    let left: HashMap<i32, &ImportedEvent> = had
         .values()
         .filter(|r| !seen.contains(r.uid.as_str()))
         .map(|r| (r.event_id, r))
         .collect();
-    let ids: Vec<i32> = gone.keys().copied().collect();
-    let floor = now() - Duration::days(WINDOW_PAST_DAYS);
+    let ids: Vec<i32> = left.keys().copied().collect();
+    let at = now();
     for v in ev::views_by_ids(conn, &ids)? {
-        let Some(rec) = gone.get(&v.event.id) else {
-            continue;
-        };
-        if v.event.deleted_at.is_some() {
-            continue;
-        }
-        let changes = if in_window(&v, floor) {
-            v.event.status != "cancelled" || rec.gone_at.is_none()
-        } else {
-            rec.gone_at.is_some()
-        };
-        if changes {
-            return Ok(true);
+        if let Some(rec) = left.get(&v.event.id) {
+            if gone(&v, rec, at) != Gone::Nothing {
+                return Ok(true);
+            }
         }
     }
     Ok(false)
 }
 
-fn in_window(v: &EventView, floor: NaiveDateTime) -> bool {
+/// The UIDs the feed has: its items and those it skipped (an event the feed still has but that
+/// could not be read is not gone from it).
+fn seen<'a>(items: &'a [Prepared], feed: &'a Feed) -> HashSet<&'a str> {
+    items
+        .iter()
+        .map(|p| p.uid.as_str())
+        .chain(feed.skipped.iter().filter_map(|s| s.uid.as_deref()))
+        .collect()
+}
+
+/// Whether the event (or an occurrence of the series) has not ended at `at`.
+fn ends_after(v: &EventView, at: NaiveDateTime) -> bool {
     if v.is_series() {
-        !v.upcoming(floor, 1).is_empty()
+        !v.upcoming(at, 1).is_empty()
     } else {
-        v.event.end_utc >= floor
+        v.event.end_utc > at
+    }
+}
+
+/// What an event that left the feed gets.
+#[derive(Debug, PartialEq)]
+enum Gone {
+    Nothing,
+    /// Still to come: cancelled (if it is not yet) and marked as gone.
+    Cancel,
+    /// Cancelled here when it left the feed, and past the window now: unpublished.
+    Unpublish,
+}
+
+/// An event still to come that left the feed is cancelled; one that had already ended simply
+/// passed (Meetup, Mobilize and The Events Calendar drop events once they are over) and stays
+/// as it was; one cancelled for leaving is unpublished once it is out of the window.
+fn gone(v: &EventView, rec: &ImportedEvent, now: NaiveDateTime) -> Gone {
+    if v.event.deleted_at.is_some() {
+        Gone::Nothing
+    } else if ends_after(v, now) {
+        if v.event.status != "cancelled" || rec.gone_at.is_none() {
+            Gone::Cancel
+        } else {
+            Gone::Nothing
+        }
+    } else if rec.gone_at.is_some() && !ends_after(v, now - Duration::days(WINDOW_PAST_DAYS)) {
+        Gone::Unpublish
+    } else {
+        Gone::Nothing
     }
 }
 
@@ -664,7 +708,6 @@ pub fn apply(
         let who = imp.principal();
         let id = imp.row.id;
         let at = now();
-        let floor = at - Duration::days(WINDOW_PAST_DAYS);
         let mut counts = RunCounts::default();
         let mut skipped: Vec<SkippedItem> = read
             .feed
@@ -748,40 +791,51 @@ pub fn apply(
             }
         }
         if read.complete {
-            let seen: HashSet<&str> = items.iter().map(|p| p.uid.as_str()).collect();
-            let gone: Vec<&ImportedEvent> = had
+            let seen = seen(&items, &read.feed);
+            let left: Vec<&ImportedEvent> = had
                 .values()
                 .filter(|r| !seen.contains(r.uid.as_str()))
                 .collect();
-            let ids: Vec<i32> = gone.iter().map(|r| r.event_id).collect();
+            let ids: Vec<i32> = left.iter().map(|r| r.event_id).collect();
             let views: HashMap<i32, EventView> = ev::views_by_ids(conn, &ids)?
                 .into_iter()
                 .map(|v| (v.event.id, v))
                 .collect();
-            for rec in gone {
+            for rec in left {
                 let Some(v) = views.get(&rec.event_id) else {
                     continue;
                 };
-                if v.event.deleted_at.is_some() {
-                    continue;
+                // An event this import may no longer change (its hosts edited here, say) is
+                // skipped with the reason; the rest of the run goes on.
+                let done = match gone(v, rec, at) {
+                    Gone::Nothing => Ok(()),
+                    Gone::Cancel if v.event.status == "cancelled" => Ok(()),
+                    Gone::Cancel => ev::update_with(conn, &who, rec.event_id, |current| {
+                        let mut input = current.to_input(false);
+                        input.status = Some(Status::Cancelled);
+                        Ok(input)
+                    })
+                    .map(|_| counts.cancelled += 1),
+                    Gone::Unpublish => ev::delete(conn, &who, rec.event_id),
+                };
+                match done {
+                    Ok(()) => {}
+                    Err(
+                        e @ (AppError::Validation(_) | AppError::Forbidden(_) | AppError::Gone(_)),
+                    ) => {
+                        skipped.push(SkippedItem {
+                            uid: Some(rec.uid.clone()),
+                            summary: Some(v.event.title.clone()),
+                            reason: format!("gone from the feed, but {}", reason(&e)),
+                        });
+                        continue;
+                    }
+                    Err(e) => return Err(e),
                 }
-                if in_window(v, floor) {
-                    if v.event.status != "cancelled" {
-                        ev::update_with(conn, &who, rec.event_id, |current| {
-                            let mut input = current.to_input(false);
-                            input.status = Some(Status::Cancelled);
-                            Ok(input)
-                        })?;
-                        counts.cancelled += 1;
-                    }
-                    if rec.gone_at.is_none() {
-                        diesel::update(imported_events::table.find(rec.event_id))
-                            .set(imported_events::gone_at.eq(Some(at)))
-                            .execute(conn)?;
-                    }
-                } else if rec.gone_at.is_some() {
-                    // Cancelled here when it left the feed, and now past: unpublished.
-                    ev::delete(conn, &who, rec.event_id)?;
+                if gone(v, rec, at) == Gone::Cancel && rec.gone_at.is_none() {
+                    diesel::update(imported_events::table.find(rec.event_id))
+                        .set(imported_events::gone_at.eq(Some(at)))
+                        .execute(conn)?;
                 }
             }
         }
@@ -790,8 +844,9 @@ pub fn apply(
         diesel::update(imports::table.find(id))
             .set((
                 imports::calendar_name.eq(&read.feed.name),
-                imports::etag.eq(&read.etag),
-                imports::last_modified.eq(&read.last_modified),
+                // A partial read is not kept as the feed's state: the next fetch reads it all.
+                imports::etag.eq(read.etag.as_ref().filter(|_| read.complete)),
+                imports::last_modified.eq(read.last_modified.as_ref().filter(|_| read.complete)),
                 imports::last_fetch_at.eq(Some(at)),
                 imports::last_status.eq(Some("ok")),
                 imports::last_error.eq(None::<String>),
