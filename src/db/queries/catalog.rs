@@ -337,7 +337,18 @@ pub fn list_public_venues(conn: &mut DbConn) -> QueryResult<Vec<Venue>> {
         .select(events::venue_id.assume_not_null());
     venues::table
         .filter(venues::id.eq_any(used))
-        .order((venues::country, venues::region, venues::city, venues::name))
+        // Unknown parts last, the same on both backends (SQLite sorts NULL first, PostgreSQL
+        // last).
+        .order((
+            venues::country.is_null(),
+            venues::country,
+            venues::region.is_null(),
+            venues::region,
+            venues::city.is_null(),
+            venues::city,
+            venues::name,
+            venues::id,
+        ))
         .select(Venue::as_select())
         .load(conn)
 }
