@@ -70,7 +70,7 @@ impl Application {
             links: Links::new(&settings.base_url),
             settings: Arc::new(settings),
         });
-        // On PostgreSQL every instance hears of every write (LISTEN/NOTIFY below); the
+        // On PostgreSQL every instance hears of every other's write (LISTEN/NOTIFY below); the
         // fingerprint poller is for SQLite, where other processes cannot notify.
         if !shared_limits {
             actix_web::rt::spawn(watch_for_changes(state.clone()));
@@ -83,11 +83,14 @@ impl Application {
             // Holds the state weakly: the thread ends when the server and its state do.
             let listening = Arc::downgrade(&state.clone().into_inner());
             let settings = state.settings.clone();
+            // This server's own writes have told its caches already (`AppState::write`).
+            let own = crate::db::writer_of(&state.pool);
             std::thread::Builder::new()
                 .name("turnout-listen".into())
                 .spawn(move || {
                     crate::db::listen_for_changes(
                         &settings,
+                        own.as_deref(),
                         std::time::Duration::from_millis(100),
                         || listening.strong_count() > 0,
                         |lsn| {

@@ -59,13 +59,45 @@ const PG_MIGRATION_LOCK: i64 = 0x7475_726e_6f75_7402;
 #[cfg(feature = "postgres")]
 pub const CHANGES_CHANNEL: &str = "turnout_changes";
 
-/// On PostgreSQL: calls `changed` whenever another connection (any instance, the CLI) commits a
-/// write, within about `poll` (LISTEN/NOTIFY; libpq reads the notifications without a query).
+/// The session setting naming, on every PostgreSQL connection of one pool, the pool: each write
+/// notifies with it, and the listener of the server owning that pool skips those notifications,
+/// as `AppState::write` has told its caches already. (Hearing its own write again about 100 ms
+/// later made each answer built in between be built twice, and one showing when it was built, a
+/// sync's `synced_at`, change its ETag with nothing changed.)
+#[cfg(feature = "postgres")]
+const WRITER_SETTING: &str = "turnout.writer";
+
+/// The name the connections of `pool` write with (see `WRITER_SETTING`); `None` on SQLite.
+#[cfg(feature = "postgres")]
+pub fn writer_of(pool: &Pool) -> Option<String> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Writer {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        writer: String,
+    }
+    let mut conn = pool.get().ok()?;
+    match &mut *conn {
+        DbConn::Pg(c) => diesel::sql_query(format!(
+            "SELECT current_setting('{WRITER_SETTING}', true) AS writer"
+        ))
+        .get_result::<Writer>(c)
+        .ok()
+        .map(|w| w.writer)
+        .filter(|w| !w.is_empty()),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}
+
+/// On PostgreSQL: calls `changed` whenever a connection not of `own` (another instance, the CLI)
+/// commits a write, within about `poll` (LISTEN/NOTIFY; libpq reads the notifications without a query).
 /// After a lost connection it reconnects and calls `changed` once, to catch up on whatever was
 /// missed. Runs while `alive()` says so; returns at once on SQLite.
 #[cfg(feature = "postgres")]
 pub fn listen_for_changes(
     settings: &Settings,
+    own: Option<&str>,
     poll: Duration,
     alive: impl Fn() -> bool,
     changed: impl Fn(Option<u64>),
@@ -104,7 +136,7 @@ pub fn listen_for_changes(
             let mut any = false;
             for n in conn.notifications_iter() {
                 match n {
-                    Ok(_) => any = true,
+                    Ok(n) => any |= own != Some(n.payload.as_str()),
                     Err(e) => {
                         tracing::warn!(error = %e, "change listener lost its connection");
                         break 'listening;
@@ -218,6 +250,9 @@ fn pg_wal_position(conn: &mut diesel::PgConnection, replica: bool) -> QueryResul
 #[derive(Debug, Clone)]
 pub struct Manager {
     url: DatabaseUrl,
+    /// What this manager's connections notify with (see `WRITER_SETTING`).
+    #[cfg(feature = "postgres")]
+    writer: String,
     busy_timeout_ms: u32,
     cache_kib: u32,
 }
@@ -226,6 +261,8 @@ impl Manager {
     pub fn new(settings: &Settings) -> anyhow::Result<Manager> {
         Ok(Manager {
             url: settings.database()?,
+            #[cfg(feature = "postgres")]
+            writer: uuid::Uuid::new_v4().simple().to_string(),
             busy_timeout_ms: settings.database.busy_timeout_ms,
             cache_kib: settings.database.sqlite_cache_kib,
         })
@@ -235,6 +272,8 @@ impl Manager {
     pub fn replica(settings: &Settings) -> Option<Manager> {
         settings.database_read_url.as_ref().map(|url| Manager {
             url: DatabaseUrl::Postgres(url.clone()),
+            #[cfg(feature = "postgres")]
+            writer: String::new(),
             busy_timeout_ms: settings.database.busy_timeout_ms,
             cache_kib: settings.database.sqlite_cache_kib,
         })
@@ -261,8 +300,12 @@ impl Manager {
                 let mut conn = diesel::PgConnection::establish(url)?;
                 // Timestamps are naive UTC on both backends; keep the session in UTC so that
                 // now() and friends agree with what we store.
-                diesel::RunQueryDsl::execute(diesel::sql_query("SET TIME ZONE 'UTC'"), &mut conn)
-                    .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+                // The writer's name is hex (a UUID's digits), safe in the statement.
+                conn.batch_execute(&format!(
+                    "SET TIME ZONE 'UTC'; SET {WRITER_SETTING} = '{}';",
+                    self.writer
+                ))
+                .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
                 Ok(DbConn::Pg(conn))
             }
             #[allow(unreachable_patterns)]
@@ -481,7 +524,10 @@ where
             let value = f(conn)?;
             if notify {
                 // Delivered to every instance's listener when (and only if) this commits.
-                diesel::sql_query(format!("NOTIFY {CHANGES_CHANNEL}")).execute(conn)?;
+                diesel::sql_query(format!(
+                    "SELECT pg_notify('{CHANGES_CHANNEL}', current_setting('{WRITER_SETTING}', true))"
+                ))
+                .execute(conn)?;
             }
             Ok(value)
         }),
