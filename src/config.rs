@@ -34,6 +34,14 @@ pub struct Settings {
     /// its name resolves to must be public.
     #[serde(default)]
     pub import_allow_private: bool,
+    /// Private networks partners' feeds may still be fetched from when `import_allow_private`
+    /// is off (env `TURNOUT_IMPORT_ALLOW_NETWORKS=10.1.2.0/24,fd00::5`): a partner's calendar
+    /// server on this site's own network, and nothing else there.
+    #[serde(default)]
+    pub import_allow_networks: Vec<String>,
+    /// `import_allow_networks`, parsed by `validate`.
+    #[serde(skip)]
+    pub import_networks: Vec<ipnet::IpNet>,
     pub imports: ImportSettings,
     pub database: DatabaseSettings,
     pub feeds: FeedSettings,
@@ -127,6 +135,7 @@ impl Settings {
                 .separator("__")
                 .list_separator(",")
                 .with_list_parse_key("trusted_proxies")
+                .with_list_parse_key("import_allow_networks")
                 .try_parsing(true),
         );
         let settings: Settings = builder
@@ -180,7 +189,9 @@ impl Settings {
         if self.site_name.is_empty() || self.site_name.chars().any(char::is_control) {
             bail!("site_name must be a non-empty single line");
         }
-        self.proxies = parse_proxies(&self.trusted_proxies)?;
+        self.proxies = parse_networks("trusted_proxies", &self.trusted_proxies)?;
+        self.import_networks =
+            parse_networks("import_allow_networks", &self.import_allow_networks)?;
         self.secret_key = self.secret_key.take().filter(|k| !k.trim().is_empty());
         if self.secret_key.as_ref().is_some_and(|k| k.len() < 16) {
             bail!("secret_key must be at least 16 characters (use a long random string)");
@@ -318,16 +329,16 @@ fn redact(url: &str) -> String {
 }
 
 /// `10.0.0.0/8`, `::1`, `192.0.2.10` (an address alone is that one host); blanks are ignored.
-fn parse_proxies(list: &[String]) -> anyhow::Result<Vec<ipnet::IpNet>> {
+fn parse_networks(setting: &str, list: &[String]) -> anyhow::Result<Vec<ipnet::IpNet>> {
     let mut out = Vec::new();
     for raw in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
         let net = match raw.parse::<ipnet::IpNet>() {
             Ok(net) => net.trunc(),
             Err(_) => match raw.parse::<std::net::IpAddr>() {
                 Ok(ip) => ipnet::IpNet::from(ip.to_canonical()),
-                Err(_) => bail!(
-                    "trusted_proxies: {raw:?} is not an address or CIDR like 10.0.0.0/8 or ::1"
-                ),
+                Err(_) => {
+                    bail!("{setting}: {raw:?} is not an address or CIDR like 10.0.0.0/8 or ::1")
+                }
             },
         };
         out.push(net);

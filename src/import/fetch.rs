@@ -1,5 +1,5 @@
 //! Fetching a partner's feed, guarded: `http`/`https` only (`webcal://` read as `https://`), no
-//! private, loopback or link-local address unless allowed, checked on the address the name
+//! private, loopback or link-local address unless allowed (all, or named networks), checked on the address the name
 //! resolves to (the connection then goes to that very address, so a second lookup cannot swap
 //! it) and again on every redirect (at most `max_redirects`), a body cap counted after gzip is
 //! undone, one deadline for the whole fetch, a conditional GET, and one fetch at a time per host.
@@ -17,6 +17,8 @@ use url::{Host, Url};
 #[derive(Debug, Clone)]
 pub struct Limits {
     pub allow_private: bool,
+    /// Networks allowed though not public (the operator's own calendar server, say).
+    pub allow_networks: Vec<ipnet::IpNet>,
     pub max_bytes: usize,
     pub timeout: Duration,
     pub max_redirects: u8,
@@ -164,7 +166,7 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
 
 /// The address to connect to for `url`: its IP, or what its name resolves to; refused when any
 /// of them is not public (a name that resolves to both is refused too) unless allowed.
-async fn address(url: &Url, allow_private: bool) -> Result<SocketAddr, FetchError> {
+async fn address(url: &Url, limits: &Limits) -> Result<SocketAddr, FetchError> {
     let port = url
         .port_or_known_default()
         .ok_or_else(|| FetchError::Url("the URL has no port".into()))?;
@@ -177,8 +179,12 @@ async fn address(url: &Url, allow_private: bool) -> Result<SocketAddr, FetchErro
             .collect(),
         None => return Err(FetchError::Url("the URL has no host".into())),
     };
-    if !allow_private {
-        if let Some(bad) = addrs.iter().find(|a| !is_public(a.ip())) {
+    if !limits.allow_private {
+        let allowed = |ip: IpAddr| {
+            let ip = ip.to_canonical();
+            is_public(ip) || limits.allow_networks.iter().any(|net| net.contains(&ip))
+        };
+        if let Some(bad) = addrs.iter().find(|a| !allowed(a.ip())) {
             return Err(FetchError::Refused(format!(
                 "{} is a private, loopback or link-local address ({}); such feeds are not fetched",
                 url.host_str().unwrap_or_default(),
@@ -269,7 +275,7 @@ async fn follow(
         .add_default_header((header::USER_AGENT, limits.user_agent.as_str()))
         .finish();
     for _hop in 0..=limits.max_redirects {
-        let addr = address(&url, limits.allow_private).await?;
+        let addr = address(&url, limits).await?;
         let mut req = client
             .get(url.as_str())
             .address(addr)

@@ -76,6 +76,7 @@ impl Summary {
 pub fn limits(settings: &Settings) -> Limits {
     Limits {
         allow_private: settings.import_allow_private,
+        allow_networks: settings.import_networks.clone(),
         max_bytes: usize::try_from(settings.imports.max_mib)
             .unwrap_or(10)
             .saturating_mul(1024 * 1024),

@@ -115,11 +115,26 @@ async fn moved() -> HttpResponse {
         .finish()
 }
 
+/// Redirects once, to the Google feed on 127.0.0.2 at the port given.
+async fn away(port: web::Path<u16>) -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header((
+            "location",
+            format!("http://127.0.0.2:{}/feeds/google.ics", *port),
+        ))
+        .finish()
+}
+
 async fn upstream() -> Upstream {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    upstream_on("127.0.0.1").await
+}
+
+/// The upstream server on one loopback address (Linux answers all of 127.0.0.0/8).
+async fn upstream_on(ip: &str) -> Upstream {
+    let listener = std::net::TcpListener::bind((ip, 0)).unwrap();
     let port = listener.local_addr().unwrap().port();
     let up = Upstream {
-        base: format!("http://127.0.0.1:{port}"),
+        base: format!("http://{ip}:{port}"),
         ..Upstream::default()
     };
     let data = web::Data::new(up.clone());
@@ -129,6 +144,7 @@ async fn upstream() -> Upstream {
             .route("/feeds/{name}", web::get().to(serve))
             .route("/loop/{n}", web::get().to(endless))
             .route("/moved.ics", web::get().to(moved))
+            .route("/away/{port}", web::get().to(away))
     })
     .workers(1)
     .listen(listener)
@@ -530,6 +546,62 @@ async fn private_addresses_are_refused_unless_allowed() {
         "a private address was fetched"
     );
     assert!(events_of(&app, "mijente").await.is_empty());
+}
+
+#[actix_web::test]
+async fn an_allowed_network_opens_only_itself_and_redirects_out_of_it_are_refused() {
+    // The operator allows 127.0.0.1 alone (their own calendar server, say); 127.0.0.2 is as
+    // private as ever.
+    let app = spawn_app_with(|s| s.import_allow_networks = vec!["127.0.0.1/32".into()]).await;
+    app.seed().await;
+    let allowed = upstream().await;
+    allowed.put("google.ics", GOOGLE, None);
+    let other = upstream_on("127.0.0.2").await;
+    other.put("google.ics", GOOGLE, None);
+    let other_port = other.base.rsplit(':').next().unwrap().to_string();
+
+    // Straight from the allowed address: fetched, and its events land.
+    let imp = add(
+        &app,
+        json!({"url": allowed.url("/feeds/google.ics"), "partner": "mijente"}),
+    )
+    .await;
+    let run = refresh(&app, &imp["id"]).await;
+    assert_eq!(run["status"], "ok", "{run}");
+    assert_eq!(allowed.hits("google.ics"), (1, 0));
+    let landed = events_of(&app, "mijente").await.len();
+    assert!(landed > 0, "the allowed feed's events landed");
+
+    // A redirect from the allowed address to another private one: refused at the hop, and the
+    // other server never asked.
+    let imp = add(
+        &app,
+        json!({"url": allowed.url(&format!("/away/{other_port}")), "partner": "cosecha"}),
+    )
+    .await;
+    let run = refresh(&app, &imp["id"]).await;
+    assert_eq!(run["status"], "error", "{run}");
+    let error = run["error"].as_str().unwrap();
+    assert!(
+        error.contains("private") && error.contains("127.0.0.2"),
+        "{run}"
+    );
+    // And straight to the other one: refused too.
+    let imp = add(
+        &app,
+        json!({"url": other.url("/feeds/google.ics"), "partner": "cosecha"}),
+    )
+    .await;
+    let run = refresh(&app, &imp["id"]).await;
+    assert_eq!(run["status"], "error", "{run}");
+    assert_eq!(other.hits("google.ics"), (0, 0), "127.0.0.2 was fetched");
+    assert!(events_of(&app, "cosecha").await.is_empty());
+
+    // A bad network is named at start.
+    let mut bad = turnout::config::Settings::load(None).unwrap();
+    bad.import_allow_networks = vec!["10.0.0.0/40".into()];
+    let err = bad.validate().unwrap_err().to_string();
+    assert!(err.contains("import_allow_networks"), "{err}");
 }
 
 #[actix_web::test]
