@@ -368,6 +368,56 @@ fn param<'a>(p: &'a Property, key: &str) -> Option<&'a str> {
 }
 
 /// A TEXT value, unescaped (`\,` `\;` `\n`).
+/// The event's `CATEGORIES` (any number of them, each a comma-separated TEXT list) as tags:
+/// `Immigrant Rights` becomes `Immigrant-Rights`, anything but letters, digits, `-` and `_` a
+/// `-`, at most 50 characters; duplicates (in any case) once.
+fn categories(e: &Component) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in find_all(e, "CATEGORIES") {
+        for raw in text_list(p.val.as_str()) {
+            let tag = as_tag(&raw);
+            if !tag.is_empty() && !out.iter().any(|t| t.eq_ignore_ascii_case(&tag)) {
+                out.push(tag);
+            }
+        }
+    }
+    out
+}
+
+/// The items of an RFC 5545 TEXT list: split at commas not escaped, each unescaped.
+fn text_list(raw: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut item = String::new();
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('n' | 'N') => item.push(' '),
+                Some(other) => item.push(other),
+                None => {}
+            },
+            ',' => items.push(std::mem::take(&mut item)),
+            c => item.push(c),
+        }
+    }
+    items.push(item);
+    items
+}
+
+/// A category in the tag grammar (`catalog::tag`), or empty when nothing of it is left.
+fn as_tag(raw: &str) -> String {
+    let mut tag = String::new();
+    for c in raw.trim().trim_start_matches('#').chars() {
+        if c.is_alphanumeric() || c == '_' {
+            tag.push(c);
+        } else if !tag.is_empty() && !tag.ends_with('-') {
+            tag.push('-');
+        }
+    }
+    let tag: String = tag.trim_end_matches('-').chars().take(50).collect();
+    tag.trim_end_matches('-').to_string()
+}
+
 fn text_value(p: &Property) -> String {
     p.val.clone().unescape_text().as_str().trim().to_string()
 }
@@ -508,6 +558,7 @@ impl Reader {
             info_url: url,
             status: Some(status(e)),
             recurrence,
+            tags: Some(categories(e)).filter(|t| !t.is_empty()),
             ..EventInput::default()
         };
         let item = Item {
@@ -885,6 +936,23 @@ fn sum_units(part: &str, units: &[(char, i64)], cap: i64) -> Result<(i64, usize)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn categories_become_tags() {
+        assert_eq!(
+            text_list(r"Rally,Immigrant Rights\,Legal,a\\b,\nx"),
+            ["Rally", "Immigrant Rights,Legal", "a\\b", " x"]
+        );
+        assert_eq!(
+            as_tag(" #Immigrant Rights,Legal "),
+            "Immigrant-Rights-Legal"
+        );
+        assert_eq!(as_tag("teach-in"), "teach-in");
+        assert_eq!(as_tag("Día de acción"), "Día-de-acción");
+        assert_eq!(as_tag(" - ; "), "");
+        assert_eq!(as_tag(&"x".repeat(60)).len(), 50);
+        assert_eq!(as_tag(&format!("{}  y", "x".repeat(49))), "x".repeat(49));
+    }
     use crate::domain::event::VenueLookup;
 
     const LA: Tz = chrono_tz::America::Los_Angeles;

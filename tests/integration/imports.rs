@@ -1038,3 +1038,45 @@ async fn an_event_that_has_passed_and_left_the_feed_stays_as_it_was() {
     assert_eq!(events["past@x"]["status"], "confirmed", "it happened");
     assert_eq!(events["soon@x"]["status"], "cancelled");
 }
+
+#[actix_web::test]
+async fn categories_become_tags_beside_the_imports_own() {
+    let app = app_fetching_locally().await;
+    let up = upstream().await;
+    let start = (chrono::Utc::now() + chrono::Duration::days(3)).format("%Y%m%dT%H%M%SZ");
+    up.put(
+        "tagged.ics",
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:tagged@x\r\nSUMMARY:Know your rights\r\nLOCATION:Oakland\r\n\
+             DTSTART:{start}\r\nDURATION:PT2H\r\nCATEGORIES:Teach-in,Immigrant Rights\\,Legal\r\n\
+             CATEGORIES:#NoTechForICE,teach-in\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        ),
+        None,
+    );
+    let imp = add(
+        &app,
+        json!({"url": up.url("/feeds/tagged.ics"), "partner": "cosecha", "tags": ["notechforice"]}),
+    )
+    .await;
+    let run = refresh(&app, &imp["id"]).await;
+    assert_eq!(run["created"], 1, "{run}");
+    let event = &events_of(&app, "cosecha").await["tagged@x"];
+    assert_eq!(
+        event["tags"],
+        json!(["notechforice", "Teach-in", "Immigrant-Rights-Legal"]),
+        "{event}"
+    );
+    // The tags filter the calendar like any other event's.
+    let r = app.get("/api/v1/events?tag=immigrant-rights-legal").await;
+    assert_eq!(r.status, 200);
+    let found: Vec<String> = r.json()["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["uid"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(found, ["tagged@x"]);
+    // Nothing changed upstream: nothing changes here.
+    let run = refresh(&app, &imp["id"]).await;
+    assert_eq!(run["unchanged"], 1, "{run}");
+}

@@ -514,9 +514,12 @@ fn prepare(imp: &ImportView, feed: &Feed) -> Vec<Prepared> {
                 role: Role::Host,
             }]);
             input.action = imp.action_slug.clone();
+            // The import's tags, then the source's categories, as many as an event holds.
             let mut all = tags.clone();
             for t in input.tags.take().unwrap_or_default() {
-                if !all.iter().any(|a| a.eq_ignore_ascii_case(&t)) {
+                if all.len() < crate::domain::event::MAX_TAGS
+                    && !all.iter().any(|a| a.eq_ignore_ascii_case(&t))
+                {
                     all.push(t);
                 }
             }
