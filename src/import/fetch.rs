@@ -1,8 +1,9 @@
 //! Fetching a partner's feed, guarded: `http`/`https` only (`webcal://` read as `https://`), no
-//! private, loopback or link-local address unless allowed (all, or named networks), checked on the address the name
-//! resolves to (the connection then goes to that very address, so a second lookup cannot swap
-//! it) and again on every redirect (at most `max_redirects`), a body cap counted after gzip is
-//! undone, one deadline for the whole fetch, a conditional GET, and one fetch at a time per host.
+//! private, loopback or link-local address unless allowed (all of them, or named networks),
+//! checked on the address the name resolves to (the connection then goes to that very address,
+//! so a second lookup cannot swap it) and again on every redirect (at most `max_redirects`), a
+//! body cap counted after gzip is undone, one deadline for the whole fetch, a conditional GET,
+//! and one fetch at a time per host.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};

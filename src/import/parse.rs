@@ -367,21 +367,15 @@ fn param<'a>(p: &'a Property, key: &str) -> Option<&'a str> {
         .map(|v| v.as_str().trim_matches('"'))
 }
 
-/// A TEXT value, unescaped (`\,` `\;` `\n`).
 /// The event's `CATEGORIES` (any number of them, each a comma-separated TEXT list) as tags:
 /// `Immigrant Rights` becomes `Immigrant-Rights`, anything but letters, digits, `-` and `_` a
-/// `-`, at most 50 characters; duplicates (in any case) once.
+/// `-`, at most 50 characters (duplicates go when they join the import's tags).
 fn categories(e: &Component) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for p in find_all(e, "CATEGORIES") {
-        for raw in text_list(p.val.as_str()) {
-            let tag = as_tag(&raw);
-            if !tag.is_empty() && !out.iter().any(|t| t.eq_ignore_ascii_case(&tag)) {
-                out.push(tag);
-            }
-        }
-    }
-    out
+    find_all(e, "CATEGORIES")
+        .flat_map(|p| text_list(p.val.as_str()))
+        .map(|raw| as_tag(&raw))
+        .filter(|tag| !tag.is_empty())
+        .collect()
 }
 
 /// The items of an RFC 5545 TEXT list: split at commas not escaped, each unescaped.
@@ -414,10 +408,11 @@ fn as_tag(raw: &str) -> String {
             tag.push('-');
         }
     }
-    let tag: String = tag.trim_end_matches('-').chars().take(50).collect();
+    let tag: String = tag.chars().take(50).collect();
     tag.trim_end_matches('-').to_string()
 }
 
+/// A TEXT value, unescaped (`\,` `\;` `\n`).
 fn text_value(p: &Property) -> String {
     p.val.clone().unescape_text().as_str().trim().to_string()
 }
@@ -936,6 +931,7 @@ fn sum_units(part: &str, units: &[(char, i64)], cap: i64) -> Result<(i64, usize)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::event::VenueLookup;
 
     #[test]
     fn categories_become_tags() {
@@ -953,7 +949,6 @@ mod tests {
         assert_eq!(as_tag(&"x".repeat(60)).len(), 50);
         assert_eq!(as_tag(&format!("{}  y", "x".repeat(49))), "x".repeat(49));
     }
-    use crate::domain::event::VenueLookup;
 
     const LA: Tz = chrono_tz::America::Los_Angeles;
 
