@@ -96,6 +96,25 @@ fn lease(settings: &Settings) -> chrono::Duration {
     chrono::Duration::seconds(i64::from(settings.imports.timeout_seconds) + 120)
 }
 
+/// Fetches and applies import `id` now for the server (the API's and the admin's "refresh"), in
+/// a task of its own: a client that goes away mid-run (a closed tab, a proxy's timeout) no longer
+/// cuts the run short between its writes; the run finishes and records its summary. 409 when
+/// another run holds it.
+pub async fn refresh_detached(
+    state: &actix_web::web::Data<AppState>,
+    id: i32,
+) -> Result<Summary, AppError> {
+    let st = state.clone();
+    let task = actix_web::rt::spawn(async move {
+        let invalidate = || st.cache.invalidate();
+        let runner = Runner::new(&st.pool, &st.settings, st.links.host(), &invalidate);
+        refresh_now(&runner, id).await
+    });
+    task.await.map_err(|e| {
+        AppError::Unexpected(anyhow::anyhow!("the refresh of import {id} stopped: {e}"))
+    })?
+}
+
 /// Fetches and applies import `id` now. 409 when another run holds it.
 pub async fn refresh_now(r: &Runner<'_>, id: i32) -> Result<Summary, AppError> {
     let until = now() + lease(r.settings);

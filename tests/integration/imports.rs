@@ -101,6 +101,12 @@ async fn serve(req: HttpRequest, up: web::Data<Upstream>) -> HttpResponse {
     resp.body(file.body)
 }
 
+/// A feed of `files` sent after a second and a half (a partner's slow calendar server).
+async fn slow(req: HttpRequest, up: web::Data<Upstream>) -> HttpResponse {
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1500)).await;
+    serve(req, up).await
+}
+
 /// Redirects forever: /loop/1 → /loop/2 → …
 async fn endless(n: web::Path<u32>) -> HttpResponse {
     HttpResponse::Found()
@@ -145,6 +151,7 @@ async fn upstream_on(ip: &str) -> Upstream {
             .route("/loop/{n}", web::get().to(endless))
             .route("/moved.ics", web::get().to(moved))
             .route("/away/{port}", web::get().to(away))
+            .route("/slow/{name}", web::get().to(slow))
     })
     .workers(1)
     .listen(listener)
@@ -177,6 +184,23 @@ async fn refresh(app: &TestApp, id: &Value) -> Value {
         .await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     r.json()
+}
+
+/// The import's record once a run has recorded its status (within 20 s), as the API shows it.
+async fn first_run(app: &TestApp, imp: &Value) -> Value {
+    let path = format!("/api/v1/imports/{}", imp["id"]);
+    let mut status = Value::Null;
+    for _ in 0..100 {
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
+        status = app
+            .write("GET", &path, Some(&app.admin_token), None)
+            .await
+            .json();
+        if !status["last_status"].is_null() {
+            break;
+        }
+    }
+    status
 }
 
 /// Every event of `partner` as the API lists it (any time), by uid.
@@ -702,6 +726,35 @@ async fn organizers_manage_their_own_partners_feeds_and_bad_input_is_named() {
 }
 
 #[actix_web::test]
+async fn a_refresh_whose_client_hangs_up_still_finishes_its_run() {
+    use std::io::Write;
+    let app = app_fetching_locally().await;
+    let up = upstream().await;
+    up.put("google.ics", GOOGLE, None);
+    let imp = add(
+        &app,
+        json!({"url": up.url("/slow/google.ics"), "partner": "mijente"}),
+    )
+    .await;
+    // The organizer's request goes out, then the tab is closed while the feed is on its way.
+    let host = app.address.trim_start_matches("http://").to_string();
+    let request = format!(
+        "POST /api/v1/imports/{}/refresh HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\nContent-Length: 0\r\n\r\n",
+        imp["id"], app.admin_token
+    );
+    let mut conn = std::net::TcpStream::connect(&host).unwrap();
+    conn.write_all(request.as_bytes()).unwrap();
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    drop(conn);
+    // The run goes on without it: the feed is read, its events written, the run recorded.
+    let status = first_run(&app, &imp).await;
+    assert_eq!(status["last_status"], "ok", "{status}");
+    assert_eq!(status["created"], 3, "{status}");
+    assert_eq!(events_of(&app, "mijente").await.len(), 3);
+    assert_eq!(up.hits("google.ics"), (1, 0));
+}
+
+#[actix_web::test]
 async fn the_scheduler_fetches_due_feeds_by_itself() {
     let app = spawn_app_with(|s| {
         s.import_allow_private = true;
@@ -716,18 +769,7 @@ async fn the_scheduler_fetches_due_feeds_by_itself() {
         json!({"url": up.url("/feeds/google.ics"), "partner": "mijente"}),
     )
     .await;
-    let path = format!("/api/v1/imports/{}", imp["id"]);
-    let mut status = Value::Null;
-    for _ in 0..100 {
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
-        status = app
-            .write("GET", &path, Some(&app.admin_token), None)
-            .await
-            .json();
-        if status["last_status"] == "ok" {
-            break;
-        }
-    }
+    let status = first_run(&app, &imp).await;
     assert_eq!(status["last_status"], "ok", "{status}");
     assert_eq!(status["created"], 3);
     assert_eq!(events_of(&app, "mijente").await.len(), 3);

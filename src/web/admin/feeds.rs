@@ -317,15 +317,8 @@ async fn run(
     if let Err(e) = db::run(&state.pool, move |c| q::get(c, &who, id)).await {
         return refused(&req, &state, e);
     }
-    let invalidate = || state.cache.invalidate();
-    let runner = refresh::Runner::new(
-        &state.pool,
-        &state.settings,
-        state.links.host(),
-        &invalidate,
-    );
     let ctx = Ctx::new(&req, &state, "");
-    let ran = match refresh::refresh_now(&runner, id).await {
+    let ran = match refresh::refresh_detached(&state, id).await {
         Ok(summary) => run_box(&ctx, id, summary),
         Err(AppError::Conflict(m)) => RunBox {
             id,

@@ -164,13 +164,6 @@ pub async fn refresh(
 ) -> Result<HttpResponse, AppError> {
     let id = id_of(&id)?;
     state.read(move |c| q::get(c, &who, id)).await?;
-    let invalidate = || state.cache.invalidate();
-    let runner = refresh::Runner::new(
-        &state.pool,
-        &state.settings,
-        state.links.host(),
-        &invalidate,
-    );
-    let summary = refresh::refresh_now(&runner, id).await?;
+    let summary = refresh::refresh_detached(&state, id).await?;
     ok(&SummaryJson::new(summary))
 }
