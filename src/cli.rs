@@ -491,8 +491,7 @@ fn imports(settings: &Settings, cmd: ImportsCommand) -> anyhow::Result<()> {
                             .collect()
                     }
                 };
-                let nothing = || {};
-                let runner = crate::import::refresh::Runner::new(&pool, settings, &host, &nothing);
+                let runner = crate::import::refresh::Runner::new(&pool, settings, &host, None);
                 let mut failed = 0;
                 for id in ids {
                     let s = crate::import::refresh::refresh_now(&runner, id)

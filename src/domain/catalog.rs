@@ -63,6 +63,9 @@ pub struct ActionDraft {
     pub partners: Vec<String>,
 }
 
+/// The longest tag or hashtag, in characters.
+pub const MAX_TAG_CHARS: usize = 50;
+
 /// A tag or hashtag: leading `#` dropped; letters, digits, `-` and `_`; 1–50 characters.
 pub fn tag(errors: &mut Errors, field: &str, raw: &str) -> Option<String> {
     let v = raw.trim().trim_start_matches('#');
@@ -70,7 +73,7 @@ pub fn tag(errors: &mut Errors, field: &str, raw: &str) -> Option<String> {
         errors.push(field, Msg::NotEmpty);
         return None;
     }
-    if v.chars().count() > 50
+    if v.chars().count() > MAX_TAG_CHARS
         || !v
             .chars()
             .all(|c| c.is_alphanumeric() || c == '-' || c == '_')

@@ -408,7 +408,10 @@ fn as_tag(raw: &str) -> String {
             tag.push('-');
         }
     }
-    let tag: String = tag.chars().take(50).collect();
+    let tag: String = tag
+        .chars()
+        .take(crate::domain::catalog::MAX_TAG_CHARS)
+        .collect();
     tag.trim_end_matches('-').to_string()
 }
 

@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::fetch::{self, Fetched, Limits};
+use crate::cache::ResponseCache;
 use crate::config::Settings;
 use crate::db;
 use crate::db::queries::imports::{self as q, ImportView, Read, SkippedItem};
@@ -15,14 +16,14 @@ use crate::db::queries::now;
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// What a run needs: the database, the settings, the host new uids are made with, and what to
-/// do once it has changed events (the server drops its cached answers; the CLI has none, and
-/// the server notices the CLI's writes by itself).
+/// What a run needs: the database, the settings, the host new uids are made with, and the
+/// cached answers to drop once it has changed events (the server's; the CLI has none, and the
+/// server notices the CLI's writes by itself).
 pub struct Runner<'a> {
     pub pool: &'a db::Pool,
     pub settings: &'a Settings,
     pub host: &'a str,
-    pub on_change: &'a dyn Fn(),
+    pub cache: Option<&'a ResponseCache>,
 }
 
 impl<'a> Runner<'a> {
@@ -30,14 +31,24 @@ impl<'a> Runner<'a> {
         pool: &'a db::Pool,
         settings: &'a Settings,
         host: &'a str,
-        on_change: &'a dyn Fn(),
+        cache: Option<&'a ResponseCache>,
     ) -> Runner<'a> {
         Runner {
             pool,
             settings,
             host,
-            on_change,
+            cache,
         }
+    }
+
+    /// The server's runs (the scheduler's and those asked for by a request).
+    pub fn for_server(state: &'a AppState) -> Runner<'a> {
+        Runner::new(
+            &state.pool,
+            &state.settings,
+            state.links.host(),
+            Some(&state.cache),
+        )
     }
 }
 
@@ -105,11 +116,7 @@ pub async fn refresh_detached(
     id: i32,
 ) -> Result<Summary, AppError> {
     let st = state.clone();
-    let task = actix_web::rt::spawn(async move {
-        let invalidate = || st.cache.invalidate();
-        let runner = Runner::new(&st.pool, &st.settings, st.links.host(), &invalidate);
-        refresh_now(&runner, id).await
-    });
+    let task = actix_web::rt::spawn(async move { refresh_now(&Runner::for_server(&st), id).await });
     task.await.map_err(|e| {
         AppError::Unexpected(anyhow::anyhow!("the refresh of import {id} stopped: {e}"))
     })?
@@ -227,8 +234,8 @@ async fn run(r: &Runner<'_>, id: i32) -> Result<Summary, AppError> {
         }
     })
     .await?;
-    if changed {
-        (r.on_change)();
+    if let Some(cache) = r.cache.filter(|_| changed) {
+        cache.invalidate();
     }
     let row = &view.row;
     Ok(Summary {
@@ -284,9 +291,7 @@ pub async fn schedule(state: actix_web::web::Data<AppState>) {
             let st = state.clone();
             actix_web::rt::spawn(async move {
                 let _permit = permit;
-                let invalidate = || st.cache.invalidate();
-                let runner = Runner::new(&st.pool, &st.settings, st.links.host(), &invalidate);
-                match run_claimed(&runner, id).await {
+                match run_claimed(&Runner::for_server(&st), id).await {
                     Ok(s) => tracing::info!(
                         import = id,
                         status = s.status,
