@@ -59,7 +59,8 @@ fn database(count: usize) -> Settings {
     settings
 }
 
-fn feed() -> Vec<u8> {
+/// The feed as the server renders it: its parts (head, VTIMEZONEs, one part per VEVENT, end).
+fn feed() -> Vec<actix_web::web::Bytes> {
     let settings = database(2000);
     let mut conn = db::connect(&settings).expect("connect");
     let fragments = FragmentCache::new(64 * 1024 * 1024);
@@ -68,10 +69,48 @@ fn feed() -> Vec<u8> {
         NaiveDateTime::parse_from_str("2026-01-01T00:00:00", "%Y-%m-%dT%H:%M:%S").expect("date"),
     );
     let spec = Spec::Action("bench-action".into());
-    let parts = render(&mut conn, &spec, &settings, &links, &fragments, from)
+    render(&mut conn, &spec, &settings, &links, &fragments, from)
         .expect("render")
-        .parts;
-    turnout::cache::Rope::new(parts).to_bytes().to_vec()
+        .parts
+}
+
+fn slices(parts: &[actix_web::web::Bytes]) -> Vec<&[u8]> {
+    parts.iter().map(|b| &b[..]).collect()
+}
+
+/// The server's path after a write: the body is kept as its parts (`cache::Rope`), and the
+/// stitcher reads them in place; one VEVENT's part is replaced per write. Beside it, in the
+/// same rounds, the path before: the parts joined into one buffer, then stitched.
+fn stitched_parts(parts: &[actix_web::web::Bytes], prime: usize) {
+    let events: Vec<usize> = (0..parts.len())
+        .filter(|&i| parts[i].starts_with(b"BEGIN:VEVENT\r\n"))
+        .collect();
+    let from_parts = GzipStitcher::with_prime(DEFAULT_BUDGET, 6, prime);
+    let joined = GzipStitcher::with_prime(DEFAULT_BUDGET, 6, prime);
+    let mut current: Vec<actix_web::web::Bytes> = parts.to_vec();
+    let _ = from_parts.gzip_parts(&slices(&current));
+    let _ = joined.gzip(&current.concat());
+    let rounds = 60;
+    let (mut wall_p, mut cpu_p, mut wall_j, mut cpu_j) = (vec![], vec![], vec![], vec![]);
+    for round in 0..rounds {
+        let n = events[(round * 733 + 101) % events.len()];
+        current[n] = actix_web::web::Bytes::from(edit_event(&current[n], 0, round));
+        let (w, c, gz) = timed(|| from_parts.gzip_parts(&slices(&current)));
+        wall_p.push(w);
+        cpu_p.push(c);
+        let (w, c, flat) = timed(|| joined.gzip(&current.concat()));
+        wall_j.push(w);
+        cpu_j.push(c);
+        assert_eq!(gz, flat, "the same bytes either way");
+    }
+    println!(
+        "one event changed, from the parts:  {} over {rounds} writes",
+        summary(&mut wall_p, &mut cpu_p)
+    );
+    println!(
+        "one event changed, parts joined:    {} (the same writes)",
+        summary(&mut wall_j, &mut cpu_j)
+    );
 }
 
 /// `body` with its `n`-th VEVENT edited as a write would: a longer SUMMARY, and new DTSTAMP,
@@ -228,7 +267,8 @@ fn stitched(body: &[u8], events: usize, whole: usize, prime: usize) {
 }
 
 fn main() {
-    let body = feed();
+    let parts = feed();
+    let body = parts.concat();
     let events = std::str::from_utf8(&body)
         .expect("utf-8")
         .matches("BEGIN:VEVENT\r\n")
@@ -254,6 +294,8 @@ fn main() {
         );
         stitched(&body, events, whole.len(), prime);
     }
+    println!("-- the server's stitcher (primed with 32 KiB), from the feed's parts");
+    stitched_parts(&parts, 32 * 1024);
 
     let (t, br) = time(5, || brotli(&body, 5));
     println!("brotli quality 5 (lgwin 22):      {t}; {}", kb(br.len()));

@@ -79,6 +79,11 @@
 //! lookups and the inserts, never while compressing. Unchanged chunks are shared by every body
 //! that contains them (a feed and its filtered variants, a page and its JSON twin).
 //!
+//! A body may come as parts ([`GzipStitcher::gzip_parts`]: a feed's VEVENTs, as
+//! `cache::Rope` keeps them): the cuts, hashes and CRCs run over the parts in place, a chunk is
+//! copied out only when it must be compressed again and spans parts, and the output is the one
+//! the joined body gives.
+//!
 //! Output is a pure function of (body, level): cached and fresh chunks are the same bytes, so
 //! the gzip form of a body is identical whatever the cache held, and the `-gz` ETag stays a
 //! strong validator across processes.
@@ -97,6 +102,7 @@ use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher;
 use std::io::Write;
+use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -155,62 +161,193 @@ const GEAR: [u64; 256] = {
     table
 };
 
-/// Length of the chunk at the start of `data` (all of it when it is at most [`MIN_CHUNK`]).
-fn cut(data: &[u8]) -> usize {
-    let n = data.len();
+/// A body given as consecutive buffers (a feed's VEVENTs as `cache::Rope` holds them), read
+/// in place: cutting, hashing and CRC run over the buffers, and only a chunk that must be
+/// compressed again (and the history it is primed with) is copied out when it spans several.
+/// Every result is the one the joined body would give.
+struct Parts<'a> {
+    parts: Vec<&'a [u8]>,
+    /// Offset of each part in the body.
+    starts: Vec<usize>,
+    len: usize,
+}
+
+impl<'a> Parts<'a> {
+    fn new(parts: &[&'a [u8]]) -> Parts<'a> {
+        let parts: Vec<&'a [u8]> = parts.iter().copied().filter(|p| !p.is_empty()).collect();
+        let mut starts = Vec::with_capacity(parts.len());
+        let mut len = 0;
+        for p in &parts {
+            starts.push(len);
+            len += p.len();
+        }
+        Parts { parts, starts, len }
+    }
+
+    /// The pieces of `range` in order, each with its offset in the body.
+    fn pieces(&self, range: Range<usize>) -> impl Iterator<Item = (usize, &'a [u8])> + '_ {
+        let first = self
+            .starts
+            .partition_point(|&s| s <= range.start)
+            .saturating_sub(1);
+        self.parts[first..]
+            .iter()
+            .zip(&self.starts[first..])
+            .take_while(move |(_, &s)| s < range.end)
+            .map(move |(p, &s)| {
+                let from = range.start.saturating_sub(s);
+                let to = (range.end - s).min(p.len());
+                (s + from, &p[from..to])
+            })
+    }
+
+    /// `range` in place when one part holds it.
+    fn contiguous(&self, range: Range<usize>) -> Option<&'a [u8]> {
+        if range.is_empty() {
+            return Some(&[]);
+        }
+        let mut pieces = self.pieces(range.clone());
+        match (pieces.next(), pieces.next()) {
+            (Some((_, p)), None) if p.len() == range.len() => Some(p),
+            _ => None,
+        }
+    }
+
+    /// `range` in place, or copied into `scratch` when it spans parts.
+    fn slice<'s>(&'s self, range: Range<usize>, scratch: &'s mut Vec<u8>) -> &'s [u8] {
+        if let Some(one) = self.contiguous(range.clone()) {
+            return one;
+        }
+        scratch.clear();
+        for (_, p) in self.pieces(range) {
+            scratch.extend_from_slice(p);
+        }
+        scratch
+    }
+
+    /// The 128-bit XXH3 of `range` with `seed`, as of the bytes joined.
+    fn hash128(&self, range: Range<usize>, seed: u64) -> u128 {
+        if let Some(one) = self.contiguous(range.clone()) {
+            return xxhash_rust::xxh3::xxh3_128_with_seed(one, seed);
+        }
+        let mut h = xxhash_rust::xxh3::Xxh3::with_seed(seed);
+        for (_, p) in self.pieces(range) {
+            h.update(p);
+        }
+        h.digest128()
+    }
+
+    fn crc(&self, range: Range<usize>) -> crc32fast::Hasher {
+        let mut crc = crc32fast::Hasher::new();
+        for (_, p) in self.pieces(range) {
+            crc.update(p);
+        }
+        crc
+    }
+
+    /// The chunks' ranges, in order; they cover the body.
+    fn chunks(&self) -> impl Iterator<Item = Range<usize>> + '_ {
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            if at >= self.len {
+                return None;
+            }
+            let start = at;
+            at += cut(self, start);
+            Some(start..at)
+        })
+    }
+}
+
+/// Length of the chunk starting at `start` (all the rest when that is at most [`MIN_CHUNK`]).
+fn cut(body: &Parts<'_>, start: usize) -> usize {
+    let n = body.len - start;
     if n <= MIN_CHUNK {
         return n;
     }
-    delimited_cut(data).unwrap_or_else(|| gear_cut(data))
+    delimited_cut(body, start).unwrap_or_else(|| gear_cut(body, start))
 }
 
-/// A cut after a delimiter ([`DELIMITERS`]) between [`MIN_CHUNK`] and [`MAX_CHUNK`], or `None`
-/// when none qualifies (see the module documentation, "Chunking").
-fn delimited_cut(data: &[u8]) -> Option<usize> {
-    let max = data.len().min(MAX_CHUNK);
-    let avg = data.len().min(AVG_CHUNK);
+/// A cut after a delimiter ([`DELIMITERS`]) between [`MIN_CHUNK`] and [`MAX_CHUNK`] past
+/// `start`, or `None` when none qualifies (see the module documentation, "Chunking").
+fn delimited_cut(body: &Parts<'_>, start: usize) -> Option<usize> {
+    let n = body.len - start;
+    let max = n.min(MAX_CHUNK);
+    let avg = n.min(AVG_CHUNK);
     let [a, b] = DELIMITERS;
     // The gap before the first candidate runs from the delimiter before it.
     let first = MIN_CHUNK - 1;
-    let mut previous = memchr::memrchr2(a, b, &data[..first]).unwrap_or(0);
-    for at in memchr::memchr2_iter(a, b, &data[first..max]).map(|i| first + i) {
-        let end = at + 1;
-        let gap = (at - previous) as u128;
-        previous = at;
-        let per_byte = if end <= avg {
-            PER_BYTE_BEFORE_AVG
-        } else {
-            PER_BYTE_AFTER_AVG
-        };
-        let h = xxhash_rust::xxh3::xxh3_64(&data[end - DELIMITER_WINDOW..end]);
-        if u128::from(h) < gap * per_byte {
-            return Some(end);
+    let mut previous = body
+        .pieces(start..start + first)
+        .filter_map(|(at, p)| memchr::memrchr2(a, b, p).map(|i| at + i - start))
+        .last()
+        .unwrap_or(0);
+    let mut window = Vec::with_capacity(DELIMITER_WINDOW);
+    for (offset, piece) in body.pieces(start + first..start + max) {
+        // The piece's own bytes before it, when it is a later part of the body.
+        let whole = piece_with_history(body, offset, piece);
+        let before = whole.len() - piece.len();
+        for i in memchr::memchr2_iter(a, b, piece) {
+            let at = offset + i - start;
+            let end = at + 1;
+            let gap = (at - previous) as u128;
+            previous = at;
+            let per_byte = if end <= avg {
+                PER_BYTE_BEFORE_AVG
+            } else {
+                PER_BYTE_AFTER_AVG
+            };
+            // The window in place when this part holds it (nearly always), else copied.
+            let bytes = match (before + i + 1).checked_sub(DELIMITER_WINDOW) {
+                Some(from) => &whole[from..before + i + 1],
+                None => body.slice(start + end - DELIMITER_WINDOW..start + end, &mut window),
+            };
+            let h = xxhash_rust::xxh3::xxh3_64(bytes);
+            if u128::from(h) < gap * per_byte {
+                return Some(end);
+            }
         }
     }
     None
 }
 
+/// `piece` (the bytes of `body` from `offset`) extended back to the start of the part holding it.
+fn piece_with_history<'a>(body: &Parts<'a>, offset: usize, piece: &'a [u8]) -> &'a [u8] {
+    let i = body
+        .starts
+        .partition_point(|&s| s <= offset)
+        .saturating_sub(1);
+    match (body.parts.get(i), body.starts.get(i)) {
+        (Some(part), Some(&s)) => &part[..offset - s + piece.len()],
+        _ => piece,
+    }
+}
+
 /// The gear-hash cut of content without (qualifying) delimiters.
-fn gear_cut(data: &[u8]) -> usize {
-    let n = data.len();
+fn gear_cut(body: &Parts<'_>, start: usize) -> usize {
+    let n = body.len - start;
     let max = n.min(MAX_CHUNK);
     let avg = n.min(AVG_CHUNK);
+    let mut bytes = body
+        .pieces(start + MIN_CHUNK - WARMUP..start + max)
+        .flat_map(|(_, p)| p.iter().copied());
     let mut h = 0u64;
+    let mut step = |h: u64| (h << 1).wrapping_add(GEAR[usize::from(bytes.next().unwrap_or(0))]);
     // Warm up: the hash at the first tested position already covers a full window.
-    for &b in &data[MIN_CHUNK - WARMUP..MIN_CHUNK - 1] {
-        h = (h << 1).wrapping_add(GEAR[usize::from(b)]);
+    for _ in MIN_CHUNK - WARMUP..MIN_CHUNK - 1 {
+        h = step(h);
     }
     // Position i is tested after hashing byte i; a match cuts after it (length i + 1).
     let mut i = MIN_CHUNK - 1;
     while i < avg - 1 {
-        h = (h << 1).wrapping_add(GEAR[usize::from(data[i])]);
+        h = step(h);
         if h & MASK_BEFORE_AVG == 0 {
             return i + 1;
         }
         i += 1;
     }
     while i < max - 1 {
-        h = (h << 1).wrapping_add(GEAR[usize::from(data[i])]);
+        h = step(h);
         if h & MASK_AFTER_AVG == 0 {
             return i + 1;
         }
@@ -220,26 +357,10 @@ fn gear_cut(data: &[u8]) -> usize {
 }
 
 /// The content-defined chunks of a body, in order; they concatenate to the body.
-pub fn chunks(body: &[u8]) -> Chunks<'_> {
-    Chunks { rest: body }
-}
-
-/// Iterator of [`chunks`].
-pub struct Chunks<'a> {
-    rest: &'a [u8],
-}
-
-impl<'a> Iterator for Chunks<'a> {
-    type Item = &'a [u8];
-
-    fn next(&mut self) -> Option<&'a [u8]> {
-        if self.rest.is_empty() {
-            return None;
-        }
-        let (chunk, rest) = self.rest.split_at(cut(self.rest));
-        self.rest = rest;
-        Some(chunk)
-    }
+pub fn chunks(body: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let parts = Parts::new(&[body]);
+    let ranges: Vec<Range<usize>> = parts.chunks().collect();
+    ranges.into_iter().map(move |r| &body[r])
 }
 
 fn level_of(level: u32) -> Compression {
@@ -268,15 +389,51 @@ pub fn gzip_whole(body: &[u8], level: u32) -> Vec<u8> {
 /// Brotli with the feed cache's window (lgwin 22); `quality` 0–11 (the feeds use 5). Empty on
 /// an encoder error.
 pub fn brotli(body: &[u8], quality: u32) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len() / 4 + 64);
+    brotli_parts(&[body], quality)
+}
+
+/// [`brotli`] of the parts joined (the same bytes), without joining them.
+pub fn brotli_parts(parts: &[&[u8]], quality: u32) -> Vec<u8> {
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    let mut out = Vec::with_capacity(len / 4 + 64);
     let params = brotli::enc::BrotliEncoderParams {
         quality: i32::try_from(quality.min(11)).unwrap_or(11),
         lgwin: 22,
         ..Default::default()
     };
-    match brotli::BrotliCompress(&mut &body[..], &mut out, &params) {
+    let mut input = PartsReader { parts, at: 0 };
+    match brotli::BrotliCompress(&mut input, &mut out, &params) {
         Ok(_) => out,
         Err(_) => Vec::new(),
+    }
+}
+
+/// Reads parts as one body. Every read fills the buffer as far as the body goes, as a slice's
+/// does, so an encoder reading it sees the input in the same steps and writes the same bytes.
+struct PartsReader<'a> {
+    parts: &'a [&'a [u8]],
+    /// Bytes of the first part already read.
+    at: usize,
+}
+
+impl std::io::Read for PartsReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut n = 0;
+        while n < buf.len() {
+            let Some((first, rest)) = self.parts.split_first() else {
+                break;
+            };
+            let left = &first[self.at..];
+            let take = left.len().min(buf.len() - n);
+            buf[n..n + take].copy_from_slice(&left[..take]);
+            n += take;
+            self.at += take;
+            if self.at == first.len() {
+                self.parts = rest;
+                self.at = 0;
+            }
+        }
+        Ok(n)
     }
 }
 
@@ -461,44 +618,57 @@ impl GzipStitcher {
     /// `body` as one gzip member. Bodies under [`MIN_CHUNK`] are compressed whole; larger ones
     /// are stitched, compressing only the chunks not in the cache.
     pub fn gzip(&self, body: &[u8]) -> Vec<u8> {
-        if body.len() < MIN_CHUNK {
-            return gzip_whole(body, self.level);
+        self.gzip_parts(&[body])
+    }
+
+    /// [`GzipStitcher::gzip`] of the parts joined (the same bytes), without joining them.
+    pub fn gzip_parts(&self, parts: &[&[u8]]) -> Vec<u8> {
+        let body = Parts::new(parts);
+        if body.len < MIN_CHUNK {
+            // Joined (at most 16 KiB) when in parts, for the same bytes as a flat body.
+            return match body.parts[..] {
+                [one] => gzip_whole(one, self.level),
+                _ => gzip_whole(&parts.concat(), self.level),
+            };
         }
         // Outside the lock: cut, hash and CRC every chunk.
-        let mut parts: Vec<(&[u8], Key, crc32fast::Hasher)> = chunks(body)
-            .map(|chunk| {
+        let mut chunks: Vec<(Range<usize>, Key, crc32fast::Hasher)> = body
+            .chunks()
+            .map(|range| {
                 let key = Key {
-                    hash: xxhash_rust::xxh3::xxh3_128_with_seed(chunk, self.seed),
-                    len: chunk.len(),
+                    hash: body.hash128(range.clone(), self.seed),
+                    len: range.len(),
                     prev: 0,
                 };
-                let mut crc = crc32fast::Hasher::new();
-                crc.update(chunk);
-                (chunk, key, crc)
+                let crc = body.crc(range.clone());
+                (range, key, crc)
             })
             .collect();
         let mut total_crc = crc32fast::Hasher::new();
-        for (_, _, crc) in &parts {
+        for (_, _, crc) in &chunks {
             total_crc.combine(crc);
         }
-        let own: Vec<u32> = parts.iter().map(|(_, _, c)| c.clone().finalize()).collect();
+        let own: Vec<u32> = chunks
+            .iter()
+            .map(|(_, _, c)| c.clone().finalize())
+            .collect();
         // Primed, a chunk's deflate bytes depend on the chunk before it too.
         let primed = self.prime > 0;
-        let crcs: Vec<u64> = (0..parts.len())
+        let crcs: Vec<u64> = (0..chunks.len())
             .map(|i| match i.checked_sub(1) {
                 Some(p) if primed => u64::from(own[p]) << 32 | u64::from(own[i]),
                 _ => u64::from(own[i]),
             })
             .collect();
         if primed {
-            for i in 1..parts.len() {
-                parts[i].1.prev = parts[i - 1].1.hash;
+            for i in 1..chunks.len() {
+                chunks[i].1.prev = chunks[i - 1].1.hash;
             }
         }
 
         let mut pieces: Vec<Option<Arc<[u8]>>> = {
             let mut inner = self.lock();
-            parts
+            chunks
                 .iter()
                 .zip(&crcs)
                 .map(|((_, key, _), &crc)| inner.get(*key, crc))
@@ -508,34 +678,37 @@ impl GzipStitcher {
         // Compress the misses, each distinct chunk once, without the lock.
         let mut fresh: Vec<(Key, u64, Arc<[u8]>)> = Vec::new();
         let mut compressor: Option<Compress> = None;
+        let (mut data_scratch, mut prime_scratch) = (Vec::new(), Vec::new());
         let mut hits = 0u64;
-        for i in 0..parts.len() {
+        for i in 0..chunks.len() {
             if pieces[i].is_some() {
                 hits += 1;
                 continue;
             }
-            let (chunk, key, _) = parts[i];
+            let (range, key, _) = &chunks[i];
             let crc = crcs[i];
-            if let Some((_, _, done)) = fresh.iter().find(|(k, c, _)| *k == key && *c == crc) {
+            if let Some((_, _, done)) = fresh.iter().find(|(k, c, _)| k == key && *c == crc) {
                 pieces[i] = Some(done.clone());
                 continue;
             }
             let c = compressor.get_or_insert_with(|| Compress::new(level_of(self.level), false));
             let prime = match i.checked_sub(1) {
                 Some(p) if primed => {
-                    let before = parts[p].0;
-                    &before[before.len().saturating_sub(self.prime)..]
+                    let before = &chunks[p].0;
+                    let from = before.end - before.len().min(self.prime);
+                    body.slice(from..before.end, &mut prime_scratch)
                 }
                 _ => &[],
             };
-            match deflate_chunk(c, prime, chunk) {
+            let data = body.slice(range.clone(), &mut data_scratch);
+            match deflate_chunk(c, prime, data) {
                 Ok(d) => {
                     let d: Arc<[u8]> = d.into();
                     pieces[i] = Some(d.clone());
-                    fresh.push((key, crc, d));
+                    fresh.push((*key, crc, d));
                 }
                 // Not produced by an in-memory encoder; a whole-body gzip is still an answer.
-                Err(_) => return gzip_whole(body, self.level),
+                Err(_) => return gzip_whole(&parts.concat(), self.level),
             }
         }
         self.hits.fetch_add(hits, Ordering::Relaxed);
@@ -549,7 +722,7 @@ impl GzipStitcher {
         }
 
         let pieces: Vec<Arc<[u8]>> = pieces.into_iter().flatten().collect();
-        stitch(&pieces, total_crc.finalize(), body.len(), self.level)
+        stitch(&pieces, total_crc.finalize(), body.len, self.level)
     }
 
     /// Bytes accounted to the cache (compressed bytes plus per-entry overhead) and chunks held.
@@ -1004,6 +1177,86 @@ mod tests {
         }
     }
 
+    /// `body` cut into parts of lengths drawn from `sizes` in turn (empty parts among them).
+    fn split<'a>(body: &'a [u8], sizes: &[usize]) -> Vec<&'a [u8]> {
+        let mut parts = Vec::new();
+        let mut rest = body;
+        for &n in sizes.iter().cycle() {
+            if rest.is_empty() {
+                break;
+            }
+            let (part, tail) = rest.split_at(n.min(rest.len()));
+            parts.push(part);
+            rest = tail;
+        }
+        parts
+    }
+
+    #[test]
+    fn parts_give_the_bytes_of_the_body_joined() {
+        // Parts the size of VEVENTs, of single bytes around windows, larger than a chunk, and
+        // empty ones; content cut after delimiters (ICS, JSON) and by the gear hash (random).
+        let splits: [&[usize]; 5] = [
+            &[1_213],
+            &[1, 0, 63, 64, 65, 0, 700],
+            &[MAX_CHUNK + 3, 17],
+            &[MIN_CHUNK - 1, 1, 2],
+            &[5_000, 0, 40_000, 30],
+        ];
+        for (body, primes) in [
+            (ics(600_000, 21), [0, 32 * 1024]),
+            (json(300_000), [0, 16 * 1024]),
+            (random(300_000), [0, 32 * 1024]),
+        ] {
+            let whole: Vec<Range<usize>> = Parts::new(&[&body]).chunks().collect();
+            for sizes in splits {
+                let parts = split(&body, sizes);
+                let seg = Parts::new(&parts);
+                assert_eq!(
+                    seg.chunks().collect::<Vec<_>>(),
+                    whole,
+                    "cuts for {sizes:?}"
+                );
+                for prime in primes {
+                    let flat = GzipStitcher::with_prime(DEFAULT_BUDGET, 6, prime).gzip(&body);
+                    // A cold cache and a warm one (the flat body's chunks already held).
+                    let s = GzipStitcher::with_prime(DEFAULT_BUDGET, 6, prime);
+                    let cold = s.gzip_parts(&parts);
+                    assert_eq!(cold, flat, "{sizes:?}, prime {prime}");
+                    let _ = s.gzip(&body);
+                    assert_eq!(s.gzip_parts(&parts), flat);
+                }
+            }
+        }
+        // Small bodies and empty parts are compressed whole, the same.
+        let small = ics(9_000, 4);
+        let parts = split(&small, &[0, 100, 7]);
+        let s = GzipStitcher::default();
+        assert_eq!(s.gzip_parts(&parts), s.gzip(&small));
+        assert_round_trip(b"", &s.gzip_parts(&[]));
+        assert_round_trip(b"", &s.gzip_parts(&[b"", b""]));
+    }
+
+    #[test]
+    fn one_edit_in_a_part_recompresses_few_chunks() {
+        let body = ics(1_000_000, 22);
+        let s = GzipStitcher::with_prime(DEFAULT_BUDGET, 6, 32 * 1024);
+        let parts = split(&body, &[1_200]);
+        let _ = s.gzip_parts(&parts);
+        // One part replaced by a longer one, as a changed VEVENT is.
+        let mut edited: Vec<&[u8]> = parts.clone();
+        let longer = [parts[400], b"X-EDIT:1\r\n"].concat();
+        edited[400] = &longer;
+        let before = s.counters().1;
+        let gz = s.gzip_parts(&edited);
+        assert!(
+            s.counters().1 - before <= 4,
+            "{} chunks",
+            s.counters().1 - before
+        );
+        assert_round_trip(&edited.concat(), &gz);
+    }
+
     #[test]
     fn whole_and_brotli_helpers_round_trip() {
         let body = ics(100_000, 10);
@@ -1013,5 +1266,9 @@ mod tests {
         let mut out = Vec::new();
         ::brotli::BrotliDecompress(&mut &br[..], &mut out).expect("brotli decodes");
         assert_eq!(out, body);
+        // From parts: the same bytes as from the body joined.
+        for sizes in [&[1_000, 0, 7][..], &[4096], &[100_000], &[3, 70_000]] {
+            assert_eq!(brotli_parts(&split(&body, sizes), 5), br, "{sizes:?}");
+        }
     }
 }

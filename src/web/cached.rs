@@ -255,13 +255,19 @@ pub async fn cache_public(
     }
     let (req, res) = res.into_parts();
     let (mut head, body) = res.into_parts();
+    // A handler that built its body from parts leaves them in the extensions (a feed's
+    // VEVENTs): read as they are. Any other body is nearly always one buffer already: taken as
+    // it is, not copied.
     let rope = head.extensions_mut().remove::<crate::cache::Rope>();
-    // A handler's body is nearly always one buffer already: taken as it is, not copied.
-    let body = match body.try_into_bytes() {
-        Ok(bytes) => bytes,
-        Err(stream) => actix_web::body::to_bytes(stream)
-            .await
-            .map_err(|_| actix_web::error::ErrorInternalServerError("reading the answer"))?,
+    let body = match rope {
+        Some(rope) => rope,
+        None => match body.try_into_bytes() {
+            Ok(bytes) => bytes.into(),
+            Err(stream) => actix_web::body::to_bytes(stream)
+                .await
+                .map_err(|_| actix_web::error::ErrorInternalServerError("reading the answer"))?
+                .into(),
+        },
     };
     let last_modified = head
         .headers()
@@ -283,7 +289,6 @@ pub async fn cache_public(
             status,
             headers,
             body,
-            rope,
             cache_control: policies.of(class).clone(),
             ttl: policies.ttl,
             last_modified,

@@ -84,7 +84,7 @@ async fn serve(state: web::Data<AppState>, spec: Spec) -> HttpResponse {
         .await;
     match rendered {
         Ok(r) => {
-            // The joined body for the cache to hash and compress, and the parts it keeps.
+            // Sent as its parts; the cache in front takes them from the extensions.
             let rope = crate::cache::Rope::new(r.parts);
             let mut res = HttpResponse::Ok()
                 .insert_header((
@@ -102,7 +102,7 @@ async fn serve(state: web::Data<AppState>, spec: Spec) -> HttpResponse {
                 ))
                 .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
                 .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                .body(rope.to_bytes());
+                .body(rope.clone().into_body());
             res.extensions_mut().insert(rope);
             res
         }
