@@ -472,7 +472,17 @@ pub fn write_tx<T, F>(conn: &mut DbConn, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut DbConn) -> Result<T, AppError>,
 {
-    serialized_tx(conn, true, f)
+    serialized_tx(conn, |c| f(c).map(|v| (v, true))).map(|(v, _)| v)
+}
+
+/// `write_tx` for a write that may turn out to change nothing anyone sees (an import run that
+/// found its feed as it was): `f` says whether it did, and only then are the instances told.
+/// Returns that answer too, for the caller's own cache.
+pub fn write_tx_if_changed<T, F>(conn: &mut DbConn, f: F) -> Result<(T, bool), AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<(T, bool), AppError>,
+{
+    serialized_tx(conn, f)
 }
 
 /// `write_tx` for bookkeeping that changes nothing anyone sees (rate-limit counts): the same
@@ -482,13 +492,14 @@ pub fn bookkeeping_tx<T, F>(conn: &mut DbConn, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut DbConn) -> Result<T, AppError>,
 {
-    serialized_tx(conn, false, f)
+    serialized_tx(conn, |c| f(c).map(|v| (v, false))).map(|(v, _)| v)
 }
 
-#[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
-fn serialized_tx<T, F>(conn: &mut DbConn, notify: bool, f: F) -> Result<T, AppError>
+/// One writer at a time; on PostgreSQL the change notification goes out when `f` says its
+/// write changed something.
+fn serialized_tx<T, F>(conn: &mut DbConn, f: F) -> Result<(T, bool), AppError>
 where
-    F: FnOnce(&mut DbConn) -> Result<T, AppError>,
+    F: FnOnce(&mut DbConn) -> Result<(T, bool), AppError>,
 {
     use diesel::connection::TransactionManager;
     let nested = matches!(
@@ -521,7 +532,7 @@ where
             use diesel::RunQueryDsl;
             diesel::sql_query(format!("SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})"))
                 .execute(conn)?;
-            let value = f(conn)?;
+            let (value, notify) = f(conn)?;
             if notify {
                 // Delivered to every instance's listener when (and only if) this commits.
                 diesel::sql_query(format!(
@@ -529,7 +540,7 @@ where
                 ))
                 .execute(conn)?;
             }
-            Ok(value)
+            Ok((value, notify))
         }),
     }
 }

@@ -64,21 +64,42 @@ pub struct Summary {
     pub unchanged: i32,
     /// Every item not imported, with its reason.
     pub skipped: Vec<SkippedItem>,
+    /// Whether anything anyone sees changed here (false when the feed was as before, also when
+    /// items skipped before were skipped again).
+    pub changed: bool,
     #[serde(skip)]
     pub import: Option<ImportView>,
 }
 
 impl Summary {
-    fn failed(error: String, import: Option<ImportView>) -> Summary {
+    /// A run that read no feed: a failed fetch (`error`), or one not modified since.
+    fn without_feed(status: &'static str, error: Option<String>, import: ImportView) -> Summary {
         Summary {
-            status: "error",
-            error: Some(error),
+            status,
+            error,
             created: 0,
             updated: 0,
             cancelled: 0,
             unchanged: 0,
             skipped: Vec::new(),
-            import,
+            changed: false,
+            import: Some(import),
+        }
+    }
+
+    /// A run that read the feed and applied it.
+    fn applied(a: q::Applied) -> Summary {
+        let row = &a.view.row;
+        Summary {
+            status: "ok",
+            error: None,
+            created: row.created,
+            updated: row.updated,
+            cancelled: row.cancelled,
+            unchanged: row.unchanged,
+            skipped: a.skipped,
+            changed: a.changed,
+            import: Some(a.view),
         }
     }
 }
@@ -170,16 +191,7 @@ async fn run(r: &Runner<'_>, id: i32) -> Result<Summary, AppError> {
         Err(e) => return failure(r, id, e.to_string()).await,
         Ok(Fetched::NotModified) => {
             let view = db::run(r.pool, move |c| q::record_not_modified(c, id)).await?;
-            return Ok(Summary {
-                status: "not_modified",
-                error: None,
-                created: 0,
-                updated: 0,
-                cancelled: 0,
-                unchanged: 0,
-                skipped: Vec::new(),
-                import: Some(view),
-            });
+            return Ok(Summary::without_feed("not_modified", None, view));
         }
         Ok(Fetched::Body {
             bytes,
@@ -222,32 +234,13 @@ async fn run(r: &Runner<'_>, id: i32) -> Result<Summary, AppError> {
         last_modified,
     };
     let host = r.host.to_string();
-    // Nothing new upstream: only the status is written (bookkeeping), and no cache is told.
-    let ((view, skipped), changed) = db::run(r.pool, move |c| {
-        if q::would_change(c, &imp, &read)? {
-            Ok((q::apply(c, &imp, read, &host)?, true))
-        } else {
-            Ok((
-                db::bookkeeping_tx(c, |c| q::apply(c, &imp, read, &host))?,
-                false,
-            ))
-        }
-    })
-    .await?;
-    if let Some(cache) = r.cache.filter(|_| changed) {
+    // Nothing new upstream (or only what was skipped before, skipped again): only the status is
+    // written, and no cache is told.
+    let applied = db::run(r.pool, move |c| q::apply(c, &imp, read, &host)).await?;
+    if let Some(cache) = r.cache.filter(|_| applied.changed) {
         cache.invalidate();
     }
-    let row = &view.row;
-    Ok(Summary {
-        status: "ok",
-        error: None,
-        created: row.created,
-        updated: row.updated,
-        cancelled: row.cancelled,
-        unchanged: row.unchanged,
-        skipped,
-        import: Some(view),
-    })
+    Ok(Summary::applied(applied))
 }
 
 async fn failure(r: &Runner<'_>, id: i32, error: String) -> Result<Summary, AppError> {
@@ -255,7 +248,7 @@ async fn failure(r: &Runner<'_>, id: i32, error: String) -> Result<Summary, AppE
     // As stored: one clean line.
     let error = view.row.last_error.clone().unwrap_or_default();
     tracing::info!(import = id, error = %error, "a partner's feed could not be imported");
-    Ok(Summary::failed(error, Some(view)))
+    Ok(Summary::without_feed("error", Some(error), view))
 }
 
 /// Runs due imports every `imports.schedule_seconds` while this instance leads (one instance

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app_with, text, token, user, Browser, TestApp};
+use crate::helpers::{event, spawn_app_with, text, token, user, Browser, TestApp};
 use crate::interop::expand_both;
 
 const GOOGLE: &str = include_str!("../fixtures/imports/google.ics");
@@ -18,7 +18,7 @@ const OUTLOOK: &str = include_str!("../fixtures/imports/outlook.ics");
 
 /// What the upstream server serves under `/feeds/NAME`, and how often it answered.
 #[derive(Clone, Default)]
-struct Upstream {
+pub(crate) struct Upstream {
     files: Arc<Mutex<HashMap<String, Served>>>,
     /// name → (200s, 304s)
     hits: Arc<Mutex<HashMap<String, (u32, u32)>>>,
@@ -34,7 +34,7 @@ struct Served {
 }
 
 impl Upstream {
-    fn put(&self, name: &str, body: impl Into<Vec<u8>>, etag: Option<&str>) {
+    pub(crate) fn put(&self, name: &str, body: impl Into<Vec<u8>>, etag: Option<&str>) {
         self.files.lock().unwrap().insert(
             name.into(),
             Served {
@@ -56,7 +56,7 @@ impl Upstream {
         );
     }
 
-    fn hits(&self, name: &str) -> (u32, u32) {
+    pub(crate) fn hits(&self, name: &str) -> (u32, u32) {
         self.hits
             .lock()
             .unwrap()
@@ -65,7 +65,7 @@ impl Upstream {
             .unwrap_or_default()
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 }
@@ -131,7 +131,7 @@ async fn away(port: web::Path<u16>) -> HttpResponse {
         .finish()
 }
 
-async fn upstream() -> Upstream {
+pub(crate) async fn upstream() -> Upstream {
     upstream_on("127.0.0.1").await
 }
 
@@ -1121,4 +1121,80 @@ async fn categories_become_tags_beside_the_imports_own() {
     // Nothing changed upstream: nothing changes here.
     let run = refresh(&app, &imp["id"]).await;
     assert_eq!(run["unchanged"], 1, "{run}");
+}
+
+#[actix_web::test]
+async fn items_skipped_again_change_nothing() {
+    let app = app_fetching_locally().await;
+    let up = upstream().await;
+    // An event of this calendar already holds the uid the feed gives its second item.
+    let mut own = event(
+        "Our own vigil",
+        "2027-05-01T18:00:00",
+        "2027-05-01T19:00:00",
+        "America/Chicago",
+    );
+    own["uid"] = json!("clash@partner.example");
+    let own = app.create_event(&own).await;
+    let start = (chrono::Utc::now() + chrono::Duration::days(3)).format("%Y%m%dT%H%M%SZ");
+    let feed = |clash_title: &str| {
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n\
+             BEGIN:VEVENT\r\nUID:good@partner.example\r\nSUMMARY:Teach-in\r\nLOCATION:Oakland\r\n\
+             DTSTART:{start}\r\nDURATION:PT2H\r\nEND:VEVENT\r\n\
+             BEGIN:VEVENT\r\nUID:clash@partner.example\r\nSUMMARY:{clash_title}\r\nLOCATION:Oakland\r\n\
+             DTSTART:{start}\r\nDURATION:PT1H\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+    };
+    up.put("clash.ics", feed("Their vigil"), None);
+    let imp = add(
+        &app,
+        json!({"url": up.url("/feeds/clash.ics"), "partner": "cosecha"}),
+    )
+    .await;
+    let run = refresh(&app, &imp["id"]).await;
+    assert_eq!(
+        (&run["created"], &run["changed"]),
+        (&json!(1), &json!(true)),
+        "{run}"
+    );
+    let skipped = run["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{run}");
+    assert_eq!(skipped[0]["uid"], "clash@partner.example");
+    assert!(
+        skipped[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("belongs to event {}", own["id"])),
+        "{run}"
+    );
+
+    // The same feed again, and then with the skipped item edited upstream: still skipped, so
+    // nothing here changes and no cache is emptied.
+    for clash_title in ["Their vigil", "Their vigil (moved)"] {
+        up.put("clash.ics", feed(clash_title), None);
+        let run = refresh(&app, &imp["id"]).await;
+        assert_eq!(
+            (&run["status"], &run["unchanged"], &run["changed"]),
+            (&json!("ok"), &json!(1), &json!(false)),
+            "{run}"
+        );
+        assert_eq!(run["skipped"].as_array().unwrap().len(), 1, "{run}");
+    }
+    // Our own event is as it was.
+    let r = app.get(&format!("/api/v1/events/{}", own["id"])).await;
+    assert_eq!(r.json()["title"], "Our own vigil");
+
+    // A real change upstream is one.
+    up.put(
+        "clash.ics",
+        feed("Their vigil").replace("SUMMARY:Teach-in", "SUMMARY:Teach-in (new room)"),
+        None,
+    );
+    let run = refresh(&app, &imp["id"]).await;
+    assert_eq!(
+        (&run["updated"], &run["changed"]),
+        (&json!(1), &json!(true)),
+        "{run}"
+    );
 }

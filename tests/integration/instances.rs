@@ -645,3 +645,113 @@ async fn a_listener_that_lost_its_connection_catches_up() {
         "caught up after {waited:?}"
     );
 }
+
+#[actix_web::test]
+async fn two_instances_refreshing_one_feed_run_it_once() {
+    if !crate::postgres::wanted() {
+        return;
+    }
+    let Some(db) = crate::postgres::fresh_database() else {
+        return;
+    };
+    let local = [("TURNOUT_IMPORT_ALLOW_PRIVATE", "true")];
+    let a = serve_with(&db, &local);
+    let b = serve_with(&db, &local);
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .finish();
+    wait_up(&client, &a).await;
+    wait_up(&client, &b).await;
+    let token = cli_token(&db, "instances");
+    seed_through(&client, &a.base, &token).await;
+    // A partner's calendar server that takes a second and a half to answer.
+    let up = crate::imports::upstream().await;
+    let start = (chrono::Utc::now() + chrono::Duration::days(5)).format("%Y%m%dT%H%M%SZ");
+    let events: String = (1..=3)
+        .map(|n| {
+            format!(
+                "BEGIN:VEVENT\r\nUID:race-{n}@partner.example\r\nSUMMARY:Race {n}\r\n\
+                 LOCATION:Oakland\r\nDTSTART:{start}\r\nDURATION:PT1H\r\nEND:VEVENT\r\n"
+            )
+        })
+        .collect();
+    up.put(
+        "race.ics",
+        format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{events}END:VCALENDAR\r\n"),
+        None,
+    );
+    let mut res = client
+        .post(format!("{}/api/v1/imports", a.base))
+        .bearer_auth(&token)
+        .send_json(&json!({"url": up.url("/slow/race.ics"), "partner": "mijente"}))
+        .await
+        .expect("added");
+    assert_eq!(res.status(), 201);
+    let imp: serde_json::Value = res.json().await.expect("json");
+    // Three refreshes through each instance at once, while both schedulers find the new feed
+    // due: one run holds the feed, the others are told so.
+    let refreshes = [&a, &b, &a, &b, &a, &b].map(|i| {
+        let url = format!("{}/api/v1/imports/{}/refresh", i.base, imp["id"]);
+        let (client, token) = (client.clone(), token.clone());
+        actix_web::rt::spawn(async move { send(&client, "POST", &url, &token, None).await })
+    });
+    let mut statuses = Vec::new();
+    for r in refreshes {
+        statuses.push(r.await.expect("a refresh"));
+    }
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 409),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().filter(|s| **s == 200).count() <= 1,
+        "{statuses:?}"
+    );
+    // The run that held it (a refresh's or a scheduler's) finishes; seen through the other one.
+    let path = format!("/api/v1/imports/{}", imp["id"]);
+    let until = Instant::now() + Duration::from_secs(30);
+    let record = loop {
+        let mut res = client
+            .get(format!("{}{path}", b.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("import");
+        let record: serde_json::Value = res.json().await.expect("json");
+        if !record["last_status"].is_null() || Instant::now() > until {
+            break record;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        (&record["last_status"], &record["created"]),
+        (&json!("ok"), &json!(3)),
+        "{record}"
+    );
+    assert_eq!(up.hits("race.ics").0, 1, "the feed was fetched once");
+    for i in [&a, &b] {
+        let listed = get(
+            &client,
+            &format!("{}/api/v1/events?partner=mijente&limit=100", i.base),
+        )
+        .await
+        .expect("listing");
+        let mut uids: Vec<String> = listed.json()["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .map(|e| e["uid"].as_str().unwrap_or_default().to_string())
+            .collect();
+        uids.sort();
+        assert_eq!(
+            uids,
+            [
+                "race-1@partner.example",
+                "race-2@partner.example",
+                "race-3@partner.example"
+            ],
+            "{}",
+            i.base
+        );
+    }
+}

@@ -551,39 +551,6 @@ fn brought(conn: &mut DbConn, import_id: i32) -> QueryResult<HashMap<String, Imp
 /// has simply passed (feeds drop old events); it stays here as it was.
 pub const WINDOW_PAST_DAYS: i64 = 1;
 
-/// Whether a run would change anything: an item new or different from what was last written,
-/// or one gone from a complete feed that is still in the window. A run that would not writes
-/// only its status, and tells no cache (a refresh with nothing new upstream changes nothing).
-pub fn would_change(conn: &mut DbConn, imp: &ImportView, read: &Read) -> Result<bool, AppError> {
-    let had = brought(conn, imp.row.id)?;
-    let items = prepare(imp, &read.feed);
-    let seen = seen(&items, &read.feed);
-    if items.iter().any(|p| {
-        had.get(&p.uid)
-            .is_none_or(|r| r.hash != p.hash || r.gone_at.is_some())
-    }) {
-        return Ok(true);
-    }
-    if !read.complete {
-        return Ok(false);
-    }
-    let left: HashMap<i32, &ImportedEvent> = had
-        .values()
-        .filter(|r| !seen.contains(r.uid.as_str()))
-        .map(|r| (r.event_id, r))
-        .collect();
-    let ids: Vec<i32> = left.keys().copied().collect();
-    let at = now();
-    for v in ev::views_by_ids(conn, &ids)? {
-        if let Some(rec) = left.get(&v.event.id) {
-            if gone(&v, rec, at) != Gone::Nothing {
-                return Ok(true);
-            }
-        }
-    }
-    Ok(false)
-}
-
 /// The UIDs the feed has: its items and those it skipped (an event the feed still has but that
 /// could not be read is not gone from it).
 fn seen<'a>(items: &'a [Prepared], feed: &'a Feed) -> HashSet<&'a str> {
@@ -706,8 +673,12 @@ pub fn apply(
     imp: &ImportView,
     read: Read,
     uid_host: &str,
-) -> Result<(ImportView, Vec<SkippedItem>), AppError> {
-    crate::db::write_tx(conn, |conn| {
+) -> Result<Applied, AppError> {
+    let applied = crate::db::write_tx_if_changed(conn, |conn| {
+        // Anything anyone sees: an event created, changed, cancelled or unpublished, or one
+        // taken back into a feed (its page says it is synced again). Items skipped again as
+        // they were skipped before, counts and statuses are not.
+        let mut seen_change = false;
         let who = imp.principal();
         let id = imp.row.id;
         let at = now();
@@ -757,6 +728,7 @@ pub fn apply(
                         // A feed of this partner added again: its events, no longer synced
                         // since the old import went, are this import's again.
                         if adopt(conn, other.id, imp)? {
+                            seen_change = true;
                             if let Some(why) = write_over(conn, imp, &other, p, &mut counts)? {
                                 skip(&mut skipped, why);
                             }
@@ -819,7 +791,9 @@ pub fn apply(
                         Ok(input)
                     })
                     .map(|_| counts.cancelled += 1),
-                    Gone::Unpublish => ev::delete(conn, &who, rec.event_id),
+                    Gone::Unpublish => {
+                        ev::delete(conn, &who, rec.event_id).map(|()| seen_change = true)
+                    }
                 };
                 match done {
                     Ok(()) => {}
@@ -865,8 +839,26 @@ pub fn apply(
                 imports::skipped_items.eq(stored),
             ))
             .execute(conn)?;
-        Ok((get_any(conn, id)?, skipped))
-    })
+        let changed = seen_change || counts.created + counts.updated + counts.cancelled > 0;
+        let view = get_any(conn, id)?;
+        Ok((
+            Applied {
+                view,
+                skipped,
+                changed,
+            },
+            changed,
+        ))
+    })?;
+    Ok(applied.0)
+}
+
+/// What a run wrote.
+pub struct Applied {
+    pub view: ImportView,
+    pub skipped: Vec<SkippedItem>,
+    /// Whether anything anyone sees changed (the caches must hear of it).
+    pub changed: bool,
 }
 
 /// Where an event came from: the partner's name, the feed's URL, and whether it is still
