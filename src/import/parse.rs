@@ -679,7 +679,7 @@ impl Reader {
                 };
                 let given = series.is_some_and(|s| s.contains(key))
                     || master.input.start.as_deref() == Some(start.as_str());
-                let uid = format!("{}#{}", master.uid, key.format("%Y%m%dT%H%M%S"));
+                let uid = extra_uid(&master.uid, key);
                 if given || !uids.insert(uid.clone()) {
                     continue;
                 }
@@ -743,22 +743,28 @@ impl Reader {
         Ok(local)
     }
 
-    /// A RECURRENCE-ID override, as a change of `master`'s occurrence (of two for one date, the
-    /// one with the higher SEQUENCE).
+    /// A RECURRENCE-ID override (of two for one date, the one with the higher SEQUENCE): a
+    /// change of `master`'s occurrence under its rule, or, on the date of one of its `RDATE`s,
+    /// that extra date's own event as the override gives it.
     fn change(&self, master: &mut Master, e: &Component) -> Result<(), String> {
-        let (tz, item) = (master.tz, &mut master.item);
-        let (Some(recurrence), Some(series)) = (item.input.recurrence.as_mut(), &master.series)
-        else {
-            return Err("a RECURRENCE-ID of an event that does not repeat".into());
-        };
+        let tz = master.tz;
         let id = find(e, "RECURRENCE-ID").ok_or("no RECURRENCE-ID")?;
-        let all_day = item.input.all_day == Some(true);
+        let all_day = master.item.input.all_day == Some(true);
         let local = self.key(id, id.val.as_str(), tz)?;
-        if !series.contains(local) {
-            return Err(format!(
-                "RECURRENCE-ID {} is not a date of the series' rule",
-                id.val.as_str()
-            ));
+        let in_rule = master.series.as_ref().is_some_and(|s| s.contains(local));
+        let extra_uid = extra_uid(&master.item.uid, local);
+        let extra = master.extras.iter().position(|x| x.uid == extra_uid);
+        match (&master.series, in_rule, extra) {
+            (_, true, _) | (_, false, Some(_)) => {}
+            (None, false, None) => {
+                return Err("a RECURRENCE-ID of an event that does not repeat".into())
+            }
+            (Some(_), false, None) => {
+                return Err(format!(
+                    "RECURRENCE-ID {} is not a date of the series' rule",
+                    id.val.as_str()
+                ))
+            }
         }
         let key = occurrence_key(local, all_day);
         let sequence = find(e, "SEQUENCE")
@@ -771,6 +777,47 @@ impl Reader {
         {
             return Err("an older version of a changed occurrence the feed gives twice".into());
         }
+        let patch = self.patch(e, &master.item, tz)?;
+        master.change_sequences.insert(key.clone(), sequence);
+        match extra {
+            // The extra date's event: the master's content with the override's changes (built
+            // afresh, so a later version of the override replaces an earlier one whole).
+            Some(i) if !in_rule => {
+                let mut input =
+                    serde_json::to_value(&master.item.input).map_err(|e| e.to_string())?;
+                if let Some(fields) = input.as_object_mut() {
+                    fields.extend(patch);
+                }
+                let mut input: EventInput =
+                    serde_json::from_value(input).map_err(|e| format!("RECURRENCE-ID: {e}"))?;
+                input.uid = Some(extra_uid.clone());
+                input.recurrence = None;
+                let x = &mut master.extras[i];
+                x.input = input;
+                x.sequence = master.item.sequence.max(sequence);
+            }
+            _ => {
+                let item = &mut master.item;
+                item.sequence = item.sequence.max(sequence);
+                if let Some(recurrence) = item.input.recurrence.as_mut() {
+                    recurrence
+                        .changes
+                        .get_or_insert_with(BTreeMap::new)
+                        .insert(key, patch);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// What an override changes of `item` (the master): its start and end always, and each of
+    /// title, description, link, place and status that differs.
+    fn patch(
+        &self,
+        e: &Component,
+        item: &Item,
+        tz: Tz,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, String> {
         let start = self.when_of(e, "DTSTART")?.ok_or("no DTSTART")?;
         let (start, end, _, _) = self.span(e, start, tz)?;
         let mut patch = serde_json::Map::new();
@@ -833,14 +880,13 @@ impl Reader {
         if Some(status) != item.input.status {
             patch.insert("status".into(), status.as_str().into());
         }
-        item.sequence = item.sequence.max(sequence);
-        master.change_sequences.insert(key.clone(), sequence);
-        recurrence
-            .changes
-            .get_or_insert_with(BTreeMap::new)
-            .insert(key, patch);
-        Ok(())
+        Ok(patch)
     }
+}
+
+/// The UID of an `RDATE`'s own event: the master's with the date (`UID#20270310T180000`).
+fn extra_uid(master: &str, local: NaiveDateTime) -> String {
+    format!("{master}#{}", local.format("%Y%m%dT%H%M%S"))
 }
 
 fn status(e: &Component) -> Status {
@@ -1119,6 +1165,58 @@ mod tests {
         // A RECURRENCE-ID in UTC names the same occurrence by its instant.
         assert_eq!(changes["2027-01-19T18:00"]["status"], "cancelled");
         assert_eq!(item.sequence, 2);
+    }
+
+    #[test]
+    fn an_override_on_an_extra_date_changes_that_dates_event() {
+        // A weekly vigil with an extra Saturday, moved and renamed by its RECURRENCE-ID (twice:
+        // the higher SEQUENCE wins whole); a one-off with an extra date, that date cancelled.
+        let body = "BEGIN:VEVENT\nUID:v@x\nSUMMARY:Vigil\nLOCATION:Plaza\nDTSTART;TZID=America/Chicago:20270105T180000\nDTEND;TZID=America/Chicago:20270105T190000\nRRULE:FREQ=WEEKLY;COUNT=3\nRDATE;TZID=America/Chicago:20270109T100000\nEND:VEVENT\n\
+BEGIN:VEVENT\nUID:v@x\nRECURRENCE-ID;TZID=America/Chicago:20270109T100000\nSUMMARY:Saturday vigil\nLOCATION:Park\nDTSTART;TZID=America/Chicago:20270109T110000\nDTEND;TZID=America/Chicago:20270109T130000\nSEQUENCE:3\nEND:VEVENT\n\
+BEGIN:VEVENT\nUID:v@x\nRECURRENCE-ID:20270109T160000Z\nSUMMARY:Older\nDTSTART;TZID=America/Chicago:20270109T100000\nDTEND;TZID=America/Chicago:20270109T110000\nSEQUENCE:1\nEND:VEVENT\n\
+BEGIN:VEVENT\nUID:o@x\nSUMMARY:Teach-in\nLOCATION:Library\nDTSTART;TZID=America/Chicago:20270201T180000\nDURATION:PT1H\nRDATE;TZID=America/Chicago:20270208T180000\nEND:VEVENT\n\
+BEGIN:VEVENT\nUID:o@x\nRECURRENCE-ID;TZID=America/Chicago:20270208T180000\nSUMMARY:Teach-in\nSTATUS:CANCELLED\nDTSTART;TZID=America/Chicago:20270208T180000\nDURATION:PT1H\nEND:VEVENT\n";
+        let feed = parse(&ics(body), LA).unwrap();
+        let reasons: Vec<&str> = feed.skipped.iter().map(|s| s.reason.as_str()).collect();
+        assert_eq!(
+            reasons,
+            ["an older version of a changed occurrence the feed gives twice"]
+        );
+        let by_uid: std::collections::HashMap<&str, &Item> =
+            feed.items.iter().map(|i| (i.uid.as_str(), i)).collect();
+        let saturday = &by_uid["v@x#20270109T100000"];
+        assert_eq!(
+            (
+                saturday.input.title.as_deref(),
+                saturday.input.start.as_deref(),
+                saturday.input.end.as_deref(),
+                saturday
+                    .input
+                    .venue
+                    .as_ref()
+                    .and_then(|v| v.name.as_deref()),
+                saturday.input.uid.as_deref(),
+                saturday.sequence,
+            ),
+            (
+                Some("Saturday vigil"),
+                Some("2027-01-09T11:00"),
+                Some("2027-01-09T13:00"),
+                Some("Park"),
+                Some("v@x#20270109T100000"),
+                3,
+            )
+        );
+        assert!(saturday.input.recurrence.is_none());
+        // The series itself is untouched by it.
+        let series = &by_uid["v@x"];
+        assert_eq!(series.input.title.as_deref(), Some("Vigil"));
+        assert!(series.input.recurrence.as_ref().unwrap().changes.is_none());
+        // The one-off keeps its own date; its extra date is cancelled.
+        assert_eq!(by_uid["o@x"].input.status, Some(Status::Confirmed));
+        let extra = &by_uid["o@x#20270208T180000"];
+        assert_eq!(extra.input.status, Some(Status::Cancelled));
+        assert_eq!(extra.input.start.as_deref(), Some("2027-02-08T18:00"));
     }
 
     #[test]
