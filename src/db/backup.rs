@@ -324,6 +324,9 @@ backup_tables! {
         uid: String,
         hash: String,
         gone_at: Option<NaiveDateTime>,
+        written: Option<String>,
+        kept: String,
+        upstream: Option<String>,
     }
 }
 

@@ -448,4 +448,10 @@ pub struct ImportedEvent {
     pub uid: String,
     pub hash: String,
     pub gone_at: Option<NaiveDateTime>,
+    /// JSON of the event's fields as the feed last wrote them (NULL: not known yet).
+    pub written: Option<String>,
+    /// JSON list of the parts edited here, which the feed no longer changes.
+    pub kept: String,
+    /// JSON of the event as the feed last gave it.
+    pub upstream: Option<String>,
 }

@@ -311,6 +311,9 @@ diesel::table! {
         uid -> Text,
         hash -> Text,
         gone_at -> Nullable<Timestamp>,
+        written -> Nullable<Text>,
+        kept -> Text,
+        upstream -> Nullable<Text>,
     }
 }
 

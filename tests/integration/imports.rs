@@ -1198,3 +1198,124 @@ async fn items_skipped_again_change_nothing() {
         "{run}"
     );
 }
+
+#[actix_web::test]
+async fn an_edit_made_here_is_kept_when_the_feed_changes_and_the_admin_shows_both() {
+    let app = app_fetching_locally().await;
+    let up = upstream().await;
+    let day = chrono::Utc::now().date_naive() + chrono::Duration::days(10);
+    let feed = |title: &str, hour: u32, description: &str| {
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:teach@partner.example\r\n\
+             SUMMARY:{title}\r\nDESCRIPTION:{description}\r\nLOCATION:Oakland Library\r\n\
+             DTSTART;TZID=America/Los_Angeles:{}T{hour:02}0000\r\nDURATION:PT2H\r\n\
+             END:VEVENT\r\nEND:VCALENDAR\r\n",
+            day.format("%Y%m%d")
+        )
+    };
+    up.put("teach.ics", feed("Teach-in", 18, "Know your rights."), None);
+    let imp = add(
+        &app,
+        json!({"url": up.url("/feeds/teach.ics"), "partner": "cosecha"}),
+    )
+    .await;
+    assert_eq!(refresh(&app, &imp["id"]).await["created"], 1);
+    let id = events_of(&app, "cosecha").await["teach@partner.example"]["id"].clone();
+    let event_path = format!("/api/v1/events/{id}");
+
+    // An organizer fixes the room here.
+    let r = app
+        .patch(&event_path, &json!({"title": "Teach-in (room 4)"}))
+        .await;
+    assert_eq!(r.status, 200, "{}", text(&r));
+    // The partner moves it an hour later and rewords it: the time and the description follow
+    // the feed, the title stays as it was edited here.
+    up.put(
+        "teach.ics",
+        feed("Teach-in (moved)", 19, "Know your rights. Bring ID."),
+        None,
+    );
+    let run = refresh(&app, &imp["id"]).await;
+    assert_eq!(
+        (&run["updated"], &run["changed"]),
+        (&json!(1), &json!(true)),
+        "{run}"
+    );
+    let e = app.get(&event_path).await.json();
+    assert_eq!(e["title"], "Teach-in (room 4)", "{e}");
+    assert_eq!(e["description"], "Know your rights. Bring ID.", "{e}");
+    assert_eq!(e["start"], format!("{day}T19:00:00-08:00"), "{e}");
+
+    // The admin shows the part kept beside the feed's version, and can take the feed's.
+    let password = user(&app, "admin@example.org", "admin", None);
+    let mut b = Browser::new(&app);
+    b.login("admin@example.org", &password).await;
+    let page = b.get(&format!("/admin/events/{id}/edit")).await;
+    assert_eq!(page.status, 200);
+    let body = text(&page);
+    let section = body
+        .split("class=\"feed-edits\"")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .unwrap_or_default();
+    assert!(
+        section.contains("From the calendar of Movimiento Cosecha"),
+        "{body}"
+    );
+    assert!(
+        section.contains(
+            "<th scope=\"row\">Title</th><td>Teach-in (room 4)</td><td>Teach-in (moved)</td>"
+        ),
+        "{section}"
+    );
+    assert!(
+        !section.contains(">Time<"),
+        "the time follows the feed: {section}"
+    );
+    let csrf = b.csrf().await;
+    let r = b
+        .post(
+            &format!("/admin/events/{id}/feed/title"),
+            &[("csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", text(&r));
+    assert_eq!(
+        app.get(&event_path).await.json()["title"],
+        "Teach-in (moved)"
+    );
+    let page = text(
+        &b.get(&format!("/admin/events/{id}/edit?done=feed_taken"))
+            .await,
+    );
+    assert!(page.contains("That part follows the feed again."), "{page}");
+    assert!(page.contains("Nothing was edited here"), "{page}");
+    // A part that is not one, and a forged form, change nothing.
+    let r = b
+        .post(
+            &format!("/admin/events/{id}/feed/uid"),
+            &[("csrf", csrf.as_str())],
+        )
+        .await;
+    assert_ne!(r.status, 303);
+    let r = b
+        .post(
+            &format!("/admin/events/{id}/feed/title"),
+            &[("csrf", "forged")],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+
+    // From now on the title follows the feed again.
+    up.put(
+        "teach.ics",
+        feed("Teach-in (final)", 19, "Know your rights. Bring ID."),
+        None,
+    );
+    let run = refresh(&app, &imp["id"]).await;
+    assert_eq!(run["updated"], 1, "{run}");
+    assert_eq!(
+        app.get(&event_path).await.json()["title"],
+        "Teach-in (final)"
+    );
+}

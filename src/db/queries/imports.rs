@@ -600,22 +600,42 @@ fn gone(v: &EventView, rec: &ImportedEvent, now: NaiveDateTime) -> Gone {
 }
 
 /// Writes item `p` over `before`, an event that came from this feed, and counts what that did;
-/// the reason when the item cannot be written (the rest of the run goes on).
+/// the reason when the item cannot be written (the rest of the run goes on). The parts edited
+/// here since the feed last wrote them (and those kept before) stay as they are here; the rest
+/// follow the feed. `rec`: what this feed last wrote (none for an event taken back into it).
 fn write_over(
     conn: &mut DbConn,
     imp: &ImportView,
     before: &crate::db::models::Event,
     p: &Prepared,
     counts: &mut RunCounts,
+    rec: Option<&ImportedEvent>,
 ) -> Result<Option<String>, AppError> {
-    let input = p.input.clone();
-    match ev::update_with(conn, &imp.principal(), before.id, |_| Ok(input)) {
+    let mut kept = rec.map(kept_parts).unwrap_or_default();
+    let written = rec.and_then(written_fields);
+    let upstream = &p.input;
+    let merged = ev::update_with(conn, &imp.principal(), before.id, |current| {
+        if let Some(w) = &written {
+            for part in edited_parts(&input_fields(&current.to_input(true)), w) {
+                if !kept.iter().any(|k| k == part) {
+                    kept.push(part.to_string());
+                }
+            }
+        }
+        with_parts(upstream, &current.to_input(false), |part| {
+            kept.iter().any(|k| k == part)
+        })
+    });
+    match merged {
         Ok(after) => {
             diesel::update(imported_events::table.find(before.id))
                 .set((
                     imported_events::hash.eq(&p.hash),
                     imported_events::gone_at.eq(None::<NaiveDateTime>),
                     imported_events::source_url.eq(&imp.row.url),
+                    imported_events::written.eq(Some(json(&input_fields(&after.to_input(true))))),
+                    imported_events::kept.eq(json(&kept)),
+                    imported_events::upstream.eq(Some(json(&input_fields(upstream)))),
                 ))
                 .execute(conn)?;
             if after.event.updated_at == before.updated_at {
@@ -631,6 +651,221 @@ fn write_over(
             Ok(Some(reason(&e)))
         }
         Err(e) => Err(e),
+    }
+}
+
+/// The parts of an imported event an organizer may edit here, by the `EventInput` fields each
+/// covers. Once edited here a part is kept as it is here when the feed changes; the others
+/// still follow the feed. The day of action and the partners are the import's own.
+pub const PARTS: &[(&str, &[&str])] = &[
+    ("title", &["title"]),
+    ("description", &["description"]),
+    ("time", &["start", "end", "timezone", "all_day"]),
+    ("repeats", &["recurrence"]),
+    ("place", &["venue", "venue_id", "online_url"]),
+    ("link", &["info_url"]),
+    ("status", &["status"]),
+    ("tags", &["tags"]),
+];
+
+type Fields = serde_json::Map<String, serde_json::Value>;
+
+/// An event input as its JSON fields.
+fn input_fields(input: &EventInput) -> Fields {
+    match serde_json::to_value(input) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => Fields::new(),
+    }
+}
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+fn kept_parts(rec: &ImportedEvent) -> Vec<String> {
+    serde_json::from_str(&rec.kept).unwrap_or_default()
+}
+
+fn written_fields(rec: &ImportedEvent) -> Option<Fields> {
+    rec.written
+        .as_deref()
+        .and_then(|w| serde_json::from_str(w).ok())
+}
+
+fn upstream_fields(rec: &ImportedEvent) -> Option<Fields> {
+    rec.upstream
+        .as_deref()
+        .and_then(|w| serde_json::from_str(w).ok())
+}
+
+/// The parts in which the event as it is here (`current`) differs from what the feed wrote.
+fn edited_parts(current: &Fields, written: &Fields) -> Vec<&'static str> {
+    PARTS
+        .iter()
+        .filter(|(_, names)| names.iter().any(|n| current.get(*n) != written.get(*n)))
+        .map(|(part, _)| *part)
+        .collect()
+}
+
+/// `base` with the fields of every part `take` picks from `other`.
+fn with_parts(
+    base: &EventInput,
+    other: &EventInput,
+    take: impl Fn(&str) -> bool,
+) -> Result<EventInput, AppError> {
+    let mut out = input_fields(base);
+    let from = input_fields(other);
+    for (_, names) in PARTS.iter().filter(|(part, _)| take(part)) {
+        copy_fields(&mut out, &from, names);
+    }
+    serde_json::from_value(serde_json::Value::Object(out))
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("merging an imported event: {e}")))
+}
+
+/// `names` of `from` into `to` (a field `from` lacks is removed).
+fn copy_fields(to: &mut Fields, from: &Fields, names: &[&str]) {
+    for name in names {
+        match from.get(*name) {
+            Some(v) => to.insert((*name).to_string(), v.clone()),
+            None => to.remove(*name),
+        };
+    }
+}
+
+/// One part of an imported event edited here: the event's value and the feed's, as text.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LocalEdit {
+    pub part: &'static str,
+    pub here: String,
+    /// `None` while the feed's version is not known (imported before edits were tracked).
+    pub feed: Option<String>,
+}
+
+/// The parts of event `id` edited here that its feed no longer changes (or will not, at its
+/// next change), each beside the feed's version; empty for an event that came from no feed.
+pub fn local_edits(conn: &mut DbConn, id: i32) -> Result<Vec<LocalEdit>, AppError> {
+    let Some(rec) = imported_events::table
+        .find(id)
+        .select(ImportedEvent::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(Vec::new());
+    };
+    let here = input_fields(&ev::view_by_id(conn, id)?.to_input(true));
+    let mut parts = kept_parts(&rec);
+    if let Some(w) = written_fields(&rec) {
+        for part in edited_parts(&here, &w) {
+            if !parts.iter().any(|k| k == part) {
+                parts.push(part.to_string());
+            }
+        }
+    }
+    let feed = upstream_fields(&rec);
+    Ok(PARTS
+        .iter()
+        .filter(|(part, _)| parts.iter().any(|k| k == part))
+        .map(|(part, names)| LocalEdit {
+            part,
+            here: shown(part, names, &here),
+            feed: feed.as_ref().map(|f| shown(part, names, f)),
+        })
+        .collect())
+}
+
+/// Event `id`'s `part` as its feed last gave it, no longer kept as edited here: the next change
+/// of the feed changes it again.
+pub fn take_feeds(
+    conn: &mut DbConn,
+    who: &Principal,
+    id: i32,
+    part: &str,
+) -> Result<EventView, AppError> {
+    let Some(&(part, names)) = PARTS.iter().find(|(p, _)| *p == part) else {
+        return Err(AppError::NotFound(format!(
+            "there is no part {part:?} of an event"
+        )));
+    };
+    crate::db::write_tx(conn, |conn| {
+        let rec: ImportedEvent = imported_events::table
+            .find(id)
+            .select(ImportedEvent::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| AppError::NotFound(format!("event {id} came from no feed")))?;
+        let Some(feed) = upstream_fields(&rec) else {
+            return Err(AppError::Conflict(format!(
+                "the feed's version of event {id} is not known yet; refresh the feed first"
+            )));
+        };
+        let feed: EventInput = serde_json::from_value(serde_json::Value::Object(feed))
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("a stored feed version: {e}")))?;
+        let after = ev::update_with(conn, who, id, |current| {
+            with_parts(&current.to_input(false), &feed, |p| p == part)
+        })?;
+        // Written as the feed's again: no longer an edit here.
+        let now_fields = input_fields(&after.to_input(true));
+        let mut written = written_fields(&rec).unwrap_or_else(|| now_fields.clone());
+        copy_fields(&mut written, &now_fields, names);
+        let kept: Vec<String> = kept_parts(&rec).into_iter().filter(|k| k != part).collect();
+        diesel::update(imported_events::table.find(id))
+            .set((
+                imported_events::written.eq(Some(json(&written))),
+                imported_events::kept.eq(json(&kept)),
+            ))
+            .execute(conn)?;
+        Ok(after)
+    })
+}
+
+/// A part's value as the admin shows it.
+fn shown(part: &str, names: &[&str], f: &Fields) -> String {
+    use serde_json::Value;
+    let text = |name: &str| match f.get(name) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Bool(true)) => "yes".into(),
+        Some(Value::Array(list)) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => String::new(),
+    };
+    let out = match part {
+        "time" => {
+            let all_day = if text("all_day").is_empty() {
+                ""
+            } else {
+                ", all day"
+            };
+            format!(
+                "{} – {} ({}{all_day})",
+                text("start"),
+                text("end"),
+                text("timezone")
+            )
+        }
+        "place" => match f.get("venue") {
+            Some(Value::Object(v)) => ["name", "address", "city", "region", "country"]
+                .iter()
+                .filter_map(|k| v.get(*k).and_then(Value::as_str))
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => text("online_url"),
+        },
+        "repeats" => f
+            .get("recurrence")
+            .and_then(|r| r.get("rrule"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        _ => names.iter().map(|n| text(n)).collect::<Vec<_>>().join(" "),
+    };
+    if out.trim().is_empty() {
+        "—".into()
+    } else {
+        out
     }
 }
 
@@ -651,8 +886,8 @@ fn adopt(conn: &mut DbConn, event_id: i32, imp: &ImportView) -> QueryResult<bool
     Ok(n == 1)
 }
 
-/// A field error list as one line.
-fn reason(e: &AppError) -> String {
+/// An error as one line (a field error list joined).
+pub fn reason(e: &AppError) -> String {
     match e {
         AppError::Validation(list) => list
             .iter()
@@ -719,7 +954,7 @@ pub fn apply(
                         );
                         continue;
                     }
-                    if let Some(why) = write_over(conn, imp, &before, p, &mut counts)? {
+                    if let Some(why) = write_over(conn, imp, &before, p, &mut counts, Some(rec))? {
                         skip(&mut skipped, why);
                     }
                 }
@@ -729,7 +964,8 @@ pub fn apply(
                         // since the old import went, are this import's again.
                         if adopt(conn, other.id, imp)? {
                             seen_change = true;
-                            if let Some(why) = write_over(conn, imp, &other, p, &mut counts)? {
+                            if let Some(why) = write_over(conn, imp, &other, p, &mut counts, None)?
+                            {
                                 skip(&mut skipped, why);
                             }
                             continue;
@@ -753,6 +989,10 @@ pub fn apply(
                                     imported_events::source_url.eq(&imp.row.url),
                                     imported_events::uid.eq(&p.uid),
                                     imported_events::hash.eq(&p.hash),
+                                    imported_events::written
+                                        .eq(Some(json(&input_fields(&view.to_input(true))))),
+                                    imported_events::upstream
+                                        .eq(Some(json(&input_fields(&p.input)))),
                                 ))
                                 .execute(conn)?;
                             counts.created += 1;
@@ -810,8 +1050,16 @@ pub fn apply(
                     Err(e) => return Err(e),
                 }
                 if gone(v, rec, at) == Gone::Cancel && rec.gone_at.is_none() {
+                    // The cancellation is the feed's doing, not an edit here.
+                    let written = written_fields(rec).map(|mut w| {
+                        w.insert("status".into(), Status::Cancelled.as_str().into());
+                        json(&w)
+                    });
                     diesel::update(imported_events::table.find(rec.event_id))
-                        .set(imported_events::gone_at.eq(Some(at)))
+                        .set((
+                            imported_events::gone_at.eq(Some(at)),
+                            imported_events::written.eq(written),
+                        ))
                         .execute(conn)?;
                 }
             }

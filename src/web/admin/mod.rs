@@ -23,6 +23,7 @@ use crate::auth::{self, Principal};
 use crate::db::models::{Revision, Venue};
 use crate::db::queries::auth::{self as qa, SessionUser};
 use crate::db::queries::events::{self as q, EventView, Filter};
+use crate::db::queries::imports::LocalEdit;
 use crate::db::queries::{self, catalog};
 use crate::db::{self};
 use crate::domain::event::Review;
@@ -50,6 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/admin/events/{id}/occurrences/{op}",
             web::post().to(occurrences::occurrence_op),
         )
+        .route("/admin/events/{id}/feed/{part}", web::post().to(take_feeds))
         .route("/admin/events/{id}/{op}", web::post().to(event_op))
         .configure(manage::configure)
         .configure(online::configure)
@@ -424,6 +426,9 @@ struct FormPage {
     preview: Option<Vec<String>>,
     /// A series' next occurrences (editing only).
     occurrences: Vec<OccurrenceItem>,
+    /// Editing an event from a partner's feed: the partner's name, and the parts edited here
+    /// (kept when the feed changes), each beside the feed's version.
+    feed: Option<(String, Vec<LocalEdit>)>,
 }
 
 /// What the event form shows besides the form itself.
@@ -525,21 +530,30 @@ async fn render_form_with(
     extras: Extras,
 ) -> Result<HttpResponse, AppError> {
     let who = principal(&user);
-    let (venues, (actions, partners), series) = db::run(&state.pool, move |c| {
-        // A series being edited lists its next occurrences (only to those who may change it).
-        let series = match editing {
+    let (venues, (actions, partners), (series, feed)) = db::run(&state.pool, move |c| {
+        // A series being edited lists its next occurrences, an event from a feed what was
+        // edited here (only to those who may change it).
+        let shown = match editing {
             Some(id) => match q::authorize(c, &who, id) {
                 Ok(()) => match q::view_by_id(c, id) {
-                    Ok(v) => Some(v).filter(EventView::is_series),
-                    Err(AppError::NotFound(_)) => None,
+                    Ok(v) => {
+                        let feed = match queries::imports::source_of(c, id)? {
+                            Some((name, _, _)) => {
+                                Some((name, queries::imports::local_edits(c, id)?))
+                            }
+                            None => None,
+                        };
+                        (Some(v).filter(EventView::is_series), feed)
+                    }
+                    Err(AppError::NotFound(_)) => (None, None),
                     Err(e) => return Err(e),
                 },
-                Err(AppError::Forbidden(_) | AppError::NotFound(_)) => None,
+                Err(AppError::Forbidden(_) | AppError::NotFound(_)) => (None, None),
                 Err(e) => return Err(e),
             },
-            None => None,
+            None => (None, None),
         };
-        Ok((catalog::venues_for_editor(c, &who)?, choices(c)?, series))
+        Ok((catalog::venues_for_editor(c, &who)?, choices(c)?, shown))
     })
     .await?;
     let lang = Ctx::new(req, state, "").lang;
@@ -594,6 +608,7 @@ async fn render_form_with(
         notice: extras.notice,
         preview: extras.preview,
         occurrences,
+        feed,
     };
     page(status, &body)
 }
@@ -716,7 +731,7 @@ async fn edit_event(
     let notice = notice
         .done
         .as_deref()
-        .filter(|d| d.starts_with("occurrence_"))
+        .filter(|d| d.starts_with("occurrence_") || *d == "feed_taken")
         .map(|d| lang.t(&format!("admin_done_{d}")).to_string())
         .filter(|s| !s.is_empty());
     render_stored(
@@ -836,6 +851,40 @@ async fn update_event(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     save(req, state, body, Some(id.into_inner())).await
+}
+
+/// "Take the feed's": one part of an imported event back as its feed gives it, no longer kept
+/// as edited here.
+async fn take_feeds(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(i32, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let user = require(&req, &state).await?;
+    if let Err(refused) = checked_form(&req, &state, &user, &body)? {
+        return Ok(refused);
+    }
+    let (id, part) = path.into_inner();
+    let who = principal(&user);
+    let result = state
+        .write(move |c| queries::imports::take_feeds(c, &who, id, &part))
+        .await;
+    match result {
+        Ok(_) => Ok(redirect(&format!(
+            "/admin/events/{id}/edit?done=feed_taken"
+        ))),
+        // The feed's version no longer fits (or is not known yet): said above the form.
+        Err(e @ (AppError::Validation(_) | AppError::Conflict(_) | AppError::NotFound(_))) => {
+            let v = db::run(&state.pool, move |c| q::view_by_id(c, id)).await?;
+            let extras = Extras {
+                notice: Some(queries::imports::reason(&e)),
+                ..Extras::default()
+            };
+            render_stored(&req, &state, user, &v, extras).await
+        }
+        Err(e) => refused(&req, &state, e),
+    }
 }
 
 /// Cancel, delete, restore, approve, reject.
