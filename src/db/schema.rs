@@ -326,3 +326,4 @@ diesel::allow_tables_to_appear_in_same_query!(imports, actions);
 diesel::allow_tables_to_appear_in_same_query!(imported_events, imports);
 diesel::allow_tables_to_appear_in_same_query!(imported_events, events);
 diesel::allow_tables_to_appear_in_same_query!(imported_events, partners);
+diesel::allow_tables_to_appear_in_same_query!(imported_events, event_partners);

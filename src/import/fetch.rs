@@ -237,15 +237,28 @@ fn tls_config() -> Arc<rustls::ClientConfig> {
         .clone()
 }
 
-/// Fetches `url` (normalized), sending the validators of the last answer.
+/// The turn to fetch from a URL's host: one fetch at a time per host in this process.
+pub struct HostTurn {
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
+/// Waits for the turn of `url`'s host.
+pub async fn host_turn(url: &Url) -> HostTurn {
+    HostTurn {
+        _guard: host_lock(url.host_str().unwrap_or_default())
+            .lock_owned()
+            .await,
+    }
+}
+
+/// Fetches `url` (normalized), sending the validators of the last answer, in its host's turn.
 pub async fn fetch(
     limits: &Limits,
     url: &Url,
     etag: Option<&str>,
     last_modified: Option<&str>,
+    _turn: &HostTurn,
 ) -> Result<Fetched, FetchError> {
-    let lock = host_lock(url.host_str().unwrap_or_default());
-    let _one_at_a_time = lock.lock().await;
     let secs = limits.timeout.as_secs().max(1);
     match tokio::time::timeout(
         limits.timeout,

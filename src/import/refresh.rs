@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::NaiveDateTime;
 use chrono_tz::Tz;
 use serde::Serialize;
 
@@ -152,13 +153,18 @@ pub async fn refresh_now(r: &Runner<'_>, id: i32) -> Result<Summary, AppError> {
             "import {id} is being refreshed right now; try again in a moment"
         )));
     }
-    run_claimed(r, id).await
+    run_claimed(r, id, until).await
 }
 
-/// Runs a claimed import to its end, whatever happens: the claim is always released.
-async fn run_claimed(r: &Runner<'_>, id: i32) -> Result<Summary, AppError> {
-    let result = run(r, id).await;
-    if let Err(e) = &result {
+/// Runs an import claimed until `until` to its end, whatever happens: the claim is always
+/// released (unless another run took the feed over, whose claim it then is).
+async fn run_claimed(r: &Runner<'_>, id: i32, until: NaiveDateTime) -> Result<Summary, AppError> {
+    let result = run(r, id, until).await;
+    if let Some(e) = result
+        .as_ref()
+        .err()
+        .filter(|e| !matches!(e, AppError::Conflict(_)))
+    {
         // The run's own records release the claim; after an unexpected error (the database
         // away, say), record it as a failed run: the claim goes, and the backoff keeps the
         // scheduler from trying again at once.
@@ -173,20 +179,31 @@ async fn run_claimed(r: &Runner<'_>, id: i32) -> Result<Summary, AppError> {
     result
 }
 
-async fn run(r: &Runner<'_>, id: i32) -> Result<Summary, AppError> {
+async fn run(r: &Runner<'_>, id: i32, until: NaiveDateTime) -> Result<Summary, AppError> {
     let imp = db::run(r.pool, move |c| q::get_any(c, id)).await?;
     let url = match fetch::normalize(&imp.row.url) {
         Ok(u) => u,
         Err(e) => return failure(r, id, e.to_string()).await,
     };
     let limits = limits(r.settings);
+    // Feeds on one host wait their turn, which may outlast the claim: renewed once the turn
+    // comes, unless another run (another instance) has taken the feed over meanwhile.
+    let turn = fetch::host_turn(&url).await;
+    let renewed = now() + lease(r.settings);
+    if !db::run(r.pool, move |c| q::renew(c, id, until, renewed)).await? {
+        return Err(AppError::Conflict(format!(
+            "import {id} was taken over by another run while it waited for its host"
+        )));
+    }
     let fetched = fetch::fetch(
         &limits,
         &url,
         imp.row.etag.as_deref(),
         imp.row.last_modified.as_deref(),
+        &turn,
     )
     .await;
+    drop(turn);
     let (bytes, etag, last_modified) = match fetched {
         Err(e) => return failure(r, id, e.to_string()).await,
         Ok(Fetched::NotModified) => {
@@ -199,9 +216,15 @@ async fn run(r: &Runner<'_>, id: i32) -> Result<Summary, AppError> {
             last_modified,
         }) => (bytes, etag, last_modified),
     };
-    let zone: Tz = imp
-        .row
-        .timezone
+    // Floating times: the import's zone, else the partner's home zone, else the instance's.
+    let zone_name = match imp.row.timezone.clone() {
+        Some(zone) => Some(zone),
+        None => {
+            let partner = imp.row.partner_id;
+            db::run(r.pool, move |c| Ok(q::partner_zone(c, partner)?)).await?
+        }
+    };
+    let zone: Tz = zone_name
         .as_deref()
         .unwrap_or(&r.settings.imports.default_timezone)
         .parse()
@@ -284,7 +307,7 @@ pub async fn schedule(state: actix_web::web::Data<AppState>) {
             let st = state.clone();
             actix_web::rt::spawn(async move {
                 let _permit = permit;
-                match run_claimed(&Runner::for_server(&st), id).await {
+                match run_claimed(&Runner::for_server(&st), id, until).await {
                     Ok(s) => tracing::info!(
                         import = id,
                         status = s.status,

@@ -174,16 +174,20 @@ async fn add(app: &TestApp, body: Value) -> Value {
 }
 
 async fn refresh(app: &TestApp, id: &Value) -> Value {
-    let r = app
-        .write(
-            "POST",
-            &format!("/api/v1/imports/{id}/refresh"),
-            Some(&app.admin_token),
-            None,
-        )
-        .await;
+    let r = refresh_answer(app, id).await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     r.json()
+}
+
+/// The API's answer to a refresh of import `id`, whatever it is.
+async fn refresh_answer(app: &TestApp, id: &Value) -> crate::helpers::Response {
+    app.write(
+        "POST",
+        &format!("/api/v1/imports/{id}/refresh"),
+        Some(&app.admin_token),
+        None,
+    )
+    .await
 }
 
 /// The import's record once a run has recorded its status (within 20 s), as the API shows it.
@@ -1317,5 +1321,89 @@ async fn an_edit_made_here_is_kept_when_the_feed_changes_and_the_admin_shows_bot
     assert_eq!(
         app.get(&event_path).await.json()["title"],
         "Teach-in (final)"
+    );
+}
+
+#[actix_web::test]
+async fn floating_times_land_in_the_partners_home_zone() {
+    let app = app_fetching_locally().await;
+    let up = upstream().await;
+    // Cosecha's own events here are mostly in Chicago; Mijente has none.
+    for (n, tz) in [
+        (1, "America/Chicago"),
+        (2, "America/New_York"),
+        (3, "America/Chicago"),
+    ] {
+        let mut e = event(
+            &format!("Cosecha meeting {n}"),
+            &format!("2027-03-0{n}T18:00:00"),
+            &format!("2027-03-0{n}T19:00:00"),
+            tz,
+        );
+        e["partners"] = json!([{"slug": "cosecha", "role": "host"}]);
+        app.create_event(&e).await;
+    }
+    // Feeds with no zone of their own and a floating time.
+    for (partner, zone, start) in [
+        ("cosecha", "America/Chicago", "2027-04-10T09:00:00-05:00"),
+        // Without events of its own: the instance's default (UTC).
+        ("mijente", "UTC", "2027-04-10T09:00:00+00:00"),
+    ] {
+        let uid = format!("floating-{partner}@partner.example");
+        up.put(
+            &format!("{partner}.ics"),
+            format!(
+                "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:{uid}\r\n\
+                 SUMMARY:Know your rights\r\nLOCATION:Union hall\r\nDTSTART:20270410T090000\r\n\
+                 DURATION:PT1H\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+            ),
+            None,
+        );
+        let imp = add(
+            &app,
+            json!({"url": up.url(&format!("/feeds/{partner}.ics")), "partner": partner}),
+        )
+        .await;
+        assert!(imp["timezone"].is_null(), "{imp}");
+        let run = refresh(&app, &imp["id"]).await;
+        assert_eq!(run["created"], 1, "{run}");
+        let e = &events_of(&app, partner).await[&uid];
+        assert_eq!(
+            (&e["timezone"], &e["start"]),
+            (&json!(zone), &json!(start)),
+            "{e}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_run_whose_claim_ran_out_while_waiting_stops_where_another_took_over() {
+    use turnout::db::queries::imports as iq;
+    let app = app_fetching_locally().await;
+    let imp = add(
+        &app,
+        json!({"url": "https://calendar.example.org/slow-host.ics", "partner": "cosecha"}),
+    )
+    .await;
+    let id = i32::try_from(imp["id"].as_i64().unwrap()).unwrap();
+    let mut conn = turnout::db::connect(&app.settings).unwrap();
+    let at = turnout::db::queries::now();
+    // A run claimed the feed, then waited for its host longer than its claim.
+    let first = at - chrono::Duration::seconds(1);
+    assert!(iq::claim(&mut conn, id, first).unwrap());
+    // Another run (another instance, its scheduler) finds it free and claims it.
+    let second = at + chrono::Duration::minutes(5);
+    assert!(iq::claim(&mut conn, id, second).unwrap());
+    // The first run's turn comes: it may not renew what is no longer its claim, and stops.
+    let later = at + chrono::Duration::minutes(6);
+    assert!(!iq::renew(&mut conn, id, first, later).unwrap());
+    // The second renews its own, and holds the feed: a refresh now is told so.
+    assert!(iq::renew(&mut conn, id, second, later).unwrap());
+    let r = refresh_answer(&app, &imp["id"]).await;
+    assert_eq!(r.status, 409, "{}", text(&r));
+    assert!(
+        text(&r).contains("being refreshed right now"),
+        "{}",
+        text(&r)
     );
 }

@@ -377,6 +377,26 @@ pub fn claim(conn: &mut DbConn, id: i32, until: NaiveDateTime) -> Result<bool, A
     })
 }
 
+/// Extends a run's claim on import `id` from `until` to `to`; false when the claim is no longer
+/// that run's (it ran out and another run claimed the feed).
+pub fn renew(
+    conn: &mut DbConn,
+    id: i32,
+    until: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<bool, AppError> {
+    crate::db::bookkeeping_tx(conn, |conn| {
+        let n = diesel::update(
+            imports::table
+                .find(id)
+                .filter(imports::claimed_until.eq(Some(until))),
+        )
+        .set(imports::claimed_until.eq(Some(to)))
+        .execute(conn)?;
+        Ok(n == 1)
+    })
+}
+
 /// Claims the feed most overdue a refresh, if any (one instance gets each: claims are made in
 /// the one write transaction).
 pub fn claim_due(conn: &mut DbConn, until: NaiveDateTime) -> Result<Option<i32>, AppError> {
@@ -534,6 +554,27 @@ fn prepare(imp: &ImportView, feed: &Feed) -> Vec<Prepared> {
             }
         })
         .collect()
+}
+
+/// The partner's home zone: the time zone most of its own events here use (those entered here,
+/// not imported), the first by name on a tie; `None` while it has none. Places the floating
+/// times of its feeds that name no zone when the import names none either.
+pub fn partner_zone(conn: &mut DbConn, partner_id: i32) -> QueryResult<Option<String>> {
+    use crate::db::schema::{event_partners, events};
+    use diesel::dsl::{count_star, not};
+    events::table
+        .inner_join(event_partners::table.on(event_partners::event_id.eq(events::id)))
+        .filter(event_partners::partner_id.eq(partner_id))
+        .filter(events::deleted_at.is_null())
+        .filter(not(events::id.eq_any(
+            imported_events::table.select(imported_events::event_id),
+        )))
+        .group_by(events::timezone)
+        .select((events::timezone, count_star()))
+        .order((count_star().desc(), events::timezone))
+        .first::<(String, i64)>(conn)
+        .optional()
+        .map(|found| found.map(|(zone, _)| zone))
 }
 
 /// The events this import brought, by uid.
