@@ -786,6 +786,12 @@ impl Reader {
                 let mut input =
                     serde_json::to_value(&master.item.input).map_err(|e| e.to_string())?;
                 if let Some(fields) = input.as_object_mut() {
+                    // A place is a venue or a link, never both.
+                    if patch.contains_key("online_url") {
+                        fields.insert("venue".into(), serde_json::Value::Null);
+                    } else if patch.contains_key("venue") {
+                        fields.insert("online_url".into(), serde_json::Value::Null);
+                    }
                     fields.extend(patch);
                 }
                 let mut input: EventInput =

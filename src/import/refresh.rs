@@ -159,12 +159,17 @@ pub async fn refresh_now(r: &Runner<'_>, id: i32) -> Result<Summary, AppError> {
 /// Runs an import claimed until `until` to its end, whatever happens: the claim is always
 /// released (unless another run took the feed over, whose claim it then is).
 async fn run_claimed(r: &Runner<'_>, id: i32, until: NaiveDateTime) -> Result<Summary, AppError> {
-    let result = run(r, id, until).await;
-    if let Some(e) = result
-        .as_ref()
-        .err()
-        .filter(|e| !matches!(e, AppError::Conflict(_)))
-    {
+    let result = match run(r, id, until).await {
+        Ok(Some(summary)) => return Ok(summary),
+        // Another run holds the feed now: its claim and its records are left alone.
+        Ok(None) => {
+            return Err(AppError::Conflict(format!(
+                "import {id} was taken over by another run while it waited for its host"
+            )))
+        }
+        Err(e) => Err(e),
+    };
+    if let Some(e) = result.as_ref().err() {
         // The run's own records release the claim; after an unexpected error (the database
         // away, say), record it as a failed run: the claim goes, and the backoff keeps the
         // scheduler from trying again at once.
@@ -179,11 +184,12 @@ async fn run_claimed(r: &Runner<'_>, id: i32, until: NaiveDateTime) -> Result<Su
     result
 }
 
-async fn run(r: &Runner<'_>, id: i32, until: NaiveDateTime) -> Result<Summary, AppError> {
+/// One run; `None` when the claim ran out while it waited and another run took the feed over.
+async fn run(r: &Runner<'_>, id: i32, until: NaiveDateTime) -> Result<Option<Summary>, AppError> {
     let imp = db::run(r.pool, move |c| q::get_any(c, id)).await?;
     let url = match fetch::normalize(&imp.row.url) {
         Ok(u) => u,
-        Err(e) => return failure(r, id, e.to_string()).await,
+        Err(e) => return failure(r, id, e.to_string()).await.map(Some),
     };
     let limits = limits(r.settings);
     // Feeds on one host wait their turn, which may outlast the claim: renewed once the turn
@@ -191,9 +197,7 @@ async fn run(r: &Runner<'_>, id: i32, until: NaiveDateTime) -> Result<Summary, A
     let turn = fetch::host_turn(&url).await;
     let renewed = now() + lease(r.settings);
     if !db::run(r.pool, move |c| q::renew(c, id, until, renewed)).await? {
-        return Err(AppError::Conflict(format!(
-            "import {id} was taken over by another run while it waited for its host"
-        )));
+        return Ok(None);
     }
     let fetched = fetch::fetch(
         &limits,
@@ -205,10 +209,10 @@ async fn run(r: &Runner<'_>, id: i32, until: NaiveDateTime) -> Result<Summary, A
     .await;
     drop(turn);
     let (bytes, etag, last_modified) = match fetched {
-        Err(e) => return failure(r, id, e.to_string()).await,
+        Err(e) => return failure(r, id, e.to_string()).await.map(Some),
         Ok(Fetched::NotModified) => {
             let view = db::run(r.pool, move |c| q::record_not_modified(c, id)).await?;
-            return Ok(Summary::without_feed("not_modified", None, view));
+            return Ok(Some(Summary::without_feed("not_modified", None, view)));
         }
         Ok(Fetched::Body {
             bytes,
@@ -216,15 +220,9 @@ async fn run(r: &Runner<'_>, id: i32, until: NaiveDateTime) -> Result<Summary, A
             last_modified,
         }) => (bytes, etag, last_modified),
     };
-    // Floating times: the import's zone, else the partner's home zone, else the instance's.
-    let zone_name = match imp.row.timezone.clone() {
-        Some(zone) => Some(zone),
-        None => {
-            let partner = imp.row.partner_id;
-            db::run(r.pool, move |c| Ok(q::partner_zone(c, partner)?)).await?
-        }
-    };
-    let zone: Tz = zone_name
+    let zone: Tz = imp
+        .row
+        .timezone
         .as_deref()
         .unwrap_or(&r.settings.imports.default_timezone)
         .parse()
@@ -248,7 +246,7 @@ async fn run(r: &Runner<'_>, id: i32, until: NaiveDateTime) -> Result<Summary, A
     .map_err(|e| AppError::Unexpected(anyhow::anyhow!("reading a feed: {e}")))?;
     let (feed, complete) = match parsed {
         Ok(v) => v,
-        Err(e) => return failure(r, id, e).await,
+        Err(e) => return failure(r, id, e).await.map(Some),
     };
     let read = Read {
         feed,
@@ -263,7 +261,7 @@ async fn run(r: &Runner<'_>, id: i32, until: NaiveDateTime) -> Result<Summary, A
     if let Some(cache) = r.cache.filter(|_| applied.changed) {
         cache.invalidate();
     }
-    Ok(Summary::applied(applied))
+    Ok(Some(Summary::applied(applied)))
 }
 
 async fn failure(r: &Runner<'_>, id: i32, error: String) -> Result<Summary, AppError> {

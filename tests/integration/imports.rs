@@ -1322,6 +1322,33 @@ async fn an_edit_made_here_is_kept_when_the_feed_changes_and_the_admin_shows_bot
         app.get(&event_path).await.json()["title"],
         "Teach-in (final)"
     );
+
+    // Cancelled here, then gone from the feed and back with a new title: still cancelled here
+    // (the cancellation was this calendar's, not the feed's), the title follows.
+    let r = app
+        .patch(&event_path, &json!({"status": "cancelled"}))
+        .await;
+    assert_eq!(r.status, 200, "{}", text(&r));
+    up.put(
+        "teach.ics",
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n",
+        None,
+    );
+    let run = refresh(&app, &imp["id"]).await;
+    assert_eq!(run["changed"], false, "already cancelled here: {run}");
+    up.put(
+        "teach.ics",
+        feed("Teach-in (back)", 19, "Know your rights. Bring ID."),
+        None,
+    );
+    let run = refresh(&app, &imp["id"]).await;
+    assert_eq!(run["updated"], 1, "{run}");
+    let e = app.get(&event_path).await.json();
+    assert_eq!(
+        (&e["title"], &e["status"]),
+        (&json!("Teach-in (back)"), &json!("cancelled")),
+        "{e}"
+    );
 }
 
 #[actix_web::test]
@@ -1364,7 +1391,13 @@ async fn floating_times_land_in_the_partners_home_zone() {
             json!({"url": up.url(&format!("/feeds/{partner}.ics")), "partner": partner}),
         )
         .await;
-        assert!(imp["timezone"].is_null(), "{imp}");
+        // Chosen when the feed is added, and shown (a PATCH changes it).
+        let chosen = if partner == "cosecha" {
+            json!(zone)
+        } else {
+            Value::Null
+        };
+        assert_eq!(imp["timezone"], chosen, "{imp}");
         let run = refresh(&app, &imp["id"]).await;
         assert_eq!(run["created"], 1, "{run}");
         let e = &events_of(&app, partner).await[&uid];

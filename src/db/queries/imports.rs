@@ -270,9 +270,14 @@ pub fn create(
     input: ImportInput,
 ) -> Result<ImportView, AppError> {
     crate::db::write_tx(conn, |conn| {
-        let (draft, problems) = ImportDraft::checked(input);
+        let (mut draft, problems) = ImportDraft::checked(input);
         let (partner_id, action_id) = resolve(conn, who, &draft, problems)?;
         clash(conn, &draft.url, partner_id, None)?;
+        // No zone given: the partner's home zone, chosen once and shown (a PATCH changes it),
+        // so floating times never move because the partner's events elsewhere did.
+        if draft.timezone.is_none() {
+            draft.timezone = partner_zone(conn, partner_id)?;
+        }
         let at = now();
         let tags = serde_json::to_string(&draft.tags)?;
         let id: i32 = diesel::insert_into(imports::table)
@@ -556,15 +561,16 @@ fn prepare(imp: &ImportView, feed: &Feed) -> Vec<Prepared> {
         .collect()
 }
 
-/// The partner's home zone: the time zone most of its own events here use (those entered here,
-/// not imported), the first by name on a tie; `None` while it has none. Places the floating
-/// times of its feeds that name no zone when the import names none either.
+/// The partner's home zone: the time zone most of the events it hosts here use (those entered
+/// here, not imported), the first by name on a tie; `None` while it has none. A new import of
+/// the partner that names no zone gets it.
 pub fn partner_zone(conn: &mut DbConn, partner_id: i32) -> QueryResult<Option<String>> {
     use crate::db::schema::{event_partners, events};
     use diesel::dsl::{count_star, not};
     events::table
         .inner_join(event_partners::table.on(event_partners::event_id.eq(events::id)))
         .filter(event_partners::partner_id.eq(partner_id))
+        .filter(event_partners::role.eq(Role::Host.as_str()))
         .filter(events::deleted_at.is_null())
         .filter(not(events::id.eq_any(
             imported_events::table.select(imported_events::event_id),
@@ -657,7 +663,7 @@ fn write_over(
     let upstream = &p.input;
     let merged = ev::update_with(conn, &imp.principal(), before.id, |current| {
         if let Some(w) = &written {
-            for part in edited_parts(&input_fields(&current.to_input(true)), w) {
+            for part in edited_parts(&input_fields(&current.to_input(false)), w) {
                 if !kept.iter().any(|k| k == part) {
                     kept.push(part.to_string());
                 }
@@ -674,7 +680,7 @@ fn write_over(
                     imported_events::hash.eq(&p.hash),
                     imported_events::gone_at.eq(None::<NaiveDateTime>),
                     imported_events::source_url.eq(&imp.row.url),
-                    imported_events::written.eq(Some(json(&input_fields(&after.to_input(true))))),
+                    imported_events::written.eq(Some(json(&input_fields(&after.to_input(false))))),
                     imported_events::kept.eq(json(&kept)),
                     imported_events::upstream.eq(Some(json(&input_fields(upstream)))),
                 ))
@@ -793,10 +799,12 @@ pub fn local_edits(conn: &mut DbConn, id: i32) -> Result<Vec<LocalEdit>, AppErro
     else {
         return Ok(Vec::new());
     };
-    let here = input_fields(&ev::view_by_id(conn, id)?.to_input(true));
+    let view = ev::view_by_id(conn, id)?;
+    // Compared by venue id (an edit of a shared venue is no edit of this event), shown inline.
+    let here = input_fields(&view.to_input(true));
     let mut parts = kept_parts(&rec);
     if let Some(w) = written_fields(&rec) {
-        for part in edited_parts(&here, &w) {
+        for part in edited_parts(&input_fields(&view.to_input(false)), &w) {
             if !parts.iter().any(|k| k == part) {
                 parts.push(part.to_string());
             }
@@ -845,7 +853,7 @@ pub fn take_feeds(
             with_parts(&current.to_input(false), &feed, |p| p == part)
         })?;
         // Written as the feed's again: no longer an edit here.
-        let now_fields = input_fields(&after.to_input(true));
+        let now_fields = input_fields(&after.to_input(false));
         let mut written = written_fields(&rec).unwrap_or_else(|| now_fields.clone());
         copy_fields(&mut written, &now_fields, names);
         let kept: Vec<String> = kept_parts(&rec).into_iter().filter(|k| k != part).collect();
@@ -1005,7 +1013,13 @@ pub fn apply(
                         // since the old import went, are this import's again.
                         if adopt(conn, other.id, imp)? {
                             seen_change = true;
-                            if let Some(why) = write_over(conn, imp, &other, p, &mut counts, None)?
+                            // What was kept here before the feed was subscribed again stays.
+                            let row: ImportedEvent = imported_events::table
+                                .find(other.id)
+                                .select(ImportedEvent::as_select())
+                                .first(conn)?;
+                            if let Some(why) =
+                                write_over(conn, imp, &other, p, &mut counts, Some(&row))?
                             {
                                 skip(&mut skipped, why);
                             }
@@ -1031,7 +1045,7 @@ pub fn apply(
                                     imported_events::uid.eq(&p.uid),
                                     imported_events::hash.eq(&p.hash),
                                     imported_events::written
-                                        .eq(Some(json(&input_fields(&view.to_input(true))))),
+                                        .eq(Some(json(&input_fields(&view.to_input(false))))),
                                     imported_events::upstream
                                         .eq(Some(json(&input_fields(&p.input)))),
                                 ))
@@ -1063,6 +1077,7 @@ pub fn apply(
                 };
                 // An event this import may no longer change (its hosts edited here, say) is
                 // skipped with the reason; the rest of the run goes on.
+                let mut cancelled_now = false;
                 let done = match gone(v, rec, at) {
                     Gone::Nothing => Ok(()),
                     Gone::Cancel if v.event.status == "cancelled" => Ok(()),
@@ -1071,7 +1086,10 @@ pub fn apply(
                         input.status = Some(Status::Cancelled);
                         Ok(input)
                     })
-                    .map(|_| counts.cancelled += 1),
+                    .map(|_| {
+                        counts.cancelled += 1;
+                        cancelled_now = true;
+                    }),
                     Gone::Unpublish => {
                         ev::delete(conn, &who, rec.event_id).map(|()| seen_change = true)
                     }
@@ -1091,9 +1109,12 @@ pub fn apply(
                     Err(e) => return Err(e),
                 }
                 if gone(v, rec, at) == Gone::Cancel && rec.gone_at.is_none() {
-                    // The cancellation is the feed's doing, not an edit here.
+                    // This run's cancellation is the feed's doing, not an edit here (one made
+                    // here before stays one).
                     let written = written_fields(rec).map(|mut w| {
-                        w.insert("status".into(), Status::Cancelled.as_str().into());
+                        if cancelled_now {
+                            w.insert("status".into(), Status::Cancelled.as_str().into());
+                        }
                         json(&w)
                     });
                     diesel::update(imported_events::table.find(rec.event_id))
