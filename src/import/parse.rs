@@ -754,17 +754,14 @@ impl Reader {
         let in_rule = master.series.as_ref().is_some_and(|s| s.contains(local));
         let extra_uid = extra_uid(&master.item.uid, local);
         let extra = master.extras.iter().position(|x| x.uid == extra_uid);
-        match (&master.series, in_rule, extra) {
-            (_, true, _) | (_, false, Some(_)) => {}
-            (None, false, None) => {
-                return Err("a RECURRENCE-ID of an event that does not repeat".into())
-            }
-            (Some(_), false, None) => {
-                return Err(format!(
+        if !in_rule && extra.is_none() {
+            return Err(match master.series {
+                None => "a RECURRENCE-ID of an event that does not repeat".into(),
+                Some(_) => format!(
                     "RECURRENCE-ID {} is not a date of the series' rule",
                     id.val.as_str()
-                ))
-            }
+                ),
+            });
         }
         let key = occurrence_key(local, all_day);
         let sequence = find(e, "SEQUENCE")

@@ -159,29 +159,26 @@ pub async fn refresh_now(r: &Runner<'_>, id: i32) -> Result<Summary, AppError> {
 /// Runs an import claimed until `until` to its end, whatever happens: the claim is always
 /// released (unless another run took the feed over, whose claim it then is).
 async fn run_claimed(r: &Runner<'_>, id: i32, until: NaiveDateTime) -> Result<Summary, AppError> {
-    let result = match run(r, id, until).await {
-        Ok(Some(summary)) => return Ok(summary),
+    match run(r, id, until).await {
+        Ok(Some(summary)) => Ok(summary),
         // Another run holds the feed now: its claim and its records are left alone.
-        Ok(None) => {
-            return Err(AppError::Conflict(format!(
-                "import {id} was taken over by another run while it waited for its host"
-            )))
-        }
-        Err(e) => Err(e),
-    };
-    if let Some(e) = result.as_ref().err() {
-        // The run's own records release the claim; after an unexpected error (the database
-        // away, say), record it as a failed run: the claim goes, and the backoff keeps the
-        // scheduler from trying again at once.
-        let message = format!("the run could not finish: {e}");
-        if let Err(e) = db::run(r.pool, move |c| q::record_failure(c, id, &message)).await {
-            tracing::warn!(import = id, error = %e, "recording a failed import run failed");
-            if let Err(e) = db::run(r.pool, move |c| q::release(c, id)).await {
-                tracing::warn!(import = id, error = %e, "releasing an import's claim failed");
+        Ok(None) => Err(AppError::Conflict(format!(
+            "import {id} was taken over by another run while it waited for its host"
+        ))),
+        Err(e) => {
+            // The run's own records release the claim; after an unexpected error (the database
+            // away, say), record it as a failed run: the claim goes, and the backoff keeps the
+            // scheduler from trying again at once.
+            let message = format!("the run could not finish: {e}");
+            if let Err(e) = db::run(r.pool, move |c| q::record_failure(c, id, &message)).await {
+                tracing::warn!(import = id, error = %e, "recording a failed import run failed");
+                if let Err(e) = db::run(r.pool, move |c| q::release(c, id)).await {
+                    tracing::warn!(import = id, error = %e, "releasing an import's claim failed");
+                }
             }
+            Err(e)
         }
     }
-    result
 }
 
 /// One run; `None` when the claim ran out while it waited and another run took the feed over.

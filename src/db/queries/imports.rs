@@ -658,20 +658,12 @@ fn write_over(
     counts: &mut RunCounts,
     rec: Option<&ImportedEvent>,
 ) -> Result<Option<String>, AppError> {
-    let mut kept = rec.map(kept_parts).unwrap_or_default();
-    let written = rec.and_then(written_fields);
+    let mut kept = Vec::new();
     let upstream = &p.input;
     let merged = ev::update_with(conn, &imp.principal(), before.id, |current| {
-        if let Some(w) = &written {
-            for part in edited_parts(&input_fields(&current.to_input(false)), w) {
-                if !kept.iter().any(|k| k == part) {
-                    kept.push(part.to_string());
-                }
-            }
-        }
-        with_parts(upstream, &current.to_input(false), |part| {
-            kept.iter().any(|k| k == part)
-        })
+        let here = current.to_input(false);
+        kept = rec.map_or_else(Vec::new, |r| kept_and_edited(r, &input_fields(&here)));
+        with_parts(upstream, &here, |part| kept.iter().any(|k| k == part))
     });
     match merged {
         Ok(after) => {
@@ -733,6 +725,29 @@ fn kept_parts(rec: &ImportedEvent) -> Vec<String> {
     serde_json::from_str(&rec.kept).unwrap_or_default()
 }
 
+/// The parts kept before, and those in which the event as it is here (`here`, venue by id)
+/// now differs from what the feed last wrote.
+fn kept_and_edited(rec: &ImportedEvent, here: &Fields) -> Vec<String> {
+    let mut parts = kept_parts(rec);
+    if let Some(written) = written_fields(rec) {
+        for part in edited_parts(here, &written) {
+            if !parts.iter().any(|k| k == part) {
+                parts.push(part.to_string());
+            }
+        }
+    }
+    parts
+}
+
+/// What a feed brought for event `id`, if it came from one.
+fn record(conn: &mut DbConn, id: i32) -> QueryResult<Option<ImportedEvent>> {
+    imported_events::table
+        .find(id)
+        .select(ImportedEvent::as_select())
+        .first(conn)
+        .optional()
+}
+
 fn written_fields(rec: &ImportedEvent) -> Option<Fields> {
     rec.written
         .as_deref()
@@ -788,28 +803,15 @@ pub struct LocalEdit {
     pub feed: Option<String>,
 }
 
-/// The parts of event `id` edited here that its feed no longer changes (or will not, at its
-/// next change), each beside the feed's version; empty for an event that came from no feed.
-pub fn local_edits(conn: &mut DbConn, id: i32) -> Result<Vec<LocalEdit>, AppError> {
-    let Some(rec) = imported_events::table
-        .find(id)
-        .select(ImportedEvent::as_select())
-        .first(conn)
-        .optional()?
-    else {
+/// The parts of `view` edited here that its feed no longer changes (or will not, at its next
+/// change), each beside the feed's version; empty for an event that came from no feed.
+pub fn local_edits(conn: &mut DbConn, view: &EventView) -> QueryResult<Vec<LocalEdit>> {
+    let Some(rec) = record(conn, view.event.id)? else {
         return Ok(Vec::new());
     };
-    let view = ev::view_by_id(conn, id)?;
     // Compared by venue id (an edit of a shared venue is no edit of this event), shown inline.
+    let parts = kept_and_edited(&rec, &input_fields(&view.to_input(false)));
     let here = input_fields(&view.to_input(true));
-    let mut parts = kept_parts(&rec);
-    if let Some(w) = written_fields(&rec) {
-        for part in edited_parts(&input_fields(&view.to_input(false)), &w) {
-            if !parts.iter().any(|k| k == part) {
-                parts.push(part.to_string());
-            }
-        }
-    }
     let feed = upstream_fields(&rec);
     Ok(PARTS
         .iter()
@@ -836,11 +838,7 @@ pub fn take_feeds(
         )));
     };
     crate::db::write_tx(conn, |conn| {
-        let rec: ImportedEvent = imported_events::table
-            .find(id)
-            .select(ImportedEvent::as_select())
-            .first(conn)
-            .optional()?
+        let rec = record(conn, id)?
             .ok_or_else(|| AppError::NotFound(format!("event {id} came from no feed")))?;
         let Some(feed) = upstream_fields(&rec) else {
             return Err(AppError::Conflict(format!(
@@ -1014,12 +1012,9 @@ pub fn apply(
                         if adopt(conn, other.id, imp)? {
                             seen_change = true;
                             // What was kept here before the feed was subscribed again stays.
-                            let row: ImportedEvent = imported_events::table
-                                .find(other.id)
-                                .select(ImportedEvent::as_select())
-                                .first(conn)?;
+                            let row = record(conn, other.id)?;
                             if let Some(why) =
-                                write_over(conn, imp, &other, p, &mut counts, Some(&row))?
+                                write_over(conn, imp, &other, p, &mut counts, row.as_ref())?
                             {
                                 skip(&mut skipped, why);
                             }

@@ -539,7 +539,7 @@ async fn render_form_with(
                     Ok(v) => {
                         let feed = match queries::imports::source_of(c, id)? {
                             Some((name, _, _)) => {
-                                Some((name, queries::imports::local_edits(c, id)?))
+                                Some((name, queries::imports::local_edits(c, &v)?))
                             }
                             None => None,
                         };
