@@ -193,6 +193,20 @@ async fn watch_replica(state: web::Data<AppState>) {
 
 /// Renders the soonest events once at start, so the first feed requests are cheap cache misses.
 async fn warm_feeds(state: web::Data<AppState>) {
+    // Venues written before their centres were kept get them (issue 13's migration 000011).
+    let located = db::run(&state.pool, |c| {
+        db::write_tx_if_changed(c, |c| {
+            let n = crate::db::queries::catalog::locate_venues(c)?;
+            Ok((n, n > 0))
+        })
+        .map(|(n, _)| n)
+    })
+    .await;
+    match located {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(venues = n, "placed venues without coordinates for `near`"),
+        Err(e) => tracing::warn!(error = %e, "placing venues without coordinates failed"),
+    }
     let st = state.clone();
     let days = i64::from(state.settings.feeds.past_days);
     let from = crate::domain::time::Bound::Instant(

@@ -29,3 +29,32 @@
     }
   });
 })();
+// "Use my location" beside a `near` field: asks the browser only when clicked, and rounds the
+// position to 2 decimals (about 1 km) before it leaves the page, in the form's `near`.
+(function () {
+  'use strict';
+  if (!('geolocation' in navigator)) return;
+  document.querySelectorAll('button.use-location').forEach(function (button) {
+    var form = button.form;
+    var field = form && form.querySelector('input[name="near"]');
+    if (!field) return;
+    var label = button.textContent;
+    button.hidden = false;
+    button.addEventListener('click', function () {
+      button.disabled = true;
+      button.textContent = button.getAttribute('data-busy');
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        field.value = pos.coords.latitude.toFixed(2) + ',' + pos.coords.longitude.toFixed(2);
+        form.submit();
+      }, function () {
+        button.disabled = false;
+        button.textContent = label;
+        var note = document.createElement('p');
+        note.className = 'error';
+        note.setAttribute('role', 'status');
+        note.textContent = button.getAttribute('data-failed');
+        button.insertAdjacentElement('afterend', note);
+      }, { enableHighAccuracy: false, timeout: 15000, maximumAge: 600000 });
+    });
+  });
+})();

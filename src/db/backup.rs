@@ -163,6 +163,9 @@ backup_tables! {
         timezone: Option<String>,
         created_at: NaiveDateTime,
         updated_at: NaiveDateTime,
+        approx_lat: Option<f64>,
+        approx_lon: Option<f64>,
+        located: i32,
     }
     events => EventRow {
         id: i32,

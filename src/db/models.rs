@@ -77,6 +77,21 @@ pub struct Venue {
     pub timezone: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Without `lat`/`lon`: the centre of its postal code or city (`geo::centre_of`).
+    pub approx_lat: Option<f64>,
+    pub approx_lon: Option<f64>,
+    pub located: i32,
+}
+
+impl Venue {
+    /// Where `near` measures from: its own coordinates, or its approximate centre (`true`).
+    pub fn point(&self) -> Option<(crate::geo::Point, bool)> {
+        match (self.lat, self.lon, self.approx_lat, self.approx_lon) {
+            (Some(lat), Some(lon), _, _) => Some((crate::geo::Point { lat, lon }, false)),
+            (_, _, Some(lat), Some(lon)) => Some((crate::geo::Point { lat, lon }, true)),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Insertable)]
@@ -93,6 +108,9 @@ pub struct NewVenue<'a> {
     pub timezone: Option<&'a str>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub approx_lat: Option<f64>,
+    pub approx_lon: Option<f64>,
+    pub located: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]

@@ -163,6 +163,9 @@ diesel::table! {
         timezone -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        approx_lat -> Nullable<Double>,
+        approx_lon -> Nullable<Double>,
+        located -> Integer,
     }
 }
 

@@ -12,6 +12,7 @@ use super::message::Msg;
 use super::time::{self, Bound};
 use super::Errors;
 use crate::feeds::json::percent_encode;
+use crate::geo;
 
 /// Longest text filter (`tag`, `city`, `q`, a slug, …), in characters.
 pub const MAX_FILTER_CHARS: usize = 200;
@@ -38,15 +39,18 @@ pub enum Param {
     City,
     Region,
     Country,
+    Near,
+    Radius,
     Q,
     Status,
+    Sort,
     UpdatedSince,
     Limit,
     Cursor,
 }
 
 impl Param {
-    pub const ALL: [Param; 13] = [
+    pub const ALL: [Param; 16] = [
         Param::From,
         Param::To,
         Param::Action,
@@ -55,8 +59,11 @@ impl Param {
         Param::City,
         Param::Region,
         Param::Country,
+        Param::Near,
+        Param::Radius,
         Param::Q,
         Param::Status,
+        Param::Sort,
         Param::UpdatedSince,
         Param::Limit,
         Param::Cursor,
@@ -72,8 +79,11 @@ impl Param {
             Param::City => "city",
             Param::Region => "region",
             Param::Country => "country",
+            Param::Near => "near",
+            Param::Radius => "radius",
             Param::Q => "q",
             Param::Status => "status",
+            Param::Sort => "sort",
             Param::UpdatedSince => "updated_since",
             Param::Limit => "limit",
             Param::Cursor => "cursor",
@@ -88,8 +98,13 @@ impl Param {
     pub fn taken_by(self, output: Output) -> bool {
         match output {
             Output::Api { .. } => true,
-            Output::Feed => !matches!(self, Param::Limit | Param::Cursor | Param::UpdatedSince),
-            Output::Page => !matches!(self, Param::Limit | Param::UpdatedSince),
+            // A calendar orders events itself.
+            Output::Feed => !matches!(
+                self,
+                Param::Limit | Param::Cursor | Param::UpdatedSince | Param::Sort
+            ),
+            // A page lists by day.
+            Output::Page => !matches!(self, Param::Limit | Param::UpdatedSince | Param::Sort),
         }
     }
 }
@@ -109,14 +124,25 @@ pub struct EventFilter {
     pub city: Option<String>,
     pub region: Option<String>,
     pub country: Option<String>,
+    /// Events within `radius` of a point (`near`, located by the gazetteer).
+    pub near: Option<Near>,
     pub q: Option<String>,
     /// Sorted, without duplicates; empty when every status is wanted (all three, or none given).
     pub statuses: Vec<Status>,
+    /// `sort=distance` (with `near`): nearest first, then by start; otherwise by start.
+    pub by_distance: bool,
     /// UTC.
     pub updated_since: Option<NaiveDateTime>,
     pub limit: Option<u32>,
     /// Opaque here; `db::queries::events::Cursor::decode` reads it.
     pub cursor: Option<String>,
+}
+
+/// `near` and `radius`: a located point and the distance around it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Near {
+    pub at: geo::Located,
+    pub radius: geo::Radius,
 }
 
 /// The key/value pairs of a query string, in order, percent-decoded (`+` is a space).
@@ -237,6 +263,8 @@ impl EventFilter {
         let mut e = Errors::default();
         let mut f = EventFilter::default();
         let mut seen: Vec<Param> = Vec::new();
+        let mut near: Option<geo::Located> = None;
+        let mut radius: Option<geo::Radius> = None;
         for (key, raw) in pairs {
             let Some(param) = Param::parse(key) else {
                 continue;
@@ -272,8 +300,27 @@ impl EventFilter {
                 Param::Country => {
                     f.country = short(&mut e, param, v).map(|s| s.to_ascii_lowercase())
                 }
+                Param::Near => {
+                    near = short(&mut e, param, v)
+                        .and_then(|v| geo::locate(&v).map_err(|m| e.push(param.name(), m)).ok())
+                }
+                Param::Radius => {
+                    radius = geo::Radius::parse(v)
+                        .map_err(|m| e.push(param.name(), m))
+                        .ok()
+                }
                 Param::Q => f.q = short(&mut e, param, v),
                 Param::Status => f.statuses = statuses(&mut e, v),
+                Param::Sort => match v {
+                    "start" => {}
+                    "distance" => f.by_distance = true,
+                    _ => e.push(
+                        param.name(),
+                        Msg::NotSort {
+                            input: v.to_string(),
+                        },
+                    ),
+                },
                 Param::UpdatedSince => f.updated_since = instant(&mut e, v),
                 Param::Limit => {
                     if let Output::Api { max_limit } = output {
@@ -282,6 +329,28 @@ impl EventFilter {
                 }
                 Param::Cursor => f.cursor = short(&mut e, param, v),
             }
+        }
+        let near_given = seen.contains(&Param::Near)
+            && pairs
+                .iter()
+                .any(|(k, v)| k == Param::Near.name() && !v.trim().is_empty());
+        match near {
+            Some(at) => {
+                f.near = Some(Near {
+                    at,
+                    radius: radius.unwrap_or_default(),
+                })
+            }
+            None if !near_given => {
+                if radius.is_some() {
+                    e.push(Param::Radius.name(), Msg::NeedsNear);
+                }
+                if f.by_distance {
+                    e.push(Param::Sort.name(), Msg::NeedsNear);
+                }
+            }
+            // A `near` that did not parse has its own error.
+            None => {}
         }
         if e.is_empty() {
             Ok(f)
@@ -321,6 +390,14 @@ impl EventFilter {
         put(Param::City, self.city.clone());
         put(Param::Region, self.region.clone());
         put(Param::Country, self.country.clone());
+        put(Param::Near, self.near.as_ref().map(|n| n.at.label.clone()));
+        put(
+            Param::Radius,
+            self.near
+                .as_ref()
+                .filter(|n| n.radius != geo::Radius::default())
+                .map(|n| n.radius.text()),
+        );
         put(Param::Q, self.q.clone());
         put(
             Param::Status,
@@ -331,6 +408,10 @@ impl EventFilter {
                     .collect::<Vec<_>>()
                     .join(",")
             }),
+        );
+        put(
+            Param::Sort,
+            self.by_distance.then(|| "distance".to_string()),
         );
         put(Param::UpdatedSince, self.updated_since.map(utc_text));
         put(Param::Limit, self.limit.map(|n| n.to_string()));
@@ -506,6 +587,54 @@ mod tests {
                 .canonical(),
             canon(all)
         );
+    }
+
+    #[test]
+    fn near_radius_and_sort() {
+        assert_eq!(
+            canon("near=palo+alto%2C+california&radius=10"),
+            "near=Palo%20Alto%2C%20CA&radius=10mi"
+        );
+        // The default radius is left out; coordinates lose what is finer than 11 m.
+        assert_eq!(canon("near=94301&radius=25mi"), "near=94301");
+        assert_eq!(
+            canon("sort=distance&near=37.444249,-122.16&radius=40+km"),
+            "near=37.4442%2C-122.16&radius=40km&sort=distance"
+        );
+        assert_eq!(canon("sort=start"), "");
+        let f = EventFilter::parse("near=94301", API).expect("ok");
+        let n = f.near.expect("near");
+        assert!((n.radius.km() - 40.2336).abs() < 1e-6);
+        assert_eq!(
+            fields("radius=10mi&sort=distance", API),
+            vec![
+                ("radius".into(), Msg::NeedsNear.to_string()),
+                ("sort".into(), Msg::NeedsNear.to_string())
+            ]
+        );
+        assert_eq!(
+            fields("near=99999&radius=900mi&sort=far", API),
+            vec![
+                ("near".into(), "there is no US ZIP code 99999".into()),
+                (
+                    "radius".into(),
+                    "must be more than 0 and at most 500 mi (804 km)".into()
+                ),
+                (
+                    "sort".into(),
+                    "\"far\" is not one of start, distance".into()
+                ),
+            ]
+        );
+        // A near that does not parse is the one error (not also radius needing it).
+        assert_eq!(fields("near=Palo+Alot%2C+CA&radius=5", API).len(), 1);
+        assert_eq!(
+            fields("near=94301&sort=distance", Output::Feed),
+            vec![("sort".into(), Msg::NotTakenHere.to_string())]
+        );
+        assert!(EventFilter::parse("near=94301&radius=5km", Output::Feed).is_ok());
+        assert!(EventFilter::parse("near=94301&radius=5km", Output::Page).is_ok());
+        assert!(EventFilter::parse("near=94301&sort=distance", Output::Page).is_err());
     }
 
     #[test]

@@ -176,6 +176,36 @@ pub enum Msg {
     NotOccurrence {
         key: String,
     },
+    /// `near`: a five-digit code the gazetteer does not know.
+    NoZip {
+        zip: String,
+    },
+    /// `near`: a place the gazetteer does not know, with near spellings it does.
+    NoPlace {
+        input: String,
+        suggestions: Vec<String>,
+    },
+    /// `near`: a place name found in several states.
+    PlaceInStates {
+        input: String,
+        choices: Vec<String>,
+    },
+    /// `near`: two numbers that are no latitude and longitude.
+    NotCoordinates {
+        input: String,
+    },
+    NotRadius {
+        input: String,
+    },
+    RadiusRange {
+        max_mi: u32,
+        max_km: u32,
+    },
+    /// `radius` or `sort=distance` without `near`.
+    NeedsNear,
+    NotSort {
+        input: String,
+    },
     Text(String),
 }
 
@@ -329,6 +359,35 @@ impl fmt::Display for Msg {
                 write!(f, "{start}: a series must start between {min} and {max}")
             }
             Msg::NotOccurrence { key } => write!(f, "{key} is not an occurrence of this series"),
+            Msg::NoZip { zip } => write!(f, "there is no US ZIP code {zip}"),
+            Msg::NoPlace { input, suggestions } if suggestions.is_empty() => write!(
+                f,
+                "{input:?} is not a US place Turnout knows; give a ZIP code (94301), a place with its state (Palo Alto, CA) or coordinates (37.44,-122.16)"
+            ),
+            Msg::NoPlace { input, suggestions } => write!(
+                f,
+                "{input:?} is not a US place Turnout knows; did you mean {}?",
+                suggestions.join(" or ")
+            ),
+            Msg::PlaceInStates { input, choices } => write!(
+                f,
+                "there is a {input:?} in several states; add the state, as in {}",
+                choices.join("; ")
+            ),
+            Msg::NotCoordinates { input } => write!(
+                f,
+                "{input:?} is no latitude (-90 to 90) and longitude (-180 to 180), like 37.44,-122.16"
+            ),
+            Msg::NotRadius { input } => {
+                write!(f, "{input:?} is not a distance like 25mi or 40km")
+            }
+            Msg::RadiusRange { max_mi, max_km } => {
+                write!(f, "must be more than 0 and at most {max_mi} mi ({max_km} km)")
+            }
+            Msg::NeedsNear => {
+                f.write_str("needs near (a ZIP code, a place or coordinates) to measure from")
+            }
+            Msg::NotSort { input } => write!(f, "{input:?} is not one of start, distance"),
             Msg::Text(s) => f.write_str(s),
         }
     }
@@ -461,6 +520,29 @@ impl Msg {
                 format!("{start}: una serie debe empezar entre {min} y {max}")
             }
             Msg::NotOccurrence { key } => format!("{key} no es una fecha de esta serie"),
+            Msg::NoZip { zip } => format!("no existe el código postal {zip} en EE. UU."),
+            Msg::NoPlace { input, suggestions } if suggestions.is_empty() => format!(
+                "Turnout no conoce el lugar «{input}» en EE. UU.; escribe un código postal (94301), un lugar con su estado (Palo Alto, CA) o coordenadas (37.44,-122.16)"
+            ),
+            Msg::NoPlace { input, suggestions } => format!(
+                "Turnout no conoce el lugar «{input}» en EE. UU.; ¿quisiste decir {}?",
+                suggestions.join(" o ")
+            ),
+            Msg::PlaceInStates { input, choices } => format!(
+                "hay un «{input}» en varios estados; añade el estado, como en {}",
+                choices.join("; ")
+            ),
+            Msg::NotCoordinates { input } => format!(
+                "«{input}» no es una latitud (-90 a 90) y longitud (-180 a 180), como 37.44,-122.16"
+            ),
+            Msg::NotRadius { input } => format!("«{input}» no es una distancia como 25mi o 40km"),
+            Msg::RadiusRange { max_mi, max_km } => {
+                format!("debe ser mayor que 0 y de {max_mi} mi ({max_km} km) como mucho")
+            }
+            Msg::NeedsNear => {
+                "necesita near (un código postal, un lugar o coordenadas) desde donde medir".into()
+            }
+            Msg::NotSort { input } => format!("«{input}» no es ninguno de start, distance"),
             Msg::Text(s) => s.clone(),
         }
     }

@@ -97,6 +97,15 @@ pub struct VenueJson {
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub timezone: Option<String>,
+    /// Without `lat`/`lon` of its own: the centre of its postal code or city, where `near`
+    /// places it.
+    pub approximate_location: Option<LatLon>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LatLon {
+    pub lat: f64,
+    pub lon: f64,
 }
 
 impl From<&Venue> for VenueJson {
@@ -112,6 +121,12 @@ impl From<&Venue> for VenueJson {
             lat: v.lat,
             lon: v.lon,
             timezone: v.timezone.clone(),
+            approximate_location: v.point().filter(|(_, approximate)| *approximate).map(
+                |(p, _)| LatLon {
+                    lat: p.lat,
+                    lon: p.lon,
+                },
+            ),
         }
     }
 }
@@ -162,6 +177,8 @@ pub struct EventJson {
     pub occurrences: Vec<OccurrenceJson>,
     /// After a change of a series' rule or time: the changed occurrences it dropped.
     pub dropped_occurrences: Vec<String>,
+    /// In a listing filtered by `near`: how far its venue is from that point, in km.
+    pub distance_km: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -281,6 +298,15 @@ impl EventJson {
                 .iter()
                 .map(|t| occurrence_key(*t, e.all_day))
                 .collect(),
+            distance_km: None,
+        }
+    }
+
+    /// With the distance of its venue from a `near` point (rounded to 10 m).
+    pub fn at_distance(self, km: Option<f64>) -> EventJson {
+        EventJson {
+            distance_km: km.map(|d| (d * 100.0).round() / 100.0),
+            ..self
         }
     }
 }

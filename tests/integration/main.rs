@@ -18,6 +18,7 @@ mod import;
 mod imports;
 mod instances;
 mod interop;
+mod near;
 mod online_actions;
 mod online_pages;
 mod openapi;

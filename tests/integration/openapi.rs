@@ -45,7 +45,7 @@ const ROUTES: [(&str, &str); 30] = [
 ];
 
 /// The query parameters `GET /events` reads (`Param` in src/domain/filter.rs).
-const LIST_PARAMS: [&str; 13] = [
+const LIST_PARAMS: [&str; 16] = [
     "from",
     "to",
     "action",
@@ -54,8 +54,11 @@ const LIST_PARAMS: [&str; 13] = [
     "city",
     "region",
     "country",
+    "near",
+    "radius",
     "q",
     "status",
+    "sort",
     "updated_since",
     "limit",
     "cursor",
@@ -1428,6 +1431,15 @@ async fn check_listing(app: &TestApp, doc: &Doc, template: &str, read: &[&str]) 
     for p in params {
         let name = p["name"].as_str().expect("name");
         let schema = &p["schema"];
+        // `radius` and `sort=distance` measure from a `near`.
+        let list = |query: String| async move {
+            let with = if matches!(name, "radius" | "sort") {
+                "near=94301&"
+            } else {
+                ""
+            };
+            app.get(&format!("/api/v1{template}?{with}{query}")).await
+        };
         let as_query = |v: &Value| match v {
             Value::String(s) => s.clone(),
             Value::Array(a) => a
@@ -1454,6 +1466,18 @@ async fn check_listing(app: &TestApp, doc: &Doc, template: &str, read: &[&str]) 
                     at_limit.message(name).starts_with("there is no"),
                     "{}",
                     body_text(&at_limit)
+                ),
+                "near" => assert!(
+                    at_limit.message(name).contains("is not a US place"),
+                    "{}",
+                    body_text(&at_limit)
+                ),
+                "radius" => assert_eq!(
+                    at_limit.message(name),
+                    format!(
+                        "\"{}\" is not a distance like 25mi or 40km",
+                        "x".repeat(n as usize)
+                    ),
                 ),
                 _ => assert_eq!(at_limit.status, 200, "{name} at its maxLength"),
             }
@@ -1513,6 +1537,8 @@ async fn check_listing(app: &TestApp, doc: &Doc, template: &str, read: &[&str]) 
         match name {
             "action" | "partner" => bad.push("no-such-slug".into()),
             "cursor" => bad.push("bogus".into()),
+            "near" => bad.extend(["99999".into(), "91,0".into(), "Palo Alot, CA".into()]),
+            "radius" => bad.extend(["far".into(), "501mi".into(), "0km".into()]),
             _ => {}
         }
         assert!(!bad.is_empty(), "{name}: no value is refused?");

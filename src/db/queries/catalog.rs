@@ -296,8 +296,22 @@ pub fn find_or_create_venue(conn: &mut DbConn, d: &VenueDraft) -> Result<Venue, 
     }
 }
 
+/// Where `near` places a venue drafted without coordinates (`geo::centre_of`).
+fn centre(d: &VenueDraft) -> Option<crate::geo::Point> {
+    if d.lat.is_some() && d.lon.is_some() {
+        return None;
+    }
+    crate::geo::centre_of(
+        d.postal_code.as_deref(),
+        d.city.as_deref(),
+        d.region.as_deref(),
+        d.country.as_deref(),
+    )
+}
+
 pub fn create_venue(conn: &mut DbConn, d: &VenueDraft) -> Result<Venue, AppError> {
     let t = now();
+    let centre = centre(d);
     let id: i32 = diesel::insert_into(venues::table)
         .values(NewVenue {
             name: &d.name,
@@ -311,6 +325,9 @@ pub fn create_venue(conn: &mut DbConn, d: &VenueDraft) -> Result<Venue, AppError
             timezone: d.timezone.map(|z| z.name()),
             created_at: t,
             updated_at: t,
+            approx_lat: centre.map(|p| p.lat),
+            approx_lon: centre.map(|p| p.lon),
+            located: 1,
         })
         .returning(venues::id)
         .get_result(conn)?;
@@ -541,6 +558,36 @@ pub fn update_action(conn: &mut DbConn, slug: &str, d: &ActionDraft) -> Result<A
     })
 }
 
+/// Gives the venues written before their centres were kept (`located = 0`) their postal
+/// code's or city's centre; how many it looked at. Run at start, in the background.
+pub fn locate_venues(conn: &mut DbConn) -> QueryResult<usize> {
+    let todo: Vec<Venue> = venues::table
+        .filter(venues::located.eq(0))
+        .order(venues::id)
+        .limit(10_000)
+        .select(Venue::as_select())
+        .load(conn)?;
+    for v in &todo {
+        let c = match (v.lat, v.lon) {
+            (Some(_), Some(_)) => None,
+            _ => crate::geo::centre_of(
+                v.postal_code.as_deref(),
+                v.city.as_deref(),
+                v.region.as_deref(),
+                v.country.as_deref(),
+            ),
+        };
+        diesel::update(venues::table.find(v.id))
+            .set((
+                venues::approx_lat.eq(c.map(|p| p.lat)),
+                venues::approx_lon.eq(c.map(|p| p.lon)),
+                venues::located.eq(1),
+            ))
+            .execute(conn)?;
+    }
+    Ok(todo.len())
+}
+
 /// Corrects a venue (its events keep pointing at it; their feeds show the new text).
 pub fn update_venue(conn: &mut DbConn, id: i32, d: &VenueDraft) -> Result<Venue, AppError> {
     crate::db::write_tx(conn, |conn| {
@@ -556,6 +603,23 @@ pub fn update_venue(conn: &mut DbConn, id: i32, d: &VenueDraft) -> Result<Venue,
                 venues::country.eq(d.country.as_deref()),
                 venues::timezone.eq(d.timezone.map(|z| z.name())),
                 venues::updated_at.eq(now()),
+            ))
+            .execute(conn)?;
+        // Its own coordinates stay; the centre follows the new postal code or city.
+        let v: Venue = venues::table
+            .find(id)
+            .select(Venue::as_select())
+            .first(conn)?;
+        let c = centre(&VenueDraft {
+            lat: v.lat,
+            lon: v.lon,
+            ..d.clone()
+        });
+        diesel::update(venues::table.find(id))
+            .set((
+                venues::approx_lat.eq(c.map(|p| p.lat)),
+                venues::approx_lon.eq(c.map(|p| p.lon)),
+                venues::located.eq(1),
             ))
             .execute(conn)?;
         Ok(venues::table

@@ -127,11 +127,13 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let limit = i64::from(wanted.limit.unwrap_or(api.default_limit));
     let cursor = Cursor::from_param(wanted.cursor.as_deref())?;
     let by_relevance = wanted.q.is_some() && wanted.updated_since.is_none();
+    // Nearest first pages by distance (the cursor's `rank`), as relevance pages by score.
+    let by_rank = (by_relevance || wanted.by_distance) && wanted.updated_since.is_none();
     // Writes take their timestamp inside their transaction and may commit a moment after this
     // read begins; stepping back a little means a client may see a change twice, never miss one.
     // Every page of one sync reports the first page's time (it travels in the cursor).
     // A listing by relevance pages by score; a cursor of another order would restart it.
-    if cursor.is_some_and(|c| c.rank.is_some() != by_relevance) {
+    if cursor.is_some_and(|c| c.rank.is_some() != by_rank) {
         return Err(AppError::field(
             "cursor",
             "belongs to a listing with other parameters; start again without it",
@@ -141,7 +143,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         .and_then(|c| c.synced_at)
         .unwrap_or_else(|| queries::now() - chrono::Duration::seconds(SYNC_MARGIN_SECS));
     let syncing = wanted.updated_since.is_some();
-    let (views, next, deleted) = state
+    let (views, next, deleted, near) = state
         .read(move |conn| {
             let filter = Filter {
                 by_relevance: true,
@@ -151,7 +153,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             let deleted = first_page_tombstones(filter.updated_since, cursor, |since| {
                 q::unpublished_since(conn, since)
             })?;
-            Ok((views, next, deleted))
+            Ok((views, next, deleted, filter.near))
         })
         .await?;
     let next = next.map(|c| Cursor {
@@ -161,7 +163,9 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let body = ListBody {
         events: views
             .iter()
-            .map(|v| EventJson::new(v, &state.links))
+            .map(|v| {
+                EventJson::new(v, &state.links).at_distance(near.as_ref().and_then(|n| n.of(v)))
+            })
             .collect(),
         next_cursor: next.map(|c| c.encode()),
         synced_at: deleted.as_ref().map(|_| synced_at_text(synced_at)),

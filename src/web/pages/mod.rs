@@ -254,7 +254,9 @@ pub struct FilterForm {
 }
 
 /// The filters the form has a field for; errors on other parameters go above it.
-const FORM_FIELDS: [&str; 6] = ["action", "partner", "tag", "city", "region", "q"];
+const FORM_FIELDS: [&str; 8] = [
+    "action", "partner", "tag", "city", "region", "near", "radius", "q",
+];
 
 impl FilterForm {
     fn new(pairs: &[(String, String)], errors: &[FieldError], lang: Lang) -> FilterForm {
@@ -358,7 +360,8 @@ async fn list_page(
                         } else {
                             f.upcoming_by_default(now)
                         };
-                        Ok(q::list(c, &f, cursor, PAGE_SIZE)?)
+                        let near = f.near.clone();
+                        Ok((q::list(c, &f, cursor, PAGE_SIZE)?, near))
                     }
                     Err(e) => Err(e),
                 },
@@ -382,9 +385,15 @@ async fn list_page(
             Ok((listed, actions, partners, open_online))
         })
         .await?;
-    let (views, next, errors, status) = match listed {
-        Ok((views, next)) => (views, next, Vec::new(), StatusCode::OK),
-        Err(errors) => (Vec::new(), None, errors, StatusCode::UNPROCESSABLE_ENTITY),
+    let (views, next, near, errors, status) = match listed {
+        Ok(((views, next), near)) => (views, next, near, Vec::new(), StatusCode::OK),
+        Err(errors) => (
+            Vec::new(),
+            None,
+            None,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
     };
     // Links keep the filter in its canonical form (a bad one is not kept).
     let wanted = if errors.is_empty() {
@@ -393,7 +402,18 @@ async fn list_page(
         EventFilter::default()
     };
     let filter_query = wanted.without_paging().canonical();
-    let cards = views.iter().map(|v| EventCard::new(v, lang)).collect();
+    let unit = wanted.near.as_ref().map(|n| n.radius.unit);
+    let cards = views
+        .iter()
+        .map(|v| EventCard {
+            distance: near
+                .as_ref()
+                .and_then(|n| n.of(v))
+                .zip(unit)
+                .map(|(km, unit)| view::distance_label(lang, km, unit)),
+            ..EventCard::new(v, lang)
+        })
+        .collect();
     let title = lang.t(if archive {
         "title_archive"
     } else {

@@ -55,6 +55,21 @@ pub struct EventCard {
     pub tentative: bool,
     pub partners: Vec<PartnerRef>,
     pub action: Option<(String, String)>,
+    /// In a listing filtered by `near`: "3.2 mi away" / "a 5,1 km".
+    pub distance: Option<String>,
+}
+
+/// How far a venue is, in the unit the reader asked the radius in.
+pub fn distance_label(lang: Lang, km: f64, unit: crate::geo::Unit) -> String {
+    let (value, unit) = match unit {
+        crate::geo::Unit::Km => (km, "km"),
+        crate::geo::Unit::Mi => (km / crate::geo::KM_PER_MILE, "mi"),
+    };
+    let n = format!("{value:.1}");
+    match lang {
+        Lang::En => format!("{n} {unit} away"),
+        Lang::Es => format!("a {} {unit}", n.replace('.', ",")),
+    }
 }
 
 pub struct PartnerRef {
@@ -158,6 +173,7 @@ impl EventCard {
                     role: p.role.clone(),
                 })
                 .collect(),
+            distance: None,
             action: v.action.clone(),
         }
     }

@@ -42,6 +42,71 @@ pub struct Filter {
     pub by_relevance: bool,
     /// A feed's window: only events ending after this (UTC), whatever `from` says.
     pub window_start: Option<NaiveDateTime>,
+    /// `near`: only events at the venues within its radius.
+    pub near: Option<NearVenues>,
+}
+
+/// The venues within a `near` filter's radius, each with its distance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearVenues {
+    pub point: crate::geo::Point,
+    pub km: f64,
+    /// `(venue id, km from the point)`, by id.
+    pub venues: Vec<(i32, f64)>,
+    /// `sort=distance`: nearest first, then by start.
+    pub by_distance: bool,
+}
+
+impl NearVenues {
+    /// How far venue `id` is, when it is within the radius.
+    pub fn distance(&self, id: i32) -> Option<f64> {
+        self.venues
+            .binary_search_by_key(&id, |(v, _)| *v)
+            .ok()
+            .map(|i| self.venues[i].1)
+    }
+
+    fn ids(&self) -> Vec<i32> {
+        self.venues.iter().map(|(id, _)| *id).collect()
+    }
+
+    /// How far the venue of `v` is (`None`: online, or outside the radius).
+    pub fn of(&self, v: &EventView) -> Option<f64> {
+        v.venue.as_ref().and_then(|venue| self.distance(venue.id))
+    }
+}
+
+/// The venues within `km` of `point` (their own coordinates, or their postal code's or city's
+/// centre), by id: a box the database reads, then the exact distance.
+pub fn venues_near(
+    conn: &mut DbConn,
+    point: crate::geo::Point,
+    km: f64,
+) -> QueryResult<Vec<(i32, f64)>> {
+    let b = point.bounds(km);
+    let rows: Vec<Venue> = venues::table
+        .filter(
+            venues::lat
+                .between(b.lat_min, b.lat_max)
+                .and(venues::lon.between(b.lon_min, b.lon_max))
+                .or(venues::lat.is_null().and(
+                    venues::approx_lat
+                        .between(b.lat_min, b.lat_max)
+                        .and(venues::approx_lon.between(b.lon_min, b.lon_max)),
+                )),
+        )
+        .order(venues::id)
+        .select(Venue::as_select())
+        .load(conn)?;
+    Ok(rows
+        .iter()
+        .filter_map(|v| {
+            let (p, _) = v.point()?;
+            let d = point.distance_km(p);
+            // A venue on the circle is within it (and 1 mm of rounding aside).
+            (d <= km + 1e-6).then_some((v.id, d))
+        })
+        .collect())
 }
 
 /// The one translation of a parsed listing filter (the grammar of `domain::filter`, shared by
@@ -72,7 +137,17 @@ pub fn resolve_filter(conn: &mut DbConn, f: &EventFilter) -> Result<Filter, AppE
             Err(other) => return Err(other),
         },
     };
+    let near = match &f.near {
+        Some(n) => Some(NearVenues {
+            point: n.at.point,
+            km: n.radius.km(),
+            venues: venues_near(conn, n.at.point, n.radius.km())?,
+            by_distance: f.by_distance,
+        }),
+        None => None,
+    };
     e.finish(Filter {
+        near,
         from: f.from,
         to: f.to,
         action_id,
@@ -291,6 +366,9 @@ macro_rules! public_filters {
         if f.no_venue {
             q = q.filter(events::venue_id.is_null());
         }
+        if let Some(near) = &f.near {
+            q = q.filter(events::venue_id.eq_any(near.ids()));
+        }
         if !f.statuses.is_empty() {
             q = q.filter(events::status.eq_any(f.statuses.clone()));
         }
@@ -322,6 +400,11 @@ pub fn list(
         f.q.as_deref()
             .filter(|_| f.by_relevance && f.updated_since.is_none())
             .map(|text| search::query(text, search::Engine::of(conn)));
+    if let Some(near) = f.near.as_ref().filter(|n| n.by_distance) {
+        if f.updated_since.is_none() {
+            return list_by_distance(conn, f, near, cursor, limit);
+        }
+    }
     if let Some(m) = relevance {
         return list_by_relevance(conn, f, m, cursor, limit);
     }
@@ -466,6 +549,11 @@ fn place_matches(f: &Filter, venue: Option<&Venue>) -> bool {
         want.as_ref()
             .is_none_or(|w| have.is_some_and(|h| h.to_lowercase() == w.to_lowercase()))
     };
+    if let Some(near) = &f.near {
+        if venue.is_none_or(|v| near.distance(v.id).is_none()) {
+            return false;
+        }
+    }
     match venue {
         Some(_) if f.no_venue => false,
         Some(v) => {
@@ -524,7 +612,7 @@ pub fn series_in_place(f: &Filter, mut v: EventView) -> SeriesInFeed {
 
 /// Whether `f` filters by place.
 fn by_place(f: &Filter) -> bool {
-    f.city.is_some() || f.region.is_some() || f.country.is_some() || f.no_venue
+    f.city.is_some() || f.region.is_some() || f.country.is_some() || f.no_venue || f.near.is_some()
 }
 
 /// Whether `f` has a filter one occurrence may answer differently from its series.
@@ -548,7 +636,7 @@ macro_rules! series_places {
                         .select(event_occurrences::event_id),
                 )),
             );
-        } else if by_place(f) {
+        } else if f.city.is_some() || f.region.is_some() || f.country.is_some() {
             // Unboxed (a boxed subquery does not fit the multi-backend query): a filter left
             // out binds TRUE.
             use diesel::sql_types::Bool;
@@ -579,6 +667,15 @@ macro_rules! series_places {
                 events::venue_id.eq_any(venue_ids()).or(events::id.eq_any(
                     event_occurrences::table
                         .filter(event_occurrences::venue_id.eq_any(venue_ids()))
+                        .select(event_occurrences::event_id),
+                )),
+            );
+        }
+        if let Some(near) = &f.near {
+            q = q.filter(
+                events::venue_id.eq_any(near.ids()).or(events::id.eq_any(
+                    event_occurrences::table
+                        .filter(event_occurrences::venue_id.eq_any(near.ids()))
                         .select(event_occurrences::event_id),
                 )),
             );
@@ -630,6 +727,7 @@ fn series_filter(f: &Filter) -> Filter {
         region: None,
         country: None,
         no_venue: false,
+        near: None,
         action_id: None,
         partner_id: None,
         tag: None,
@@ -825,6 +923,91 @@ fn expand(
         }
     }
     out
+}
+
+/// [`list`] nearest first (`sort=distance`): by distance, then start and id (the cursor carries
+/// all three, the distance as its `rank`). Only the keys of the single events within the radius
+/// go through the sort; the page's events load by id afterwards.
+fn list_by_distance(
+    conn: &mut DbConn,
+    f: &Filter,
+    near: &NearVenues,
+    cursor: Option<Cursor>,
+    limit: i64,
+) -> QueryResult<(Vec<EventView>, Option<Cursor>)> {
+    use std::cmp::Ordering;
+    let past = |d: f64, start: NaiveDateTime, id: i32| match cursor {
+        None => true,
+        Some(c) => {
+            d.total_cmp(&c.rank.unwrap_or(f64::NEG_INFINITY))
+                .then(start.cmp(&c.key))
+                .then(id.cmp(&c.id))
+                == Ordering::Greater
+        }
+    };
+    let order = |a: &(f64, NaiveDateTime, i32), b: &(f64, NaiveDateTime, i32)| {
+        a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+    };
+    let want = usize::try_from(limit + 1).unwrap_or(usize::MAX);
+    #[derive(Queryable)]
+    struct Key(
+        i32,
+        Option<i32>,
+        #[diesel(deserialize_as = FastTimestamp)] NaiveDateTime,
+    );
+    let keys: Vec<Key> = filtered(f, search::Engine::of(conn))
+        .filter(events::rrule.is_null())
+        .select((events::id, events::venue_id, events::start_utc))
+        .load(conn)?;
+    let mut singles: Vec<(f64, NaiveDateTime, i32)> = keys
+        .into_iter()
+        .filter_map(|Key(id, venue, start)| {
+            let d = near.distance(venue?)?;
+            past(d, start, id).then_some((d, start, id))
+        })
+        .collect();
+    singles.sort_by(order);
+    singles.truncate(want);
+    let ids: Vec<i32> = singles.iter().map(|k| k.2).collect();
+    let mut found: Vec<(f64, EventView)> = views_by_ids(conn, &ids)?
+        .into_iter()
+        .filter_map(|v| near.of(&v).map(|d| (d, v)))
+        .collect();
+    // Series within the radius, each as its occurrences in the window.
+    let floor = window_floor(f);
+    if let Some(q) = series_reaching(conn, f, floor)? {
+        let rows: Vec<Event> = q.select(Event::as_select()).load(conn)?;
+        for v in load_views(conn, rows)? {
+            // Its occurrences where it is continue after the cursor when the cursor stopped at
+            // its distance; its moved occurrences are each measured where they are.
+            let within = cursor.filter(|c| c.rank.is_some() && c.rank == near.of(&v));
+            for occ in expand(f, vec![v], within, want, floor) {
+                if let Some(d) = near.of(&occ) {
+                    if past(d, occ.event.start_utc, occ.event.id) {
+                        found.push((d, occ));
+                    }
+                }
+            }
+        }
+    }
+    found.sort_by(|(da, a), (db, b)| {
+        order(
+            &(*da, a.event.start_utc, a.event.id),
+            &(*db, b.event.start_utc, b.event.id),
+        )
+    });
+    let next = if found.len() > want - 1 {
+        found.truncate(want - 1);
+        found.last().map(|(d, v)| Cursor {
+            key: v.event.start_utc,
+            id: v.event.id,
+            synced_at: None,
+            rank: Some(*d),
+        })
+    } else {
+        None
+    };
+    Ok((found.into_iter().map(|(_, v)| v).collect(), next))
 }
 
 /// [`list`] best match first: by score, then start and id (the cursor carries all three).
