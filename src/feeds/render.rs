@@ -302,7 +302,9 @@ pub fn render(
             if keys.len() as i64 > MAX_FEED_EVENTS {
                 // Never cut silently: the calendar says so, and the log too.
                 keys.truncate(MAX_FEED_EVENTS as usize);
-                tracing::warn!(feed = %header.feed_path, "feed holds more than {MAX_FEED_EVENTS} events; truncated");
+                // The path alone: a query string (a `near`, say) is never logged.
+                let path = header.feed_path.split('?').next().unwrap_or_default();
+                tracing::warn!(feed = %path, "feed holds more than {MAX_FEED_EVENTS} events; truncated");
                 header.description.push_str(&format!(
                     " (This feed shows the first {MAX_FEED_EVENTS} events; subscribe to a narrower one: an action, a partner, a city or a tag.)"
                 ));

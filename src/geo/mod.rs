@@ -114,8 +114,13 @@ impl Radius {
         let value: f64 = number.trim().parse().map_err(|_| Msg::NotRadius {
             input: input.trim().to_string(),
         })?;
-        let r = Radius { value, unit };
-        if !value.is_finite() || value <= 0.0 || r.km() > MAX_RADIUS_MILES * KM_PER_MILE + 1e-9 {
+        // Measured as written back (3 decimals), so one canonical filter is one radius.
+        let r = Radius {
+            value: round_to(value, 3),
+            unit,
+        };
+        if !r.value.is_finite() || r.value <= 0.0 || r.km() > MAX_RADIUS_MILES * KM_PER_MILE + 1e-9
+        {
             return Err(Msg::RadiusRange {
                 max_mi: MAX_RADIUS_MILES as u32,
                 max_km: (MAX_RADIUS_MILES * KM_PER_MILE).floor() as u32,
@@ -169,13 +174,19 @@ pub fn coordinates_text(p: Point) -> String {
 pub fn locate(input: &str) -> Result<Located, Msg> {
     let t = input.trim();
     if let Some(p) = coordinates(t)? {
+        // The point is the one its label names: two requests with the same canonical filter
+        // (one cached answer) measure from the same place.
+        let point = Point {
+            lat: round_to(p.lat, 4),
+            lon: round_to(p.lon, 4),
+        };
         return Ok(Located {
-            label: coordinates_text(p),
-            point: p,
+            label: coordinates_text(point),
+            point,
         });
     }
     let zip = t.split_once('-').map_or(t, |(z, plus4)| {
-        if plus4.len() == 4 && plus4.bytes().all(|b| b.is_ascii_digit()) {
+        if plus4.is_empty() || (plus4.len() == 4 && plus4.bytes().all(|b| b.is_ascii_digit())) {
             z
         } else {
             t
@@ -204,7 +215,13 @@ pub fn centre_of(
             "us" | "usa" | "u s" | "u s a" | "united states" | "united states of america" | "pr"
         )
     });
-    if !us {
+    // Without a country, a region that is no US state says it is abroad (a French or German
+    // five-digit code must not land in Texas).
+    let abroad = country.is_none()
+        && region
+            .map(str::trim)
+            .is_some_and(|r| !r.is_empty() && state_code(r).is_none());
+    if !us || abroad {
         return None;
     }
     let g = gazetteer();
@@ -495,22 +512,34 @@ impl Gazetteer {
             }
         }
         // "Name ST" or "Name State": a state at the end, without a comma.
+        // Longer state names first ("West Virginia" before "Virginia").
         let words: Vec<&str> = key.split(' ').collect();
-        for n in 1..words.len().min(4) {
+        let mut miss = None;
+        for n in (1..words.len().min(4)).rev() {
             let (name, state) = words.split_at(words.len() - n);
             if let Some(code) = state_code(&state.join(" ")) {
                 if let Some(p) = self.named(&name.join(" ")).iter().find(|p| p.state == code) {
                     return Ok(found(p));
                 }
-                return Err(self.not_found(t, &name.join(" "), Some(code)));
+                miss.get_or_insert((name.join(" "), code));
             }
         }
-        Err(self.not_found(t, &key, None))
+        Err(match miss {
+            Some((name, code)) => self.not_found(t, &name, Some(code)),
+            None => self.not_found(t, &key, None),
+        })
     }
 
     /// The error for an unknown place, with the (up to three) places spelled most like `key`,
     /// in `state` when one was given.
     fn not_found(&self, input: &str, key: &str, state: Option<&str>) -> Msg {
+        // No place name is this long: nothing to compare it with.
+        if key.chars().count() > 60 {
+            return Msg::NoPlace {
+                input: input.to_string(),
+                suggestions: Vec::new(),
+            };
+        }
         let mut scored: Vec<(f64, &Place)> = self
             .places
             .iter()
@@ -635,6 +664,8 @@ mod tests {
         }
         assert!(pa.point.distance_km(at("94301").point) < 3.0);
         assert_eq!(at("St. Louis, MO").label, "Saint Louis, MO");
+        assert_eq!(at("Charleston West Virginia").label, "Charleston, WV");
+        assert_eq!(at("94301-").label, "94301");
         assert_eq!(at("New York").label, "New York, NY");
         assert_eq!(at("San Juan, PR").label, "San Juan, PR");
         assert_eq!(at("San José, CA").label, "San Jose, CA");
@@ -697,6 +728,10 @@ mod tests {
             None
         );
         assert_eq!(centre_of(None, None, None, None), None);
+        assert_eq!(
+            centre_of(Some("10115"), Some("Berlin"), Some("Berlin"), None),
+            None
+        );
         assert_eq!(centre_of(None, Some("Springfield"), None, None), None);
     }
 
@@ -704,7 +739,9 @@ mod tests {
     fn coordinates_read_and_written_back() {
         let c = at("37.44, -122.16");
         assert_eq!(c.label, "37.44,-122.16");
-        assert_eq!(at("37.444249,-122.160001").label, "37.4442,-122.16");
+        let fine = at("37.444249,-122.160001");
+        assert_eq!(fine.label, "37.4442,-122.16");
+        assert_eq!(fine.point, at("37.4442,-122.16").point);
         assert_eq!(at("-0.00001,0").label, "0,0");
         assert!(matches!(locate("91,0"), Err(Msg::NotCoordinates { .. })));
         assert!(matches!(locate("10,181"), Err(Msg::NotCoordinates { .. })));
@@ -725,7 +762,11 @@ mod tests {
         assert!((Radius::default().km() - 40.2336).abs() < 1e-9);
         assert!(Radius::parse("500mi").is_ok());
         assert!(Radius::parse("804km").is_ok());
-        for bad in ["501mi", "805km", "0", "-3km", "NaN", "inf"] {
+        assert_eq!(
+            Radius::parse("2.0004km").map(Radius::text),
+            Ok("2km".into())
+        );
+        for bad in ["501mi", "805km", "0", "0.0001", "-3km", "NaN", "inf"] {
             assert!(
                 matches!(Radius::parse(bad), Err(Msg::RadiusRange { .. })),
                 "{bad}"

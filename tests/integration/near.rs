@@ -260,6 +260,15 @@ async fn near_means_the_same_events_in_json_ics_and_html() {
         String::from_utf8_lossy(&app.get("/es/?near=94301&radius=40km").await.body).into_owned();
     assert!(es.contains("Cerca de"), "{es}");
     assert!(es.contains("class=\"distance\">a "), "{es}");
+    // The form shows the located value, not the finer coordinates someone typed: the page is
+    // cached under its canonical filter.
+    let fine =
+        String::from_utf8_lossy(&app.get("/?near=37.444249%2C-122.160001").await.body).into_owned();
+    assert!(
+        fine.contains("name=\"near\" value=\"37.4442,-122.16\""),
+        "{fine}"
+    );
+    assert!(!fine.contains("160001"));
     // The feed's subscribe link keeps the canonical filter.
     assert!(html.contains("calendar.ics?near=94301"), "{html}");
 }

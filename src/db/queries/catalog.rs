@@ -564,7 +564,6 @@ pub fn locate_venues(conn: &mut DbConn) -> QueryResult<usize> {
     let todo: Vec<Venue> = venues::table
         .filter(venues::located.eq(0))
         .order(venues::id)
-        .limit(10_000)
         .select(Venue::as_select())
         .load(conn)?;
     for v in &todo {
@@ -577,7 +576,8 @@ pub fn locate_venues(conn: &mut DbConn) -> QueryResult<usize> {
                 v.country.as_deref(),
             ),
         };
-        diesel::update(venues::table.find(v.id))
+        // Not over a venue written meanwhile (it placed itself).
+        diesel::update(venues::table.find(v.id).filter(venues::located.eq(0)))
             .set((
                 venues::approx_lat.eq(c.map(|p| p.lat)),
                 venues::approx_lon.eq(c.map(|p| p.lon)),

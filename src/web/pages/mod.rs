@@ -443,6 +443,8 @@ async fn list_page(
     });
     // A filtered listing or a later page is a page of its own; other query parameters are not.
     let own_query = wanted.canonical();
+    // Links to this page in the other language carry the filter as cached, not as typed.
+    ctx.here = with_query(req.path(), &own_query);
     if let (Some(url), false) = (&mut ctx.canonical, own_query.is_empty()) {
         url.push('?');
         url.push_str(&own_query);
@@ -452,7 +454,7 @@ async fn list_page(
         archive,
         days: by_day(cards, lang, archive),
         paged: wanted.cursor.is_some(),
-        filters: FilterForm::new(&pairs, &errors, lang),
+        filters: FilterForm::new(&form_pairs(&pairs, &wanted), &errors, lang),
         actions,
         partners,
         next,
@@ -460,6 +462,23 @@ async fn list_page(
         online: online::cards(&open_online, lang),
     };
     page(status, &page_)
+}
+
+/// What the filter form shows: what was typed, but `near` as located. A page is cached under
+/// its canonical filter, so the coordinates one visitor typed (finer than the 11 m the filter
+/// keeps) must not show in the answer another visitor gets.
+fn form_pairs(pairs: &[(String, String)], wanted: &EventFilter) -> Vec<(String, String)> {
+    let Some(near) = &wanted.near else {
+        return pairs.to_vec();
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| match k.as_str() {
+            "near" => (k.clone(), near.at.label.clone()),
+            "radius" => (k.clone(), near.radius.text()),
+            _ => (k.clone(), v.clone()),
+        })
+        .collect()
 }
 
 #[derive(Template)]

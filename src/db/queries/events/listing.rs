@@ -979,9 +979,26 @@ fn list_by_distance(
         let rows: Vec<Event> = q.select(Event::as_select()).load(conn)?;
         for v in load_views(conn, rows)? {
             // Its occurrences where it is continue after the cursor when the cursor stopped at
-            // its distance; its moved occurrences are each measured where they are.
+            // its distance. Its changed occurrences are each measured where they are, whatever
+            // the cursor's start: all of them are candidates, and `past` places each.
             let within = cursor.filter(|c| c.rank.is_some() && c.rank == near.of(&v));
-            for occ in expand(f, vec![v], within, want, floor) {
+            let changed: Vec<EventView> = v
+                .overrides
+                .iter()
+                .map(|o| v.occurrence_view(o.row.occurrence_local))
+                .filter(|occ| occurrence_matches(f, occ))
+                .collect();
+            let mut occurrences = expand(f, vec![v], within, want, floor);
+            for c in changed {
+                let key = (c.event.start_utc, c.event.id);
+                if !occurrences
+                    .iter()
+                    .any(|o| (o.event.start_utc, o.event.id) == key)
+                {
+                    occurrences.push(c);
+                }
+            }
+            for occ in occurrences {
                 if let Some(d) = near.of(&occ) {
                     if past(d, occ.event.start_utc, occ.event.id) {
                         found.push((d, occ));
