@@ -264,6 +264,8 @@ impl EventFilter {
         let mut f = EventFilter::default();
         let mut seen: Vec<Param> = Vec::new();
         let mut near: Option<geo::Located> = None;
+        // A `near` with a value (which, if it did not parse, has its own error).
+        let mut near_given = false;
         let mut radius: Option<geo::Radius> = None;
         for (key, raw) in pairs {
             let Some(param) = Param::parse(key) else {
@@ -301,6 +303,7 @@ impl EventFilter {
                     f.country = short(&mut e, param, v).map(|s| s.to_ascii_lowercase())
                 }
                 Param::Near => {
+                    near_given = true;
                     near = short(&mut e, param, v)
                         .and_then(|v| geo::locate(&v).map_err(|m| e.push(param.name(), m)).ok())
                 }
@@ -330,10 +333,6 @@ impl EventFilter {
                 Param::Cursor => f.cursor = short(&mut e, param, v),
             }
         }
-        let near_given = seen.contains(&Param::Near)
-            && pairs
-                .iter()
-                .any(|(k, v)| k == Param::Near.name() && !v.trim().is_empty());
         match near {
             Some(at) => {
                 f.near = Some(Near {

@@ -296,12 +296,26 @@ pub fn find_or_create_venue(conn: &mut DbConn, d: &VenueDraft) -> Result<Venue, 
     }
 }
 
-/// Where `near` places a venue drafted without coordinates (`geo::centre_of`).
-fn centre(d: &VenueDraft) -> Option<crate::geo::Point> {
-    if d.lat.is_some() && d.lon.is_some() {
-        return None;
+/// Where `near` places a venue at this place (`geo::centre_of`): `None` when it has
+/// coordinates of its own.
+fn centre(
+    own: (Option<f64>, Option<f64>),
+    postal_code: Option<&str>,
+    city: Option<&str>,
+    region: Option<&str>,
+    country: Option<&str>,
+) -> Option<crate::geo::Point> {
+    match own {
+        (Some(_), Some(_)) => None,
+        _ => crate::geo::centre_of(postal_code, city, region, country),
     }
-    crate::geo::centre_of(
+}
+
+/// [`centre`] of a draft, with coordinates `own` (the draft's when created, the stored ones
+/// when corrected: `update_venue` keeps them).
+fn draft_centre(own: (Option<f64>, Option<f64>), d: &VenueDraft) -> Option<crate::geo::Point> {
+    centre(
+        own,
         d.postal_code.as_deref(),
         d.city.as_deref(),
         d.region.as_deref(),
@@ -311,7 +325,7 @@ fn centre(d: &VenueDraft) -> Option<crate::geo::Point> {
 
 pub fn create_venue(conn: &mut DbConn, d: &VenueDraft) -> Result<Venue, AppError> {
     let t = now();
-    let centre = centre(d);
+    let centre = draft_centre((d.lat, d.lon), d);
     let id: i32 = diesel::insert_into(venues::table)
         .values(NewVenue {
             name: &d.name,
@@ -567,15 +581,13 @@ pub fn locate_venues(conn: &mut DbConn) -> QueryResult<usize> {
         .select(Venue::as_select())
         .load(conn)?;
     for v in &todo {
-        let c = match (v.lat, v.lon) {
-            (Some(_), Some(_)) => None,
-            _ => crate::geo::centre_of(
-                v.postal_code.as_deref(),
-                v.city.as_deref(),
-                v.region.as_deref(),
-                v.country.as_deref(),
-            ),
-        };
+        let c = centre(
+            (v.lat, v.lon),
+            v.postal_code.as_deref(),
+            v.city.as_deref(),
+            v.region.as_deref(),
+            v.country.as_deref(),
+        );
         // Not over a venue written meanwhile (it placed itself).
         diesel::update(venues::table.find(v.id).filter(venues::located.eq(0)))
             .set((
@@ -591,8 +603,10 @@ pub fn locate_venues(conn: &mut DbConn) -> QueryResult<usize> {
 /// Corrects a venue (its events keep pointing at it; their feeds show the new text).
 pub fn update_venue(conn: &mut DbConn, id: i32, d: &VenueDraft) -> Result<Venue, AppError> {
     crate::db::write_tx(conn, |conn| {
-        venue_by_id(conn, id)?
+        let was = venue_by_id(conn, id)?
             .ok_or_else(|| AppError::NotFound(format!("there is no venue {id}")))?;
+        // Its own coordinates stay; the centre follows the new postal code or city.
+        let c = draft_centre((was.lat, was.lon), d);
         diesel::update(venues::table.find(id))
             .set((
                 venues::name.eq(&d.name),
@@ -603,20 +617,6 @@ pub fn update_venue(conn: &mut DbConn, id: i32, d: &VenueDraft) -> Result<Venue,
                 venues::country.eq(d.country.as_deref()),
                 venues::timezone.eq(d.timezone.map(|z| z.name())),
                 venues::updated_at.eq(now()),
-            ))
-            .execute(conn)?;
-        // Its own coordinates stay; the centre follows the new postal code or city.
-        let v: Venue = venues::table
-            .find(id)
-            .select(Venue::as_select())
-            .first(conn)?;
-        let c = centre(&VenueDraft {
-            lat: v.lat,
-            lon: v.lon,
-            ..d.clone()
-        });
-        diesel::update(venues::table.find(id))
-            .set((
                 venues::approx_lat.eq(c.map(|p| p.lat)),
                 venues::approx_lon.eq(c.map(|p| p.lon)),
                 venues::located.eq(1),
