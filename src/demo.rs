@@ -88,6 +88,8 @@ struct DemoEvent {
     /// A series: its RRULE (the start's weekday is the rule's).
     #[serde(default)]
     repeat: Option<String>,
+    #[serde(default)]
+    accessibility: Option<crate::domain::access::Accessibility>,
 }
 
 /// Loads the demo set when the database holds no events and no partners. Returns events loaded.
@@ -155,6 +157,7 @@ pub fn load_if_empty(
                     exdates: None,
                     changes: None,
                 }),
+                accessibility: e.accessibility,
             };
             events::create(conn, &who, input, uid_host)?;
         }

@@ -51,13 +51,13 @@ diesel::table! {
 /// schema.rs: rows are read with `all_columns`, so a column added to schema.rs but not here does
 /// not compile) and `Tables`, the whole database.
 macro_rules! backup_tables {
-    ($($table:ident => $row:ident { $($col:ident: $ty:ty),* $(,)? })*) => {
+    ($($table:ident => $row:ident { $($(#[$m:meta])* $col:ident: $ty:ty),* $(,)? })*) => {
         $(
             #[derive(Debug, Clone, PartialEq, Queryable, Insertable, Serialize, Deserialize)]
             #[diesel(table_name = schema::$table, treat_none_as_default_value = false)]
             #[serde(deny_unknown_fields)]
             pub struct $row {
-                $(pub $col: $ty,)*
+                $($(#[$m])* pub $col: $ty,)*
             }
         )*
 
@@ -165,7 +165,10 @@ backup_tables! {
         updated_at: NaiveDateTime,
         approx_lat: Option<f64>,
         approx_lon: Option<f64>,
+        #[serde(default)]
         located: i32,
+        #[serde(default)]
+        accessibility: Option<String>,
     }
     events => EventRow {
         id: i32,
@@ -193,6 +196,10 @@ backup_tables! {
         rrule: Option<String>,
         exdates: String,
         series_end_utc: Option<NaiveDateTime>,
+        #[serde(default)]
+        accessibility: Option<String>,
+        #[serde(default)]
+        access_keys: String,
     }
     event_occurrences => OccurrenceRow {
         event_id: i32,

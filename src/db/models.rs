@@ -81,9 +81,16 @@ pub struct Venue {
     pub approx_lat: Option<f64>,
     pub approx_lon: Option<f64>,
     pub located: i32,
+    /// The default of its events' accessibility, canonical JSON.
+    pub accessibility: Option<String>,
 }
 
 impl Venue {
+    /// Its own accessibility (what its events say unless they say otherwise).
+    pub fn access(&self) -> Option<crate::domain::access::Accessibility> {
+        crate::domain::access::Accessibility::from_column(self.accessibility.as_deref())
+    }
+
     /// Where `near` measures from: its own coordinates, or its approximate centre (`true`).
     pub fn point(&self) -> Option<(crate::geo::Point, bool)> {
         match (self.lat, self.lon, self.approx_lat, self.approx_lon) {
@@ -111,6 +118,7 @@ pub struct NewVenue<'a> {
     pub approx_lat: Option<f64>,
     pub approx_lon: Option<f64>,
     pub located: i32,
+    pub accessibility: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
@@ -153,6 +161,10 @@ pub struct Event {
     pub exdates: String,
     /// A series: the end of its last occurrence (UTC); `None` when it never ends.
     pub series_end_utc: Option<NaiveDateTime>,
+    /// Its own accessibility, canonical JSON (`domain::access::Accessibility`).
+    pub accessibility: Option<String>,
+    /// What the `access` filter matches (its own accessibility over its venue's).
+    pub access_keys: String,
 }
 
 impl Event {
@@ -195,6 +207,8 @@ pub struct EventFields<'a> {
     pub rrule: Option<String>,
     pub exdates: String,
     pub series_end_utc: Option<NaiveDateTime>,
+    pub accessibility: Option<String>,
+    pub access_keys: String,
 }
 
 #[derive(Debug, Insertable)]

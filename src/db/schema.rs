@@ -89,6 +89,8 @@ diesel::table! {
         rrule -> Nullable<Text>,
         exdates -> Text,
         series_end_utc -> Nullable<Timestamp>,
+        accessibility -> Nullable<Text>,
+        access_keys -> Text,
     }
 }
 
@@ -166,6 +168,7 @@ diesel::table! {
         approx_lat -> Nullable<Double>,
         approx_lon -> Nullable<Double>,
         located -> Integer,
+        accessibility -> Nullable<Text>,
     }
 }
 

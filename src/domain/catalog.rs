@@ -1,5 +1,6 @@
 //! Partners, actions and venues: inputs and their validated forms.
 
+use super::access::Accessibility;
 use super::message::Msg;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
@@ -193,6 +194,9 @@ pub struct VenueInput {
     pub lon: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
+    /// The default of its events' accessibility (wheelchair access, most often).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accessibility: Option<Accessibility>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -206,6 +210,7 @@ pub struct VenueDraft {
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub timezone: Option<Tz>,
+    pub accessibility: Option<Accessibility>,
 }
 
 impl VenueInput {
@@ -244,6 +249,10 @@ impl VenueInput {
             lat,
             lon,
             timezone,
+            accessibility: self
+                .accessibility
+                .clone()
+                .and_then(|a| a.check(e, &f("accessibility."))),
         }
     }
 }

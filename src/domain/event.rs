@@ -7,6 +7,7 @@ use chrono::{Duration, NaiveDateTime};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use super::access::Accessibility;
 use super::catalog::{tags, VenueDraft, VenueInput};
 use super::message::Msg;
 use super::recurrence::{self, Rule, Series};
@@ -157,6 +158,9 @@ pub struct EventInput {
     /// A series: the rule and the excluded dates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurrence: Option<RecurrenceInput>,
+    /// Who can come: what the event offers (a field not given is its venue's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accessibility: Option<Accessibility>,
 }
 
 /// `recurrence` as given: `{"rrule": "FREQ=WEEKLY;BYDAY=TU", "exdates": ["2027-01-05T18:00"]}`.
@@ -201,7 +205,7 @@ pub struct OccurrenceChange {
 pub enum VenueChoice {
     None,
     Existing(i32),
-    New(VenueDraft),
+    New(Box<VenueDraft>),
 }
 
 /// Resolved time of an event. `*_local` + `timezone` are the truth; `*_utc` derive from them
@@ -231,6 +235,7 @@ pub struct EventDraft {
     pub tags: Vec<String>,
     pub status: Status,
     pub recurrence: Option<RecurrenceDraft>,
+    pub accessibility: Option<Accessibility>,
 }
 
 /// What validation needs to know about an existing venue named by `venue_id`.
@@ -275,7 +280,7 @@ impl EventInput {
             (Some(v), None) => {
                 let draft = v.check(&mut e, "venue.");
                 venue_zone = draft.timezone.map(|z| z.name().to_string());
-                VenueChoice::New(draft)
+                VenueChoice::New(Box::new(draft))
             }
             (None, Some(id)) => match venue_by_id(id) {
                 VenueLookup::Missing => {
@@ -354,6 +359,9 @@ impl EventInput {
         }
         let tags = tags(&mut e, "tags", self.tags.as_deref(), MAX_TAGS);
         let action = line(&mut e, "action", self.action.as_deref(), 64);
+        let accessibility = self
+            .accessibility
+            .and_then(|a| a.check(&mut e, "accessibility."));
         let recurrence = match (&self.recurrence, &timing) {
             (Some(r), Some(t)) => recurrence(&mut e, r, t),
             _ => None,
@@ -373,6 +381,7 @@ impl EventInput {
                 tags,
                 status: self.status.unwrap_or_default(),
                 recurrence,
+                accessibility,
             }),
             _ => Err(AppError::Validation(e.into_vec())),
         }

@@ -7,6 +7,7 @@
 
 use chrono::NaiveDateTime;
 
+use super::access::Need;
 use super::event::Status;
 use super::message::Msg;
 use super::time::{self, Bound};
@@ -41,6 +42,7 @@ pub enum Param {
     Country,
     Near,
     Radius,
+    Access,
     Q,
     Status,
     Sort,
@@ -50,7 +52,7 @@ pub enum Param {
 }
 
 impl Param {
-    pub const ALL: [Param; 16] = [
+    pub const ALL: [Param; 17] = [
         Param::From,
         Param::To,
         Param::Action,
@@ -61,6 +63,7 @@ impl Param {
         Param::Country,
         Param::Near,
         Param::Radius,
+        Param::Access,
         Param::Q,
         Param::Status,
         Param::Sort,
@@ -81,6 +84,7 @@ impl Param {
             Param::Country => "country",
             Param::Near => "near",
             Param::Radius => "radius",
+            Param::Access => "access",
             Param::Q => "q",
             Param::Status => "status",
             Param::Sort => "sort",
@@ -126,6 +130,8 @@ pub struct EventFilter {
     pub country: Option<String>,
     /// Events within `radius` of a point (`near`, located by the gazetteer).
     pub near: Option<Near>,
+    /// `access`: needs every event must meet (sorted, without repeats).
+    pub access: Vec<Need>,
     pub q: Option<String>,
     /// Sorted, without duplicates; empty when every status is wanted (all three, or none given).
     pub statuses: Vec<Status>,
@@ -207,6 +213,40 @@ fn statuses(e: &mut Errors, v: &str) -> Vec<Status> {
     list
 }
 
+/// `access=wheelchair,asl,es`: each need added to `list` (kept sorted, without repeats).
+fn needs(e: &mut Errors, v: &str, list: &mut Vec<Need>) {
+    if short(e, Param::Access, v).is_none() {
+        return;
+    }
+    let before = list.len();
+    for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match Need::parse(part) {
+            Some(n) => list.push(n),
+            None => e.push(
+                Param::Access.name(),
+                Msg::NotAccess {
+                    input: part.chars().take(MAX_FILTER_CHARS).collect(),
+                },
+            ),
+        }
+    }
+    list.sort();
+    list.dedup();
+    // Said once, however many `access` parameters go over.
+    if list.len() > MAX_NEEDS && before <= MAX_NEEDS {
+        e.push(
+            Param::Access.name(),
+            Msg::TooMany {
+                len: list.len(),
+                max: MAX_NEEDS,
+            },
+        );
+    }
+}
+
+/// Most needs one `access` filter may name.
+pub const MAX_NEEDS: usize = 10;
+
 fn instant(e: &mut Errors, v: &str) -> Option<NaiveDateTime> {
     match chrono::DateTime::parse_from_rfc3339(v) {
         Ok(t) => Some(t.naive_utc()),
@@ -271,7 +311,8 @@ impl EventFilter {
             let Some(param) = Param::parse(key) else {
                 continue;
             };
-            if seen.contains(&param) {
+            // `access` may come once per need (a form's boxes): the needs add up.
+            if seen.contains(&param) && param != Param::Access {
                 if seen.iter().filter(|p| **p == param).count() == 1 {
                     e.push(param.name(), Msg::GivenTwice);
                 }
@@ -312,6 +353,7 @@ impl EventFilter {
                         .map_err(|m| e.push(param.name(), m))
                         .ok()
                 }
+                Param::Access => needs(&mut e, v, &mut f.access),
                 Param::Q => f.q = short(&mut e, param, v),
                 Param::Status => f.statuses = statuses(&mut e, v),
                 Param::Sort => match v {
@@ -396,6 +438,16 @@ impl EventFilter {
                 .as_ref()
                 .filter(|n| n.radius != geo::Radius::default())
                 .map(|n| n.radius.text()),
+        );
+        put(
+            Param::Access,
+            (!self.access.is_empty()).then(|| {
+                self.access
+                    .iter()
+                    .map(Need::key)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            }),
         );
         put(Param::Q, self.q.clone());
         put(

@@ -206,6 +206,18 @@ pub enum Msg {
     NotSort {
         input: String,
     },
+    /// `access`: a value that is no need the filter knows.
+    NotAccess {
+        input: String,
+    },
+    /// An interpretation language that is no language tag.
+    NotLanguage {
+        input: String,
+    },
+    /// `accessibility.wheelchair` in a form: not one of the choices.
+    NotWheelchair {
+        input: String,
+    },
     Text(String),
 }
 
@@ -388,6 +400,16 @@ impl fmt::Display for Msg {
                 f.write_str("needs near (a ZIP code, a place or coordinates) to measure from")
             }
             Msg::NotSort { input } => write!(f, "{input:?} is not one of start, distance"),
+            Msg::NotAccess { input } => write!(
+                f,
+                "{input:?} is not one of wheelchair, asl, captions, childcare or a language code like es"
+            ),
+            Msg::NotLanguage { input } => {
+                write!(f, "{input:?} is not a language code like es, zh-Hant or ase")
+            }
+            Msg::NotWheelchair { input } => {
+                write!(f, "{input:?} is not one of full, partial, none")
+            }
             Msg::Text(s) => f.write_str(s),
         }
     }
@@ -543,6 +565,15 @@ impl Msg {
                 "necesita near (un código postal, un lugar o coordenadas) desde donde medir".into()
             }
             Msg::NotSort { input } => format!("«{input}» no es ninguno de start, distance"),
+            Msg::NotAccess { input } => format!(
+                "«{input}» no es ninguno de wheelchair, asl, captions, childcare ni un código de idioma como es"
+            ),
+            Msg::NotLanguage { input } => {
+                format!("«{input}» no es un código de idioma como es, zh-Hant o ase")
+            }
+            Msg::NotWheelchair { input } => {
+                format!("«{input}» no es ninguno de full, partial, none")
+            }
             Msg::Text(s) => s.clone(),
         }
     }

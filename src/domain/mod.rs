@@ -1,6 +1,7 @@
 //! Pure domain: validated inputs. DTOs from the API, the CLI import and (later) the admin forms
 //! become these types before any database call; every problem is reported against its field.
 
+pub mod access;
 pub mod catalog;
 pub mod event;
 pub mod filter;

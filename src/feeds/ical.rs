@@ -168,6 +168,9 @@ fn description(v: &EventView, page: &str) -> String {
     if let Some(url) = &e.online_url {
         facts.push(format!("Join online: {url}"));
     }
+    if let Some(line) = v.access().line() {
+        facts.push(line);
+    }
     if let Some(url) = &e.info_url {
         facts.push(format!("Info and RSVP: {url}"));
     }

@@ -1,6 +1,7 @@
 //! JSON API v1 output shapes (shared/API.md). Never carries private contact data: partner rows
 //! are read without their contact columns, and these structs have no place for them.
 
+use crate::domain::access::{Accessibility, Shown};
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -100,6 +101,8 @@ pub struct VenueJson {
     /// Without `lat`/`lon` of its own: the centre of its postal code or city, where `near`
     /// places it.
     pub approximate_location: Option<LatLon>,
+    /// The default of its events' accessibility.
+    pub accessibility: Shown,
 }
 
 #[derive(Debug, Serialize)]
@@ -127,6 +130,7 @@ impl From<&Venue> for VenueJson {
                     lon: p.lon,
                 },
             ),
+            accessibility: Accessibility::over(v.access().as_ref(), None),
         }
     }
 }
@@ -179,6 +183,8 @@ pub struct EventJson {
     pub dropped_occurrences: Vec<String>,
     /// In a listing filtered by `near`: how far its venue is from that point, in km.
     pub distance_km: Option<f64>,
+    /// Who can come: the event's own accessibility over its venue's, every field present.
+    pub accessibility: Shown,
 }
 
 #[derive(Debug, Serialize)]
@@ -298,6 +304,7 @@ impl EventJson {
                 .iter()
                 .map(|t| occurrence_key(*t, e.all_day))
                 .collect(),
+            accessibility: v.access(),
             distance_km: None,
         }
     }

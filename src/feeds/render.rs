@@ -149,6 +149,11 @@ fn list_header(
                     Param::Region => words.push(place(conn, q::Place::Region)?),
                     Param::Country => words.push(place(conn, q::Place::Country)?),
                     Param::Q => words.push(format!("“{v}”")),
+                    Param::Access => {
+                        let needs: Vec<String> =
+                            wanted.access.iter().map(|n| n.describe()).collect();
+                        words.push(format!("with {}", needs.join(", ")));
+                    }
                     other => words.push(format!("{} {v}", other.name())),
                 }
             }

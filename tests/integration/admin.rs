@@ -426,7 +426,7 @@ async fn public_submissions_wait_for_review() {
 }
 
 /// The event id in the first `/admin/events/{id}/{op}` form of a page.
-fn app_event_id(page: &str, op: &str) -> String {
+pub(crate) fn app_event_id(page: &str, op: &str) -> String {
     let end = page.find(&format!("/{op}\"")).expect("form");
     let start = page[..end].rfind("/admin/events/").unwrap() + "/admin/events/".len();
     page[start..end].to_string()

@@ -2,6 +2,7 @@
 //! `integration` (SQLite) and as `integration_postgres` (the same tests on a PostgreSQL server
 //! the tests start themselves; see postgres.rs).
 
+mod access;
 mod action_places;
 mod admin;
 mod admin_recurrence;

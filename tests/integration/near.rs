@@ -126,7 +126,7 @@ async fn seed(app: &TestApp) -> Vec<(&'static str, String, i64)> {
     out
 }
 
-fn uids(events: &Value) -> BTreeSet<String> {
+pub(crate) fn uids(events: &Value) -> BTreeSet<String> {
     events["events"]
         .as_array()
         .expect("events")
@@ -137,7 +137,7 @@ fn uids(events: &Value) -> BTreeSet<String> {
 
 /// UIDs of a feed's VEVENTs; an occurrence that stands alone (moved where its series is not
 /// listed: `uid#20270914T160000`) counts as its series'.
-fn feed_uids(ics: &str) -> BTreeSet<String> {
+pub(crate) fn feed_uids(ics: &str) -> BTreeSet<String> {
     ics.replace("\r\n ", "")
         .split("\r\n")
         .filter_map(|l| l.strip_prefix("UID:"))
@@ -145,7 +145,7 @@ fn feed_uids(ics: &str) -> BTreeSet<String> {
         .collect()
 }
 
-fn page_ids(html: &str) -> BTreeSet<i64> {
+pub(crate) fn page_ids(html: &str) -> BTreeSet<i64> {
     html.split("href=\"")
         .skip(1)
         .filter_map(|rest| {

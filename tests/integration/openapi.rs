@@ -45,7 +45,7 @@ const ROUTES: [(&str, &str); 30] = [
 ];
 
 /// The query parameters `GET /events` reads (`Param` in src/domain/filter.rs).
-const LIST_PARAMS: [&str; 16] = [
+const LIST_PARAMS: [&str; 17] = [
     "from",
     "to",
     "action",
@@ -56,6 +56,7 @@ const LIST_PARAMS: [&str; 16] = [
     "country",
     "near",
     "radius",
+    "access",
     "q",
     "status",
     "sort",
@@ -1493,6 +1494,24 @@ async fn check_listing(app: &TestApp, doc: &Doc, template: &str, read: &[&str]) 
                     "{name} default"
                 );
                 assert_eq!(max, i64::from(app.settings.api.max_limit), "{name} maximum");
+            }
+            "array" if name == "access" => {
+                // Named needs, or any language tag.
+                let named = strings(&schema["items"]["anyOf"][0]["enum"]);
+                good.extend(named.iter().cloned());
+                good.push(named.iter().cloned().collect::<Vec<_>>().join(","));
+                good.extend(["es-MX".to_string(), "wheelchair,zh-Hant".to_string()]);
+                let most = schema["maxItems"].as_u64().expect("maxItems") as usize;
+                let languages: Vec<String> = (0..=most)
+                    .map(|i| format!("a{}", char::from(b'a' + i as u8)))
+                    .collect();
+                good.push(languages[..most].join(","));
+                bad.extend([
+                    "ramp".to_string(),
+                    "wheelchair,ramp".to_string(),
+                    "spanish".to_string(),
+                    languages.join(","),
+                ]);
             }
             "array" => {
                 let values = strings(&schema["items"]["enum"]);

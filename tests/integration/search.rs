@@ -333,6 +333,7 @@ async fn renamed_partner_and_corrected_venue_are_found_by_their_new_names() {
             lat: None,
             lon: None,
             timezone: None,
+            accessibility: None,
         },
     )
     .expect("correct venue");

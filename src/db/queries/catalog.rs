@@ -10,6 +10,7 @@ use crate::db::schema::{
     action_partners, actions, event_partners, event_tags, events, partners, tags, venues,
 };
 use crate::db::DbConn;
+use crate::domain::access::Accessibility;
 use crate::domain::catalog::{ActionDraft, PartnerDraft, VenueDraft};
 use crate::domain::event::Role;
 use crate::domain::Errors;
@@ -326,6 +327,7 @@ fn draft_centre(own: (Option<f64>, Option<f64>), d: &VenueDraft) -> Option<crate
 pub fn create_venue(conn: &mut DbConn, d: &VenueDraft) -> Result<Venue, AppError> {
     let t = now();
     let centre = draft_centre((d.lat, d.lon), d);
+    let access = Accessibility::to_column(d.accessibility.as_ref());
     let id: i32 = diesel::insert_into(venues::table)
         .values(NewVenue {
             name: &d.name,
@@ -342,6 +344,7 @@ pub fn create_venue(conn: &mut DbConn, d: &VenueDraft) -> Result<Venue, AppError
             approx_lat: centre.map(|p| p.lat),
             approx_lon: centre.map(|p| p.lon),
             located: 1,
+            accessibility: access.as_deref(),
         })
         .returning(venues::id)
         .get_result(conn)?;
@@ -607,6 +610,7 @@ pub fn update_venue(conn: &mut DbConn, id: i32, d: &VenueDraft) -> Result<Venue,
             .ok_or_else(|| AppError::NotFound(format!("there is no venue {id}")))?;
         // Its own coordinates stay; the centre follows the new postal code or city.
         let c = draft_centre((was.lat, was.lon), d);
+        let access = Accessibility::to_column(d.accessibility.as_ref());
         diesel::update(venues::table.find(id))
             .set((
                 venues::name.eq(&d.name),
@@ -620,8 +624,12 @@ pub fn update_venue(conn: &mut DbConn, id: i32, d: &VenueDraft) -> Result<Venue,
                 venues::approx_lat.eq(c.map(|p| p.lat)),
                 venues::approx_lon.eq(c.map(|p| p.lon)),
                 venues::located.eq(1),
+                venues::accessibility.eq(access.as_deref()),
             ))
             .execute(conn)?;
+        if access != was.accessibility {
+            crate::db::queries::events::rekey_venue(conn, id, d.accessibility.as_ref())?;
+        }
         Ok(venues::table
             .find(id)
             .select(Venue::as_select())

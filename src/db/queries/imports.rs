@@ -663,7 +663,12 @@ fn write_over(
     let merged = ev::update_with(conn, &imp.principal(), before.id, |current| {
         let here = current.to_input(false);
         kept = rec.map_or_else(Vec::new, |r| kept_and_edited(r, &input_fields(&here)));
-        with_parts(upstream, &here, |part| kept.iter().any(|k| k == part))
+        let mut input = with_parts(upstream, &here, |part| kept.iter().any(|k| k == part))?;
+        // A feed does not say who can come: what was said here stays.
+        if input.accessibility.is_none() {
+            input.accessibility = here.accessibility;
+        }
+        Ok(input)
     });
     match merged {
         Ok(after) => {

@@ -5,6 +5,7 @@ use crate::domain::message::Msg;
 use std::collections::HashMap;
 
 use crate::db::queries::events::EventView;
+use crate::domain::access::{Accessibility, Wheelchair};
 use crate::domain::catalog::VenueInput;
 use crate::domain::event::{EventInput, PartnerRef, RecurrenceInput, Role, Status};
 use crate::domain::recurrence::{Freq, Rule, Until, MAX_COUNT, MAX_INTERVAL};
@@ -78,6 +79,9 @@ impl EventForm {
             set(&format!("partner_{i}"), Some(p.slug));
             set(&format!("role_{i}"), Some(p.role.as_str().to_string()));
         }
+        if let Some(a) = &input.accessibility {
+            f.values.extend(access_values(a));
+        }
         if let Some(r) = input.recurrence {
             f.set_rule(r.rrule.as_deref().unwrap_or(""));
             if let Some(x) = r.exdates.filter(|x| !x.is_empty()) {
@@ -115,6 +119,7 @@ impl EventForm {
                 lat: None,
                 lon: None,
                 timezone: self.opt("venue_timezone"),
+                accessibility: None,
             })
         } else {
             None
@@ -170,6 +175,7 @@ impl EventForm {
                 // The form leaves the changed occurrences as they are.
                 changes: None,
             }),
+            accessibility: access_input(|name| self.opt(name))?,
         })
     }
 
@@ -386,7 +392,72 @@ pub fn field_errors(
 }
 
 /// The form field a validation error belongs to (`partners[1].slug` → `partner_1`).
+/// The accessibility fields of a form (the event form, the submission form, the venue form)
+/// as the API's input: a wheelchair choice (empty: not said), a box each for ASL, captions and
+/// childcare (unticked: not said, so the venue's default holds), interpretation languages
+/// separated by commas or spaces, notes. `None` when nothing is filled in.
+pub fn access_input(
+    opt: impl Fn(&str) -> Option<String>,
+) -> Result<Option<Accessibility>, Box<FieldError>> {
+    let wheelchair = match opt("access_wheelchair") {
+        Some(w) => Some(Wheelchair::parse(&w).ok_or_else(|| {
+            Box::new(FieldError::new(
+                "access_wheelchair",
+                Msg::NotWheelchair { input: w },
+            ))
+        })?),
+        None => None,
+    };
+    let ticked = |name: &str| opt(name).map(|_| true);
+    let a = Accessibility {
+        wheelchair,
+        asl: ticked("access_asl"),
+        interpretation: opt("access_interpretation").map(|l| {
+            l.split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect()
+        }),
+        captions: ticked("access_captions"),
+        childcare: ticked("access_childcare"),
+        notes: opt("access_notes"),
+    };
+    Ok((a != Accessibility::default()).then_some(a))
+}
+
+/// A stored accessibility as the form's fields (see [`access_input`]).
+pub fn access_values(a: &Accessibility) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut set = |k: &str, v: Option<String>| {
+        if let Some(v) = v {
+            out.push((k.to_string(), v));
+        }
+    };
+    set("access_wheelchair", a.wheelchair.map(|w| w.as_str().into()));
+    let tick = |b: Option<bool>| b.filter(|b| *b).map(|_| "on".to_string());
+    set("access_asl", tick(a.asl));
+    set("access_captions", tick(a.captions));
+    set("access_childcare", tick(a.childcare));
+    set(
+        "access_interpretation",
+        a.interpretation
+            .as_ref()
+            .filter(|l| !l.is_empty())
+            .map(|l| l.join(", ")),
+    );
+    set("access_notes", a.notes.clone());
+    out
+}
+
 pub fn form_field(api_field: &str) -> String {
+    if let Some(rest) = api_field.strip_prefix("accessibility.") {
+        let name = rest.split('[').next().unwrap_or(rest);
+        return format!("access_{name}");
+    }
+    if let Some(rest) = api_field.strip_prefix("venue.accessibility.") {
+        let name = rest.split('[').next().unwrap_or(rest);
+        return format!("access_{name}");
+    }
     if let Some(rest) = api_field.strip_prefix("venue.") {
         return format!("venue_{rest}");
     }

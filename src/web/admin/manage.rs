@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::form::{access_input, access_values, form_field};
 use super::{checked_form, forbidden, require};
 use crate::db::models::{ApiToken, Partner, Venue};
 use crate::db::queries::auth as qa;
@@ -188,8 +189,10 @@ fn action_input(v: &HashMap<String, String>, slug: Option<String>) -> ActionInpu
 }
 
 /// The venue form as the API's input shape.
-fn venue_input(v: &HashMap<String, String>) -> VenueInput {
-    VenueInput {
+fn venue_input(v: &HashMap<String, String>) -> Result<VenueInput, AppError> {
+    let accessibility =
+        access_input(|name| opt(v, name)).map_err(|e| AppError::Validation(vec![*e]))?;
+    Ok(VenueInput {
         name: opt(v, "name"),
         address: opt(v, "address"),
         city: opt(v, "city"),
@@ -199,7 +202,8 @@ fn venue_input(v: &HashMap<String, String>) -> VenueInput {
         lat: None,
         lon: None,
         timezone: opt(v, "timezone"),
-    }
+        accessibility,
+    })
 }
 
 async fn create(
@@ -242,7 +246,7 @@ async fn create(
             }
         }
         "venue" => {
-            let draft = VenueDraft::try_from(venue_input(&v));
+            let draft = venue_input(&v).and_then(VenueDraft::try_from);
             match draft {
                 Ok(d) => state
                     .write(move |c| catalog::find_or_create_venue(c, &d))
@@ -427,6 +431,12 @@ const VENUE_FIELDS: &[(&str, &str, &str)] = &[
     ("postal_code", "form_postal", "text"),
     ("country", "form_country", "text"),
     ("timezone", "form_venue_tz", "text"),
+    ("access_wheelchair", "access_wheelchair", "wheelchair"),
+    ("access_asl", "access_asl", "checkbox"),
+    ("access_captions", "access_captions", "checkbox"),
+    ("access_childcare", "access_childcare", "checkbox"),
+    ("access_interpretation", "access_interpretation", "text"),
+    ("access_notes", "access_notes", "text"),
 ];
 
 async fn edit_page(
@@ -526,6 +536,7 @@ async fn edit_form(
             let id = lookup.parse::<i32>().unwrap_or(0);
             db::run(&state.pool, move |c| {
                 Ok(catalog::venue_by_id(c, id)?.map(|v| {
+                    let access = v.access();
                     HashMap::from([
                         ("name".to_string(), v.name),
                         ("address".to_string(), v.address.unwrap_or_default()),
@@ -535,6 +546,9 @@ async fn edit_form(
                         ("country".to_string(), v.country.unwrap_or_default()),
                         ("timezone".to_string(), v.timezone.unwrap_or_default()),
                     ])
+                    .into_iter()
+                    .chain(access.as_ref().map(access_values).unwrap_or_default())
+                    .collect()
                 }))
             })
             .await?
@@ -582,7 +596,7 @@ async fn edit(
             }
             Err(e) => Err(e),
         },
-        "venue" => match VenueDraft::try_from(venue_input(&v)) {
+        "venue" => match venue_input(&v).and_then(VenueDraft::try_from) {
             Ok(d) => {
                 let id = target.parse::<i32>().unwrap_or(0);
                 state
@@ -613,7 +627,7 @@ async fn edit(
                 .iter()
                 .map(|f| {
                     (
-                        f.field.clone(),
+                        form_field(&f.field),
                         Ctx::new(&req, &state, "").lang.field_message(f),
                     )
                 })

@@ -254,16 +254,31 @@ pub struct FilterForm {
 }
 
 /// The filters the form has a field for; errors on other parameters go above it.
-const FORM_FIELDS: [&str; 8] = [
-    "action", "partner", "tag", "city", "region", "near", "radius", "q",
+const FORM_FIELDS: [&str; 9] = [
+    "action", "partner", "tag", "city", "region", "near", "radius", "access", "q",
+];
+
+/// The boxes of the listing's `access` field: need, label key.
+pub const ACCESS_BOXES: [(&str, &str); 5] = [
+    ("wheelchair", "filter_access_wheelchair"),
+    ("asl", "access_asl"),
+    ("es", "filter_access_es"),
+    ("captions", "access_captions"),
+    ("childcare", "access_childcare"),
 ];
 
 impl FilterForm {
     fn new(pairs: &[(String, String)], errors: &[FieldError], lang: Lang) -> FilterForm {
         let mut typed: Vec<(String, String)> = Vec::new();
         for (k, v) in pairs {
-            if !typed.iter().any(|(seen, _)| seen == k) {
-                typed.push((k.clone(), v.trim().to_string()));
+            match typed.iter_mut().find(|(seen, _)| seen == k) {
+                // `access` may come once per box ticked.
+                Some((_, all)) if k == "access" => {
+                    all.push(',');
+                    all.push_str(v.trim());
+                }
+                Some(_) => {}
+                None => typed.push((k.clone(), v.trim().to_string())),
             }
         }
         FilterForm {
@@ -281,6 +296,31 @@ impl FilterForm {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
+    }
+
+    /// The needs of `access` as typed (lower-case, one each), for its boxes.
+    fn needs(&self) -> Vec<String> {
+        let mut list: Vec<String> = self
+            .value("access")
+            .split(',')
+            .map(|n| n.trim().to_ascii_lowercase())
+            .filter(|n| !n.is_empty())
+            .collect();
+        list.dedup();
+        list
+    }
+
+    /// Whether the box of need `key` is ticked.
+    pub fn ticked(&self, key: &str) -> bool {
+        self.needs().iter().any(|n| n == key)
+    }
+
+    /// Needs asked for that have no box (another language): kept as hidden fields.
+    pub fn unboxed_needs(&self) -> Vec<String> {
+        self.needs()
+            .into_iter()
+            .filter(|n| !ACCESS_BOXES.iter().any(|(k, _)| k == n))
+            .collect()
     }
 
     /// The error of a field of the form, if any.
@@ -320,6 +360,7 @@ struct ListingPage {
     /// On the first page of the unfiltered home page: open online actions of current days of
     /// action.
     online: Vec<online::OnlineCard>,
+    access_boxes: [(&'static str, &'static str); 5],
 }
 
 async fn listing(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -460,6 +501,7 @@ async fn list_page(
         next,
         subscribe,
         online: online::cards(&open_online, lang),
+        access_boxes: ACCESS_BOXES,
     };
     page(status, &page_)
 }
@@ -468,17 +510,21 @@ async fn list_page(
 /// its canonical filter, so the coordinates one visitor typed (finer than the 11 m the filter
 /// keeps) must not show in the answer another visitor gets.
 fn form_pairs(pairs: &[(String, String)], wanted: &EventFilter) -> Vec<(String, String)> {
-    let Some(near) = &wanted.near else {
-        return pairs.to_vec();
-    };
-    pairs
+    let mut out: Vec<(String, String)> = pairs
         .iter()
-        .map(|(k, v)| match k.as_str() {
-            "near" => (k.clone(), near.at.label.clone()),
-            "radius" => (k.clone(), near.radius.text()),
+        .filter(|(k, _)| k != "access")
+        .map(|(k, v)| match (k.as_str(), &wanted.near) {
+            ("near", Some(near)) => (k.clone(), near.at.label.clone()),
+            ("radius", Some(near)) => (k.clone(), near.radius.text()),
             _ => (k.clone(), v.clone()),
         })
-        .collect()
+        .collect();
+    // The needs as parsed, once (the boxes may have sent them one by one).
+    if !wanted.access.is_empty() {
+        let keys: Vec<String> = wanted.access.iter().map(|n| n.key()).collect();
+        out.push(("access".into(), keys.join(",")));
+    }
+    out
 }
 
 #[derive(Template)]

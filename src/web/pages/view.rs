@@ -1,5 +1,6 @@
 //! View models for pages: events, days, places, links, as the templates show them.
 
+use crate::domain::access::{Phrase, Shown, Wheelchair};
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde_json::json;
@@ -57,6 +58,9 @@ pub struct EventCard {
     pub action: Option<(String, String)>,
     /// In a listing filtered by `near`: "3.2 mi away" / "a 5,1 km".
     pub distance: Option<String>,
+    /// Who can come, in the page's language (each with its icon's kind).
+    pub access: Vec<Phrase>,
+    pub access_notes: Option<String>,
 }
 
 /// How far a venue is, in the unit the reader asked the radius in.
@@ -116,6 +120,7 @@ impl EventCard {
     pub fn new(v: &EventView, lang: Lang) -> EventCard {
         let e = &v.event;
         let tz = v.tz();
+        let access = v.access();
         let start = Utc.from_utc_datetime(&e.start_utc).with_timezone(&tz);
         let end = Utc.from_utc_datetime(&e.end_utc).with_timezone(&tz);
         let time_label = if e.all_day {
@@ -175,6 +180,8 @@ impl EventCard {
                 .collect(),
             distance: None,
             action: v.action.clone(),
+            access: access.phrases(lang.code()),
+            access_notes: access.notes,
         }
     }
 
@@ -331,6 +338,7 @@ pub fn json_ld_shown(series: &EventView, shown: &EventView, links: &Links) -> St
     } else {
         "https://schema.org/EventScheduled"
     };
+    let access = v.access();
     let mut locations = Vec::new();
     if let Some(venue) = &v.venue {
         let mut place = json!({
@@ -347,6 +355,10 @@ pub fn json_ld_shown(series: &EventView, shown: &EventView, links: &Links) -> St
         });
         if let (Some(lat), Some(lon)) = (venue.lat, venue.lon) {
             place["geo"] = json!({"@type": "GeoCoordinates", "latitude": lat, "longitude": lon});
+        }
+        let features = amenity_features(&access);
+        if !features.is_empty() {
+            place["amenityFeature"] = json!(features);
         }
         locations.push(place);
     }
@@ -378,10 +390,37 @@ pub fn json_ld_shown(series: &EventView, shown: &EventView, links: &Links) -> St
         "url": links.page(&format!("/events/{}", e.id)),
     });
     let mut doc = doc;
+    if !access.interpretation.is_empty() {
+        // The languages it is given in: interpreted into these.
+        doc["inLanguage"] = json!(access.interpretation);
+    }
     if let Some(schedule) = schedule(series) {
         doc["eventSchedule"] = schedule;
     }
     script_json(&doc)
+}
+
+/// What the place offers as schema.org `LocationFeatureSpecification`s (English names, as
+/// schema.org's examples give them).
+fn amenity_features(a: &Shown) -> Vec<serde_json::Value> {
+    let feature = |name: &str, value: bool| json!({"@type": "LocationFeatureSpecification", "name": name, "value": value});
+    let mut out = Vec::new();
+    match a.wheelchair {
+        Some(Wheelchair::Full) => out.push(feature("Wheelchair accessible", true)),
+        Some(Wheelchair::Partial) => out.push(feature("Partly wheelchair accessible", true)),
+        Some(Wheelchair::None) => out.push(feature("Wheelchair accessible", false)),
+        None => {}
+    }
+    for (offered, name) in [
+        (a.asl, "ASL interpretation"),
+        (a.captions, "Captions"),
+        (a.childcare, "Childcare"),
+    ] {
+        if offered {
+            out.push(feature(name, true));
+        }
+    }
+    out
 }
 
 /// A series' rule as schema.org `Schedule`.

@@ -10,6 +10,7 @@ use crate::db::queries::catalog::{self, lower};
 use crate::db::queries::search;
 use crate::db::schema::{event_partners, event_revisions, event_tags, events, tags, venues};
 use crate::db::DbConn;
+use crate::domain::access::Need;
 use crate::domain::event::{EventInput, Review, Role};
 use crate::domain::filter::EventFilter;
 use crate::domain::message::Msg;
@@ -44,6 +45,8 @@ pub struct Filter {
     pub window_start: Option<NaiveDateTime>,
     /// `near`: only events at the venues within its radius.
     pub near: Option<NearVenues>,
+    /// `access`: only events meeting every need (their own accessibility over their venue's).
+    pub access: Vec<Need>,
 }
 
 /// The venues within a `near` filter's radius, each with its distance.
@@ -158,6 +161,7 @@ pub fn resolve_filter(conn: &mut DbConn, f: &EventFilter) -> Result<Filter, AppE
         country: f.country.clone(),
         q: f.q.clone(),
         statuses: f.statuses.iter().map(|s| s.as_str().to_string()).collect(),
+        access: f.access.clone(),
         updated_since: f.updated_since,
         ..Filter::default()
     })
@@ -372,6 +376,9 @@ macro_rules! public_filters {
         if !f.statuses.is_empty() {
             q = q.filter(events::status.eq_any(f.statuses.clone()));
         }
+        for need in &f.access {
+            q = q.filter(events::access_keys.like(format!("% {} %", need.key())));
+        }
         q
     }};
 }
@@ -541,6 +548,7 @@ fn own_matches(f: &Filter, v: &EventView) -> bool {
         && f.partner_id
             .is_none_or(|p| v.partners.iter().any(|x| x.id == p))
         && tag.is_none_or(|t| v.tags.iter().any(|x| x.to_lowercase() == t))
+        && (f.access.is_empty() || v.access().meets(&f.access))
 }
 
 /// `f`'s place filters (`city`, `region`, `country`, online-only) against a venue.
@@ -617,7 +625,11 @@ fn by_place(f: &Filter) -> bool {
 
 /// Whether `f` has a filter one occurrence may answer differently from its series.
 fn per_occurrence(f: &Filter) -> bool {
-    by_place(f) || f.action_id.is_some() || f.partner_id.is_some() || f.tag.is_some()
+    by_place(f)
+        || f.action_id.is_some()
+        || f.partner_id.is_some()
+        || f.tag.is_some()
+        || !f.access.is_empty()
 }
 
 /// The series' side of `f`'s filters that occurrences may answer for themselves (place, day of
@@ -711,6 +723,13 @@ macro_rules! series_places {
                 )),
             );
         }
+        // An occurrence at another venue has that venue's defaults: any series with a changed
+        // occurrence is a candidate, and each occurrence is checked ([`own_matches`]).
+        for need in &f.access {
+            q = q.filter(events::access_keys.like(format!("% {} %", need.key())).or(
+                events::id.eq_any(event_occurrences::table.select(event_occurrences::event_id)),
+            ));
+        }
         q
     }};
 }
@@ -731,6 +750,7 @@ fn series_filter(f: &Filter) -> Filter {
         action_id: None,
         partner_id: None,
         tag: None,
+        access: Vec::new(),
         ..f.clone()
     }
 }

@@ -18,5 +18,6 @@ pub use views::{
 };
 pub use writes::{
     authorize, cancel, change_occurrence, create, create_reviewed, delete, exclude_occurrence,
-    new_uid, occurrence_of, restore, set_review, update, update_with, upsert, validate, Upserted,
+    new_uid, occurrence_of, rekey_venue, restore, set_review, update, update_with, upsert,
+    validate, Upserted,
 };

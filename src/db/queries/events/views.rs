@@ -11,6 +11,7 @@ use crate::db::schema::{
     actions, event_occurrences, event_partners, event_tags, events, partners, tags, venues,
 };
 use crate::db::DbConn;
+use crate::domain::access::{Accessibility, Shown};
 use crate::domain::catalog::VenueInput;
 use crate::domain::event::{
     occurrence_key, occurrence_timing, EventInput, PartnerRef, RecurrenceInput, Role, Status,
@@ -225,7 +226,17 @@ impl EventView {
                 ),
                 changes: Some(self.changes(inline_venue)),
             }),
+            accessibility: Accessibility::from_column(e.accessibility.as_deref()),
         }
+    }
+
+    /// Who can come, as the outputs show it: the event's own accessibility over its venue's
+    /// (an occurrence moved elsewhere takes that venue's).
+    pub fn access(&self) -> Shown {
+        Accessibility::over(
+            Accessibility::from_column(self.event.accessibility.as_deref()).as_ref(),
+            self.venue.as_ref().and_then(Venue::access).as_ref(),
+        )
     }
 
     /// A series' changed occurrences as its input gives them: key → the change as stored, its
@@ -267,6 +278,7 @@ fn venue_input(v: &Venue) -> VenueInput {
         lat: v.lat,
         lon: v.lon,
         timezone: v.timezone.clone(),
+        accessibility: v.access(),
     }
 }
 

@@ -14,6 +14,7 @@ use crate::db::schema::{
     event_occurrences, event_partners, event_revisions, event_tags, events, partners, tags,
 };
 use crate::db::DbConn;
+use crate::domain::access::Accessibility;
 use crate::domain::event::{
     compose_change, merge_patch, occurrence_key, occurrence_timing, parse_occurrence_key,
     EventDraft, EventInput, OccurrenceChange, PartnerRef, Review, Role, Status, VenueChoice,
@@ -46,6 +47,8 @@ struct Resolved {
     action_id: Option<i32>,
     partner_ids: Vec<(i32, Role)>,
     venue_id: Option<i32>,
+    /// The venue's own accessibility (the default of the event's).
+    venue_access: Option<Accessibility>,
 }
 
 /// A day of action's id, and partners' ids with their roles.
@@ -76,15 +79,16 @@ fn resolve_links(conn: &mut DbConn, d: &EventDraft) -> Result<Links, AppError> {
 
 fn resolve_refs(conn: &mut DbConn, d: &EventDraft) -> Result<Resolved, AppError> {
     let (action_id, partner_ids) = resolve_links(conn, d)?;
-    let venue_id = match &d.venue {
+    let venue = match &d.venue {
         VenueChoice::None => None,
-        VenueChoice::Existing(id) => Some(*id),
-        VenueChoice::New(v) => Some(find_or_create_venue(conn, v)?.id),
+        VenueChoice::Existing(id) => catalog::venue_by_id(conn, *id)?,
+        VenueChoice::New(v) => Some(find_or_create_venue(conn, v)?),
     };
     Ok(Resolved {
         action_id,
         partner_ids,
-        venue_id,
+        venue_id: venue.as_ref().map(|v| v.id),
+        venue_access: venue.as_ref().and_then(Venue::access),
     })
 }
 
@@ -118,7 +122,32 @@ fn fields<'a>(
                 .unwrap_or_default(),
         ),
         series_end_utc: d.recurrence.as_ref().and_then(|r| r.end_utc),
+        accessibility: Accessibility::to_column(d.accessibility.as_ref()),
+        access_keys: Accessibility::over(d.accessibility.as_ref(), r.venue_access.as_ref()).keys(),
     }
+}
+
+/// After venue `venue_id`'s accessibility became `access`: what the `access` filter finds of
+/// each of its events (their own accessibility over the venue's), written again where it moved.
+pub fn rekey_venue(
+    conn: &mut DbConn,
+    venue_id: i32,
+    access: Option<&Accessibility>,
+) -> QueryResult<()> {
+    let rows: Vec<(i32, Option<String>, String)> = events::table
+        .filter(events::venue_id.eq(venue_id))
+        .select((events::id, events::accessibility, events::access_keys))
+        .load(conn)?;
+    for (id, own, keys) in rows {
+        let own = Accessibility::from_column(own.as_deref());
+        let now_keys = Accessibility::over(own.as_ref(), access).keys();
+        if now_keys != keys {
+            diesel::update(events::table.find(id))
+                .set(events::access_keys.eq(now_keys))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
 }
 
 /// A series' excluded local starts as stored (`["2027-01-05T18:00:00"]`).
@@ -396,6 +425,8 @@ pub fn update_with(
             && old.title == candidate.title
             && old.description == candidate.description
             && old.info_url.as_deref() == candidate.info_url
+            && old.accessibility == candidate.accessibility
+            && old.access_keys == candidate.access_keys
             && old.action_id == candidate.action_id
             && before.tags == draft.tags
             && before
