@@ -176,8 +176,8 @@ impl Shown {
         })
     }
 
-    /// The `access_keys` column: every need met, lower-case, each between spaces
-    /// (`" wheelchair asl es es-mx "`), so that `LIKE '% asl %'` finds one.
+    /// The `access_keys` column: every need met, lower-case, each between spaces, languages
+    /// marked (`" wheelchair asl l:es l:es-mx "`), so that `LIKE '% asl %'` finds one.
     pub fn keys(&self) -> String {
         let mut keys: Vec<String> = Vec::new();
         let mut put = |k: String| {
@@ -197,9 +197,10 @@ impl Shown {
         if self.childcare {
             put("childcare".into());
         }
+        // Languages apart from the other needs (`asl` is also a language tag).
         for t in &self.interpretation {
-            put(primary(t).to_ascii_lowercase());
-            put(t.to_ascii_lowercase());
+            put(format!("l:{}", primary(t).to_ascii_lowercase()));
+            put(format!("l:{}", t.to_ascii_lowercase()));
         }
         if keys.is_empty() {
             String::new()
@@ -342,7 +343,15 @@ impl Need {
         }
     }
 
-    /// As the filter's canonical form writes it, and as `access_keys` holds it (lower-case).
+    /// As `access_keys` holds it (see [`Shown::keys`]).
+    pub fn column_key(&self) -> String {
+        match self {
+            Need::Language(l) => format!("l:{}", l.to_ascii_lowercase()),
+            other => other.key(),
+        }
+    }
+
+    /// As the filter's canonical form writes it (lower-case).
     pub fn key(&self) -> String {
         match self {
             Need::Wheelchair => "wheelchair".into(),
@@ -541,7 +550,7 @@ mod tests {
         assert!(!shown.captions, "the event's own false wins");
         assert_eq!(shown.interpretation, vec!["es".to_string()]);
         assert_eq!(shown.notes.as_deref(), Some("Elevator on Bryant St"));
-        assert_eq!(shown.keys(), " wheelchair es ");
+        assert_eq!(shown.keys(), " wheelchair l:es ");
         assert!(shown.meets(&[Need::Wheelchair, Need::Language("es".into())]));
         assert!(!shown.meets(&[Need::Wheelchair, Need::Captions]));
         assert_eq!(Accessibility::over(None, None).keys(), "");
@@ -559,10 +568,26 @@ mod tests {
         assert!(shown.meets(&[Need::Language("es".into())]));
         assert!(shown.meets(&[Need::Language("es-MX".into())]));
         assert!(!shown.meets(&[Need::Language("es-ES".into())]));
-        assert_eq!(shown.keys(), " es es-mx ");
+        assert_eq!(shown.keys(), " l:es l:es-mx ");
         assert_eq!(Need::parse("ES-mx"), Some(Need::Language("es-MX".into())));
         assert_eq!(Need::parse("Wheelchair"), Some(Need::Wheelchair));
         assert_eq!(Need::parse("ramp"), None);
+    }
+
+    #[test]
+    fn a_language_called_asl_is_no_asl_interpretation() {
+        let shown = Accessibility::over(
+            Some(&Accessibility {
+                interpretation: Some(vec!["asl".into()]),
+                ..Accessibility::default()
+            }),
+            None,
+        );
+        assert_eq!(shown.keys(), " l:asl ");
+        assert!(!shown.meets(&[Need::Asl]));
+        assert!(!shown
+            .keys()
+            .contains(&format!(" {} ", Need::Asl.column_key())));
     }
 
     #[test]

@@ -218,6 +218,10 @@ pub enum Msg {
     NotWheelchair {
         input: String,
     },
+    /// A form's yes/no choice with another value.
+    NotYesNo {
+        input: String,
+    },
     Text(String),
 }
 
@@ -410,6 +414,7 @@ impl fmt::Display for Msg {
             Msg::NotWheelchair { input } => {
                 write!(f, "{input:?} is not one of full, partial, none")
             }
+            Msg::NotYesNo { input } => write!(f, "{input:?} is not one of yes, no"),
             Msg::Text(s) => f.write_str(s),
         }
     }
@@ -574,6 +579,7 @@ impl Msg {
             Msg::NotWheelchair { input } => {
                 format!("«{input}» no es ninguno de full, partial, none")
             }
+            Msg::NotYesNo { input } => format!("«{input}» no es ninguno de yes, no"),
             Msg::Text(s) => s.clone(),
         }
     }

@@ -6,6 +6,8 @@
 //! gazetteer is decompressed on first use (about 2 MB in memory), so a server whose visitors
 //! never ask `near` never holds it.
 
+pub mod map;
+
 use std::io::Read;
 use std::sync::OnceLock;
 

@@ -8,7 +8,11 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { startServer, launchBrowser } from './server.mjs';
+
+/** axe-core's browser build, injected into pages to check them (a file, not a request). */
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const CITY = 'New York';
 /** "4:00 PM – 7:00 PM PDT": a local time range with the event zone's abbreviation. */
@@ -328,6 +332,49 @@ test('(g) a day of action shows what people can do from home: online actions wit
     const section = page.locator('section.online');
     assert.equal(squash(await section.locator('h2').innerText()), 'Actúa en línea');
     assert.ok((await section.locator('li.online-card').count()) >= 2);
+  });
+});
+
+test('(h) maps are inline SVG: marks link to their places, nothing is fetched, axe finds nothing', { timeout: TEST_TIMEOUT }, async () => {
+  // bypassCSP only so that axe can be injected; the pages' own policy is tested elsewhere.
+  await withPage({ bypassCSP: true }, async (page) => {
+    for (const path of ['/actions/never-again-is-now', '/?near=94301&radius=50mi', '/es/actions/never-again-is-now']) {
+      const seen = [];
+      page.on('request', (req) => seen.push(req.url()));
+      await visit(page, path);
+      const map = page.locator('figure.map');
+      assert.equal(await map.count(), 1, `one map on ${path}`);
+      // The outlines are in the page, drawn from path data: no image, tile or font to fetch.
+      assert.ok((await map.locator('svg path.land').getAttribute('d')).length > 500, 'land drawn');
+      assert.equal(await map.locator('image, img, use, foreignObject').count(), 0);
+      assert.deepEqual(
+        seen.filter((u) => !u.startsWith(server.origin + '/static/') && u !== server.origin + path),
+        [],
+        `${path} fetched nothing for its map`,
+      );
+      // Every mark is a link to a page of this server, titled with its place and count.
+      const marks = map.locator('svg a');
+      assert.ok((await marks.count()) >= 1, `marks on ${path}`);
+      const titles = await marks.locator('title').evaluateAll((ts) => ts.map((t) => t.textContent));
+      for (const t of titles) assert.match(t, /: \d+ (events?|eventos?)$/);
+      const hrefs = await marks.evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      for (const h of hrefs) assert.match(h, /^\/[^/]/);
+      // Readable without the map: the text alternative says so, outside the hidden drawing.
+      assert.equal(await map.locator('svg').getAttribute('aria-hidden'), 'true');
+      assert.ok((await map.locator('figcaption').innerText()).length > 20);
+
+      await page.addScriptTag({ path: AXE });
+      const found = await page.evaluate(async () => {
+        const r = await window.axe.run(document, { resultTypes: ['violations'] });
+        return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      });
+      assert.deepEqual(found, [], `axe on ${path}`);
+      page.removeAllListeners('request');
+
+      // A mark leads to that place's events.
+      await visit(page, hrefs[hrefs.length - 1]);
+      assert.ok((await page.locator('article.event').count()) >= 1, `events at ${hrefs[hrefs.length - 1]}`);
+    }
   });
 });
 

@@ -278,7 +278,7 @@ async fn a_venue_corrected_in_the_admin_moves_its_events_defaults() {
     b.login("admin@example.org", &password).await;
     let form = text(&b.get(&format!("/admin/manage/venue/{venue_id}")).await);
     assert!(form.contains("<option value=\"full\" selected>"), "{form}");
-    assert!(form.contains("value=\"Accessible restrooms inside City Hall\""));
+    assert!(form.contains(">Accessible restrooms inside City Hall</textarea>"));
     let csrf = b.csrf().await;
     let fields = |interpretation: &'static str| {
         vec![
@@ -290,7 +290,7 @@ async fn a_venue_corrected_in_the_admin_moves_its_events_defaults() {
             ("country", "US"),
             ("timezone", LA),
             ("access_wheelchair", "partial"),
-            ("access_captions", "on"),
+            ("access_captions", "yes"),
             ("access_interpretation", interpretation),
         ]
     };
@@ -307,12 +307,31 @@ async fn a_venue_corrected_in_the_admin_moves_its_events_defaults() {
         page.contains("id=\"edit-access_interpretation-error\""),
         "{page}"
     );
+    // synced_at trails the read by a safety margin; let the seeding pass it.
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let before = app
+        .get("/api/v1/events?updated_since=2000-01-01T00:00:00Z")
+        .await
+        .json();
+    let synced = before["synced_at"].as_str().expect("synced_at").to_string();
     let mut good = fields("");
     good.push(("csrf", &csrf));
     let r = b
         .post(&format!("/admin/manage/venue/{venue_id}"), &good)
         .await;
     assert_eq!(r.status, 200, "{}", text(&r));
+    // A sync hears of both events there: what they show changed.
+    let changed = app
+        .get(&format!(
+            "/api/v1/events?updated_since={}",
+            synced.replace('+', "%2B")
+        ))
+        .await;
+    assert_eq!(changed.status, 200, "{}", text(&changed));
+    assert_eq!(
+        uids(&changed.json()),
+        [uid(&s.interpreted), uid(&s.lawn)].into_iter().collect()
+    );
 
     // Its events follow: no longer full access, captions now; the lawn keeps its own "none".
     let shown = |id: &Value| {
@@ -395,7 +414,7 @@ async fn the_public_says_who_can_come_when_submitting() {
             ("venue_name", "Union Park"),
             ("venue_city", "Chicago"),
             ("access_wheelchair", "full"),
-            ("access_childcare", "on"),
+            ("access_childcare", "yes"),
             ("access_interpretation", interpretation),
             ("access_notes", "Quiet room upstairs"),
         ]
@@ -427,5 +446,10 @@ async fn the_public_says_who_can_come_when_submitting() {
     let id = app_event_id(&dash, "approve");
     let edit = text(&admin.get(&format!("/admin/events/{id}/edit")).await);
     assert!(edit.contains("value=\"es, vi\""), "{edit}");
-    assert!(edit.contains("name=\"access_childcare\" aria-describedby=\"access-hint\" checked"));
+    let childcare = &edit[edit.find("id=\"access_childcare\"").expect("childcare")..];
+    let childcare = &childcare[..childcare.find("</select>").expect("select")];
+    assert!(
+        childcare.contains("<option value=\"yes\" selected>"),
+        "{childcare}"
+    );
 }

@@ -220,9 +220,12 @@ fn big_action() -> Vec<Value> {
                 e["venue"] = Value::Null;
                 e["online_url"] = json!(format!("https://meet.example/{n}"));
             } else {
+                // Each city somewhere of its own across the lower 48 (the map marks each).
+                let c = (n / 30) % 10 + (n % 30) * 10;
+                let (lat, lon) = (26.0 + (c % 20) as f64 * 1.1, -122.0 + (c / 20) as f64 * 3.3);
                 e["venue"] = json!({"name": format!("Plaza {n}"), "address": format!("{n} Main St"),
                                     "city": city, "region": region, "postal_code": "02201",
-                                    "country": "US", "timezone": tz});
+                                    "country": "US", "timezone": tz, "lat": lat, "lon": lon});
             }
             e
         })
@@ -268,6 +271,9 @@ async fn a_big_day_of_action_has_a_light_page_and_paged_places() {
     );
     assert!(size < 60 * 1024, "{size} bytes gzipped");
     let page = String::from_utf8_lossy(&r.body).into_owned();
+    // The map marks every city with events at a venue, within that size.
+    let cities = by_place.keys().filter(|(_, c)| c.is_some()).count();
+    assert_eq!(page.matches("class=\"marker\"").count(), cities);
     assert_eq!(cards(&page), 10, "the soonest ten");
     assert!(page.contains("href=\"/?action=never-again\">All 2000 upcoming events, by date</a>"));
     for n in 0..30 {

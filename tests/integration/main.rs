@@ -19,6 +19,7 @@ mod import;
 mod imports;
 mod instances;
 mod interop;
+mod maps;
 mod near;
 mod online_actions;
 mod online_pages;

@@ -628,7 +628,12 @@ pub fn update_venue(conn: &mut DbConn, id: i32, d: &VenueDraft) -> Result<Venue,
             ))
             .execute(conn)?;
         if access != was.accessibility {
-            crate::db::queries::events::rekey_venue(conn, id, d.accessibility.as_ref())?;
+            crate::db::queries::events::rekey_venue(
+                conn,
+                id,
+                was.access().as_ref(),
+                d.accessibility.as_ref(),
+            )?;
         }
         Ok(venues::table
             .find(id)

@@ -391,11 +391,10 @@ pub fn field_errors(
     errors
 }
 
-/// The form field a validation error belongs to (`partners[1].slug` → `partner_1`).
 /// The accessibility fields of a form (the event form, the submission form, the venue form)
-/// as the API's input: a wheelchair choice (empty: not said), a box each for ASL, captions and
-/// childcare (unticked: not said, so the venue's default holds), interpretation languages
-/// separated by commas or spaces, notes. `None` when nothing is filled in.
+/// as the API's input: a wheelchair choice, a yes/no choice each for ASL, captions and childcare
+/// (empty: not said, so the venue's holds), interpretation languages separated by commas or
+/// spaces (`none`: there is none), notes. `None` when nothing is filled in.
 pub fn access_input(
     opt: impl Fn(&str) -> Option<String>,
 ) -> Result<Option<Accessibility>, Box<FieldError>> {
@@ -408,22 +407,35 @@ pub fn access_input(
         })?),
         None => None,
     };
-    let ticked = |name: &str| opt(name).map(|_| true);
+    let yes_no = |name: &str| match opt(name).as_deref() {
+        None => Ok(None),
+        Some("yes") => Ok(Some(true)),
+        Some("no") => Ok(Some(false)),
+        Some(other) => Err(Box::new(FieldError::new(
+            name,
+            Msg::NotYesNo {
+                input: other.to_string(),
+            },
+        ))),
+    };
     let a = Accessibility {
         wheelchair,
-        asl: ticked("access_asl"),
+        asl: yes_no("access_asl")?,
         interpretation: opt("access_interpretation").map(|l| {
             l.split(|c: char| c == ',' || c.is_whitespace())
-                .filter(|t| !t.is_empty())
+                .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case(NO_LANGUAGES))
                 .map(str::to_string)
                 .collect()
         }),
-        captions: ticked("access_captions"),
-        childcare: ticked("access_childcare"),
+        captions: yes_no("access_captions")?,
+        childcare: yes_no("access_childcare")?,
         notes: opt("access_notes"),
     };
     Ok((a != Accessibility::default()).then_some(a))
 }
+
+/// What the interpretation field says for "there is none" (an empty list, not "not said").
+pub const NO_LANGUAGES: &str = "none";
 
 /// A stored accessibility as the form's fields (see [`access_input`]).
 pub fn access_values(a: &Accessibility) -> Vec<(String, String)> {
@@ -434,21 +446,25 @@ pub fn access_values(a: &Accessibility) -> Vec<(String, String)> {
         }
     };
     set("access_wheelchair", a.wheelchair.map(|w| w.as_str().into()));
-    let tick = |b: Option<bool>| b.filter(|b| *b).map(|_| "on".to_string());
-    set("access_asl", tick(a.asl));
-    set("access_captions", tick(a.captions));
-    set("access_childcare", tick(a.childcare));
+    let yes_no = |b: Option<bool>| b.map(|b| if b { "yes" } else { "no" }.to_string());
+    set("access_asl", yes_no(a.asl));
+    set("access_captions", yes_no(a.captions));
+    set("access_childcare", yes_no(a.childcare));
     set(
         "access_interpretation",
-        a.interpretation
-            .as_ref()
-            .filter(|l| !l.is_empty())
-            .map(|l| l.join(", ")),
+        a.interpretation.as_ref().map(|l| {
+            if l.is_empty() {
+                NO_LANGUAGES.to_string()
+            } else {
+                l.join(", ")
+            }
+        }),
     );
     set("access_notes", a.notes.clone());
     out
 }
 
+/// The form field a validation error belongs to (`partners[1].slug` → `partner_1`).
 pub fn form_field(api_field: &str) -> String {
     if let Some(rest) = api_field.strip_prefix("accessibility.") {
         let name = rest.split('[').next().unwrap_or(rest);
@@ -489,6 +505,33 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
         )
+    }
+
+    #[test]
+    fn accessibility_goes_through_the_form_unchanged() {
+        use crate::domain::access::{Accessibility, Wheelchair};
+        for a in [
+            Accessibility {
+                wheelchair: Some(Wheelchair::Partial),
+                asl: Some(false),
+                interpretation: Some(Vec::new()),
+                captions: Some(true),
+                childcare: None,
+                notes: Some("Two steps\nat the door".into()),
+            },
+            Accessibility {
+                interpretation: Some(vec!["es".into(), "zh-Hant".into()]),
+                childcare: Some(false),
+                ..Accessibility::default()
+            },
+        ] {
+            let values: HashMap<String, String> = access_values(&a).into_iter().collect();
+            let back = access_input(|name| values.get(name).cloned()).expect("reads");
+            assert_eq!(back, Some(a));
+        }
+        assert_eq!(access_input(|_| None).expect("reads"), None);
+        let bad = access_input(|name| (name == "access_asl").then(|| "maybe".to_string()));
+        assert_eq!(bad.expect_err("refused").field, "access_asl");
     }
 
     #[test]

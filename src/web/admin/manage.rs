@@ -432,11 +432,11 @@ const VENUE_FIELDS: &[(&str, &str, &str)] = &[
     ("country", "form_country", "text"),
     ("timezone", "form_venue_tz", "text"),
     ("access_wheelchair", "access_wheelchair", "wheelchair"),
-    ("access_asl", "access_asl", "checkbox"),
-    ("access_captions", "access_captions", "checkbox"),
-    ("access_childcare", "access_childcare", "checkbox"),
+    ("access_asl", "access_asl", "yes-no"),
+    ("access_captions", "access_captions", "yes-no"),
+    ("access_childcare", "access_childcare", "yes-no"),
     ("access_interpretation", "access_interpretation", "text"),
-    ("access_notes", "access_notes", "text"),
+    ("access_notes", "access_notes", "textarea"),
 ];
 
 async fn edit_page(

@@ -317,9 +317,11 @@ impl FilterForm {
 
     /// Needs asked for that have no box (another language): kept as hidden fields.
     pub fn unboxed_needs(&self) -> Vec<String> {
+        // Only needs that read: a bad one is not sent again (the form could never go through).
         self.needs()
             .into_iter()
             .filter(|n| !ACCESS_BOXES.iter().any(|(k, _)| k == n))
+            .filter(|n| crate::domain::access::Need::parse(n).is_some())
             .collect()
     }
 
@@ -361,6 +363,8 @@ struct ListingPage {
     /// action.
     online: Vec<online::OnlineCard>,
     access_boxes: [(&'static str, &'static str); 5],
+    /// Filtered by `near`: the map around its point.
+    map: Option<crate::geo::map::Map>,
 }
 
 async fn listing(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -402,7 +406,13 @@ async fn list_page(
                             f.upcoming_by_default(now)
                         };
                         let near = f.near.clone();
-                        Ok((q::list(c, &f, cursor, PAGE_SIZE)?, near))
+                        // Around a `near` point: where its events are, for the map (the
+                        // first page only).
+                        let around = match (&near, cursor) {
+                            (Some(_), None) => q::place_counts(c, &f)?,
+                            _ => Vec::new(),
+                        };
+                        Ok((q::list(c, &f, cursor, PAGE_SIZE)?, near, around))
                     }
                     Err(e) => Err(e),
                 },
@@ -426,12 +436,15 @@ async fn list_page(
             Ok((listed, actions, partners, open_online))
         })
         .await?;
-    let (views, next, near, errors, status) = match listed {
-        Ok(((views, next), near)) => (views, next, near, Vec::new(), StatusCode::OK),
+    let (views, next, near, around, errors, status) = match listed {
+        Ok(((views, next), near, around)) => {
+            (views, next, near, around, Vec::new(), StatusCode::OK)
+        }
         Err(errors) => (
             Vec::new(),
             None,
             None,
+            Vec::new(),
             errors,
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
@@ -443,6 +456,20 @@ async fn list_page(
         EventFilter::default()
     };
     let filter_query = wanted.without_paging().canonical();
+    let map = wanted.near.as_ref().zip(near.as_ref()).map(|(n, found)| {
+        // Each marker: this listing narrowed to its city.
+        let base = if archive { "/archive" } else { "/" };
+        let marked = places::map_places(&around, lang, |region, city| {
+            let narrowed = EventFilter {
+                region: region.map(str::to_ascii_lowercase),
+                city: city.map(str::to_ascii_lowercase),
+                cursor: None,
+                ..wanted.clone()
+            };
+            format!("{}{base}?{}", lang.prefix(), narrowed.canonical())
+        });
+        crate::geo::map::around(n.at.point, found.km, &marked)
+    });
     let unit = wanted.near.as_ref().map(|n| n.radius.unit);
     let cards = views
         .iter()
@@ -502,6 +529,7 @@ async fn list_page(
         subscribe,
         online: online::cards(&open_online, lang),
         access_boxes: ACCESS_BOXES,
+        map,
     };
     page(status, &page_)
 }
@@ -556,6 +584,9 @@ struct ActionPage {
     upcoming_label: Option<String>,
     /// Upcoming events by state and city, each with its page.
     places: Vec<places::RegionLinks>,
+    /// The same places on the country map, and those abroad on the world's.
+    map: Option<crate::geo::map::Map>,
+    world_map: Option<crate::geo::map::Map>,
     subscribe: Subscribe,
     online: Vec<online::OnlineCard>,
 }
@@ -597,6 +628,9 @@ async fn action(
         return not_found_page(&req, &state);
     };
     let upcoming: i64 = counts.iter().map(|p| p.events).sum();
+    let marked = places::map_places(&counts, lang, |region, city| {
+        places::action_place_path(lang, &view.action.slug, region, city)
+    });
     let feed = format!("/actions/{}.ics", view.action.slug);
     let subscribe = Subscribe::new(
         &state.links,
@@ -613,6 +647,8 @@ async fn action(
             .then(|| lang.t("all_upcoming").replace("{n}", &upcoming.to_string())),
         soonest: soonest.iter().map(|v| EventCard::new(v, lang)).collect(),
         places: places::place_links(&view.action.slug, &counts, lang),
+        map: crate::geo::map::country(&marked),
+        world_map: crate::geo::map::world(&marked),
         subscribe,
         action: view,
         online: online::cards(&online_list, lang),

@@ -53,6 +53,56 @@ pub fn place_path(lang: Lang, action: &str, region: &str, city: Option<&str>) ->
     p
 }
 
+/// The places of `counts` a map marks (those placed, with events at a venue), each linking to
+/// `path(region, city)` and labelled "City, ST: 12 events".
+pub fn map_places(
+    counts: &[PlaceCount],
+    lang: Lang,
+    path: impl Fn(Option<&str>, Option<&str>) -> String,
+) -> Vec<crate::geo::map::Place> {
+    counts
+        .iter()
+        .filter_map(|p| {
+            let point = p.centre?;
+            let events = p.events - p.online;
+            if events == 0 {
+                return None;
+            }
+            let name = match (&p.city, &p.region) {
+                (Some(c), Some(r)) => format!("{c}, {r}"),
+                (Some(c), None) => c.clone(),
+                (None, Some(r)) => r.clone(),
+                (None, None) => lang.t("places_unnamed").to_string(),
+            };
+            Some(crate::geo::map::Place {
+                point,
+                events,
+                href: path(p.region.as_deref(), p.city.as_deref()),
+                label: format!("{name}: {}", count_label(lang, events)),
+            })
+        })
+        .collect()
+}
+
+/// The page a map's marker of a day of action links to: its city's (or state's) page, or the
+/// listing's city filter for a place without a state.
+pub fn action_place_path(
+    lang: Lang,
+    slug: &str,
+    region: Option<&str>,
+    city: Option<&str>,
+) -> String {
+    match (region, city) {
+        (Some(r), c) => place_path(lang, slug, r, c),
+        (None, Some(c)) => format!(
+            "{}/?action={slug}&city={}",
+            lang.prefix(),
+            percent_encode(c)
+        ),
+        (None, None) => format!("{}/?action={slug}", lang.prefix()),
+    }
+}
+
 /// One line of the place list: a name, its number of events and its page (if it has one).
 pub struct PlaceLink {
     pub name: String,
@@ -396,6 +446,7 @@ mod tests {
             city: city.map(str::to_string),
             events,
             online,
+            centre: None,
         }
     }
 

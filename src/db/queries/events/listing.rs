@@ -377,7 +377,7 @@ macro_rules! public_filters {
             q = q.filter(events::status.eq_any(f.statuses.clone()));
         }
         for need in &f.access {
-            q = q.filter(events::access_keys.like(format!("% {} %", need.key())));
+            q = q.filter(events::access_keys.like(format!("% {} %", need.column_key())));
         }
         q
     }};
@@ -726,9 +726,12 @@ macro_rules! series_places {
         // An occurrence at another venue has that venue's defaults: any series with a changed
         // occurrence is a candidate, and each occurrence is checked ([`own_matches`]).
         for need in &f.access {
-            q = q.filter(events::access_keys.like(format!("% {} %", need.key())).or(
-                events::id.eq_any(event_occurrences::table.select(event_occurrences::event_id)),
-            ));
+            q = q.filter(
+                events::access_keys
+                    .like(format!("% {} %", need.column_key()))
+                    .or(events::id
+                        .eq_any(event_occurrences::table.select(event_occurrences::event_id))),
+            );
         }
         q
     }};
@@ -1191,13 +1194,21 @@ pub struct PlaceCount {
     pub events: i64,
     /// Those of them without a venue (only in the place with neither region nor city).
     pub online: i64,
+    /// Where its venues are on average (their own coordinates, or their postal code's or
+    /// city's centre; `None` when none is placed), for a map's marker.
+    pub centre: Option<crate::geo::Point>,
+}
+
+diesel::define_sql_function! {
+    /// SQL `coalesce()` of two coordinates.
+    fn coalesce(a: diesel::sql_types::Nullable<diesel::sql_types::Double>, b: diesel::sql_types::Nullable<diesel::sql_types::Double>) -> diesel::sql_types::Nullable<diesel::sql_types::Double>;
 }
 
 /// Public events matching `f` (but `q`) counted by region and city, in one grouped query (and
 /// the few series beside it); ordered by region, then city, case-insensitively, places without
 /// one last.
 pub fn place_counts(conn: &mut DbConn, f: &Filter) -> QueryResult<Vec<PlaceCount>> {
-    use diesel::dsl::{count, count_star, min};
+    use diesel::dsl::{avg, count, count_star, min};
     // The filters' venue conditions are subqueries on `venues`: the grouped venue is an alias.
     diesel::alias!(venues as place: PlaceAlias);
     let region = || place.field(venues::region).nullable();
@@ -1210,18 +1221,37 @@ pub fn place_counts(conn: &mut DbConn, f: &Filter) -> QueryResult<Vec<PlaceCount
             min(city()),
             count_star(),
             count(place.field(venues::id).nullable()),
+            avg(coalesce(
+                place.field(venues::lat).nullable(),
+                place.field(venues::approx_lat).nullable(),
+            )),
+            avg(coalesce(
+                place.field(venues::lon).nullable(),
+                place.field(venues::approx_lon).nullable(),
+            )),
         ))
         .into_boxed();
-    let rows: Vec<(Option<String>, Option<String>, i64, i64)> = public_filters!(query, f)
+    type Row = (
+        Option<String>,
+        Option<String>,
+        i64,
+        i64,
+        Option<f64>,
+        Option<f64>,
+    );
+    let rows: Vec<Row> = public_filters!(query, f)
         .filter(events::rrule.is_null())
         .load(conn)?;
     let mut places: Vec<PlaceCount> = rows
         .into_iter()
-        .map(|(region, city, events, with_venue)| PlaceCount {
+        .map(|(region, city, events, with_venue, lat, lon)| PlaceCount {
             region,
             city,
             events,
             online: events - with_venue,
+            centre: lat
+                .zip(lon)
+                .map(|(lat, lon)| crate::geo::Point { lat, lon }),
         })
         .collect();
     let key = |s: &Option<String>| (s.is_none(), s.as_deref().map(str::to_lowercase));
@@ -1255,6 +1285,7 @@ pub fn place_counts(conn: &mut DbConn, f: &Filter) -> QueryResult<Vec<PlaceCount
                         city,
                         events: 1,
                         online,
+                        centre: occ.venue.as_ref().and_then(|v| v.point()).map(|(p, _)| p),
                     }),
                 }
             }

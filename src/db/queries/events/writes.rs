@@ -127,23 +127,55 @@ fn fields<'a>(
     }
 }
 
-/// After venue `venue_id`'s accessibility became `access`: what the `access` filter finds of
-/// each of its events (their own accessibility over the venue's), written again where it moved.
+/// After venue `venue_id`'s accessibility went from `was` to `now`: each of its events (and
+/// each series with an occurrence there) that shows differently is changed as of now (so a
+/// sync and subscribed calendars see it), and the `access` filter's keys are written again.
 pub fn rekey_venue(
     conn: &mut DbConn,
     venue_id: i32,
-    access: Option<&Accessibility>,
+    was: Option<&Accessibility>,
+    now_access: Option<&Accessibility>,
 ) -> QueryResult<()> {
+    use crate::db::schema::event_occurrences;
+    let at = now();
     let rows: Vec<(i32, Option<String>, String)> = events::table
         .filter(events::venue_id.eq(venue_id))
         .select((events::id, events::accessibility, events::access_keys))
         .load(conn)?;
     for (id, own, keys) in rows {
         let own = Accessibility::from_column(own.as_deref());
-        let now_keys = Accessibility::over(own.as_ref(), access).keys();
-        if now_keys != keys {
+        let before = Accessibility::over(own.as_ref(), was);
+        let after = Accessibility::over(own.as_ref(), now_access);
+        if before != after {
             diesel::update(events::table.find(id))
-                .set(events::access_keys.eq(now_keys))
+                .set((
+                    events::access_keys.eq(after.keys()),
+                    events::updated_at.eq(at),
+                ))
+                .execute(conn)?;
+        } else if after.keys() != keys {
+            diesel::update(events::table.find(id))
+                .set(events::access_keys.eq(after.keys()))
+                .execute(conn)?;
+        }
+    }
+    // Series whose changed occurrences are there: shown by that venue's defaults.
+    let moved: Vec<(i32, Option<String>)> = events::table
+        .filter(
+            events::id.eq_any(
+                event_occurrences::table
+                    .filter(event_occurrences::venue_id.eq(venue_id))
+                    .select(event_occurrences::event_id),
+            ),
+        )
+        .filter(events::venue_id.is_null().or(events::venue_id.ne(venue_id)))
+        .select((events::id, events::accessibility))
+        .load(conn)?;
+    for (id, own) in moved {
+        let own = Accessibility::from_column(own.as_deref());
+        if Accessibility::over(own.as_ref(), was) != Accessibility::over(own.as_ref(), now_access) {
+            diesel::update(events::table.find(id))
+                .set(events::updated_at.eq(at))
                 .execute(conn)?;
         }
     }
