@@ -378,6 +378,42 @@ test('(h) maps are inline SVG: marks link to their places, nothing is fetched, a
   });
 });
 
+test('(i) "Use my location" sends the position rounded to 2 decimals, only when clicked', { timeout: TEST_TIMEOUT }, async () => {
+  // Palantir's headquarters in Palo Alto, to five decimals (about a metre).
+  const here = { latitude: 37.44431, longitude: -122.15982 };
+  await withPage({ geolocation: here, permissions: ['geolocation'] }, async (page, context) => {
+    const sent = [];
+    context.on('request', (req) => sent.push(req.url()));
+    await visit(page, '/actions/never-again-is-now');
+    const form = page.locator('section.near-search form');
+    assert.equal(await form.locator('input[type="hidden"][name="action"]').inputValue(), 'never-again-is-now');
+    const button = form.getByRole('button', { name: 'Use my location' });
+    assert.equal(await button.isVisible(), true, 'shown where the script runs');
+    assert.deepEqual(sent.filter((u) => /37\.44|122\.16/.test(u)), [], 'nothing sent before the click');
+    await Promise.all([page.waitForURL(/[?&]near=/), button.click()]);
+    const url = new URL(page.url());
+    assert.equal(url.searchParams.get('near'), '37.44,-122.16');
+    assert.equal(url.searchParams.get('action'), 'never-again-is-now');
+    assert.equal(await page.locator('#f-near').inputValue(), '37.44,-122.16');
+    // The finer position never left the browser.
+    assert.deepEqual(sent.filter((u) => /37\.444|122\.159/.test(decodeURIComponent(u))), []);
+    // Events near there, nearest distances shown, and the map around the point.
+    const places = (await page.locator('article.event .place').allInnerTexts()).map(squash);
+    assert.ok(places.length >= 1 && places.every((p) => / mi away$/.test(p)), places.join(' | '));
+    assert.ok(places.some((p) => p.includes('Palo Alto')), places.join(' | '));
+    assert.equal(await page.locator('figure.map circle.radius').count(), 1);
+  });
+  // Without the script, the button stays hidden and the form still works by typing.
+  await withPage({ javaScriptEnabled: false }, async (page) => {
+    await visit(page, '/actions/never-again-is-now');
+    const form = page.locator('section.near-search form');
+    assert.equal(await form.locator('button.use-location').isVisible(), false);
+    await form.locator('input[name="near"]').fill('94301');
+    await Promise.all([page.waitForURL(/near=94301/), form.getByRole('button', { name: 'Show events' }).click()]);
+    assert.ok((await page.locator('article.event').count()) >= 1);
+  });
+});
+
 test('(e) across every test above, every request went to this server only', { timeout: TEST_TIMEOUT }, () => {
   assert.ok(requests.length >= 20, `requests were recorded (${requests.length})`);
   assert.deepEqual(foreign(requests), []);

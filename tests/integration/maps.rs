@@ -247,3 +247,40 @@ async fn a_listing_near_a_point_maps_what_is_around_it() {
     assert!(narrowed.contains("San Jose march"));
     assert!(!narrowed.contains("Palo Alto picket"));
 }
+
+#[actix_web::test]
+async fn action_and_partner_pages_ask_near_where() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    for (path, key, value) in [
+        ("/actions/never-again", "action", "never-again"),
+        ("/partners/mijente", "partner", "mijente"),
+        ("/es/partners/mijente", "partner", "mijente"),
+    ] {
+        let page = text(&app.get(path).await);
+        let form = &page[page.find("<section class=\"near-search\"").expect(path)..];
+        let form = &form[..form.find("</form>").expect("form end")];
+        assert!(
+            form.contains(&format!(
+                "<input type=\"hidden\" name=\"{key}\" value=\"{value}\">"
+            )),
+            "{form}"
+        );
+        assert!(form.contains("name=\"near\""));
+        assert!(form.contains("name=\"radius\""));
+        let to = if path.starts_with("/es/") {
+            "/es/"
+        } else {
+            "/"
+        };
+        assert!(form.contains(&format!("action=\"{to}\"")), "{form}");
+    }
+    // What the form sends: the action's events near Boston, with the map around it.
+    let page = text(
+        &app.get("/?action=never-again&near=Boston%2C+MA&radius=10mi&from=2030-01-01")
+            .await,
+    );
+    assert!(page.contains("Boston rally") && page.contains("Boston vigil"));
+    assert!(!page.contains("Palo Alto picket"));
+    assert_eq!(maps(&page).len(), 1);
+}

@@ -450,3 +450,60 @@ async fn a_near_nobody_knows_is_an_error_naming_it() {
     let feed = app.get("/calendar.ics?near=94301&sort=distance").await;
     assert_eq!(feed.problem(422), ["sort"]);
 }
+
+#[actix_web::test]
+async fn a_radius_holding_more_venues_than_a_statement_binds() {
+    use diesel::connection::SimpleConnection;
+    let app = spawn_app().await;
+    app.seed().await;
+    let e = app
+        .create_event(&{
+            let mut e = event(
+                "Rally in Boston",
+                "2027-09-13T16:00",
+                "2027-09-13T18:00",
+                "America/New_York",
+            );
+            e["venue"]["lat"] = json!(42.3601);
+            e["venue"]["lon"] = json!(-71.0589);
+            e
+        })
+        .await;
+    // 40,000 more venues across New England, more than SQLite binds in one statement.
+    let mut conn = turnout::db::connect(&app.settings).expect("db");
+    let mut sql = String::from("BEGIN;");
+    for n in 0..40_000 {
+        let (lat, lon) = (
+            41.0 + (n % 200) as f64 * 0.01,
+            -73.0 + (n / 200) as f64 * 0.01,
+        );
+        sql.push_str(&format!(
+            "INSERT INTO venues (name, lat, lon, created_at, updated_at, located) \
+             VALUES ('Hall {n}', {lat}, {lon}, '2027-01-01 00:00:00', '2027-01-01 00:00:00', 1);"
+        ));
+    }
+    sql.push_str("COMMIT;");
+    conn.batch_execute(&sql).expect("venues");
+    for path in [
+        "/api/v1/events?near=02108&radius=300mi&from=2027-01-01",
+        "/calendar.ics?near=02108&radius=300mi",
+        "/?near=02108&radius=300mi&from=2027-01-01",
+    ] {
+        let r = app.get(path).await;
+        assert_eq!(
+            r.status,
+            200,
+            "{path}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+        assert!(
+            String::from_utf8_lossy(&r.body).contains("Rally in Boston"),
+            "{path}"
+        );
+    }
+    let listed = app
+        .get("/api/v1/events?near=02108&radius=300mi&from=2027-01-01&sort=distance")
+        .await
+        .json();
+    assert_eq!(listed["events"][0]["id"], e["id"]);
+}

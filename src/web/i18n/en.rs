@@ -64,6 +64,7 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("map_caption_near", "The events within the distance asked, marked by city; each mark links to its city's events."),
     ("access_yes", "Yes"),
     ("access_no", "No"),
+    ("near_title", "Events near you"),
     ("use_my_location", "Use my location"),
     ("locating", "Finding where you are…"),
     ("location_failed", "Your location is not available; type a ZIP code or city instead."),

@@ -64,6 +64,7 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("map_caption_near", "Los eventos a la distancia pedida, marcados por ciudad; cada marca enlaza con los eventos de su ciudad."),
     ("access_yes", "Sí"),
     ("access_no", "No"),
+    ("near_title", "Eventos cerca de usted"),
     ("use_my_location", "Usar mi ubicación"),
     ("locating", "Buscando dónde estás…"),
     ("location_failed", "Tu ubicación no está disponible; escribe un código postal o una ciudad."),

@@ -69,8 +69,21 @@ impl NearVenues {
             .map(|i| self.venues[i].1)
     }
 
-    fn ids(&self) -> Vec<i32> {
-        self.venues.iter().map(|(id, _)| *id).collect()
+    /// `column IN (ids…)` with the ids written into the SQL: a radius may hold more venues
+    /// than a statement takes bound parameters (SQLite: 32,766), and they are integers read
+    /// from the database, never text from a request. `FALSE` for none.
+    fn sql_in(&self, column: &str) -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+        if self.venues.is_empty() {
+            return diesel::dsl::sql("(1 = 0)");
+        }
+        let mut list = String::with_capacity(self.venues.len() * 7);
+        for (i, (id, _)) in self.venues.iter().enumerate() {
+            if i > 0 {
+                list.push(',');
+            }
+            list.push_str(&id.to_string());
+        }
+        diesel::dsl::sql(&format!("{column} IN ({list})"))
     }
 
     /// How far the venue of `v` is (`None`: online, or outside the radius).
@@ -371,7 +384,7 @@ macro_rules! public_filters {
             q = q.filter(events::venue_id.is_null());
         }
         if let Some(near) = &f.near {
-            q = q.filter(events::venue_id.eq_any(near.ids()));
+            q = q.filter(near.sql_in("events.venue_id"));
         }
         if !f.statuses.is_empty() {
             q = q.filter(events::status.eq_any(f.statuses.clone()));
@@ -685,9 +698,9 @@ macro_rules! series_places {
         }
         if let Some(near) = &f.near {
             q = q.filter(
-                events::venue_id.eq_any(near.ids()).or(events::id.eq_any(
+                near.sql_in("events.venue_id").or(events::id.eq_any(
                     event_occurrences::table
-                        .filter(event_occurrences::venue_id.eq_any(near.ids()))
+                        .filter(near.sql_in("event_occurrences.venue_id"))
                         .select(event_occurrences::event_id),
                 )),
             );
