@@ -1,5 +1,6 @@
-//! Public output formats: the versioned JSON shapes and iCalendar.
+//! Public output formats: the versioned JSON shapes, iCalendar and Atom.
 
+pub mod atom;
 pub mod ical;
 pub mod json;
 pub mod render;

@@ -57,12 +57,13 @@ pub struct Rendered {
 }
 
 /// How a feed describes itself.
-struct Header {
-    name: String,
-    description: String,
-    page_path: String,
-    feed_path: String,
-    filename: String,
+pub(crate) struct Header {
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) page_path: String,
+    /// The `.ics` feed's path (the Atom feed's is the same with `.atom`).
+    pub(crate) feed_path: String,
+    pub(crate) filename: String,
 }
 
 fn unknown(what: &str, name: &str) -> AppError {
@@ -70,7 +71,7 @@ fn unknown(what: &str, name: &str) -> AppError {
 }
 
 /// Narrows `filter` to a list feed and says what the feed is called.
-fn list_header(
+pub(crate) fn list_header(
     conn: &mut DbConn,
     spec: &Spec,
     site: &str,

@@ -68,7 +68,7 @@ fn route(req: &ServiceRequest) -> Route {
             Route::Cached(Class::Api)
         };
     }
-    if path.ends_with(".ics") {
+    if path.ends_with(".ics") || path.ends_with(".atom") {
         return Route::Cached(Class::Feed);
     }
     if under("/static") || path == "/robots.txt" {
@@ -139,13 +139,14 @@ impl Gates {
 }
 
 /// Paths whose query is the listing filter: their key is the filter's canonical form.
-const LISTINGS: [&str; 6] = [
+const LISTINGS: [&str; 7] = [
     "/",
     "/archive",
     "/es/",
     "/es/archive",
     "/api/v1/events",
     "/calendar.ics",
+    "/calendar.atom",
 ];
 
 /// The cache key: the path and, for a listing, its normalized filter (the one grammar's

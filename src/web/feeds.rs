@@ -16,7 +16,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/actions/{slug}.ics", web::get().to(action))
         .route("/partners/{slug}.ics", web::get().to(partner))
         .route("/tags/{tag}.ics", web::get().to(tag))
-        .route("/events/{id}.ics", web::get().to(event));
+        .route("/events/{id}.ics", web::get().to(event))
+        .route("/calendar.atom", web::get().to(calendar_atom))
+        .route("/actions/{slug}.atom", web::get().to(action_atom))
+        .route("/partners/{slug}.atom", web::get().to(partner_atom))
+        .route("/tags/{tag}.atom", web::get().to(tag_atom));
 }
 
 fn not_found(message: String) -> HttpResponse {
@@ -108,6 +112,52 @@ async fn serve(state: web::Data<AppState>, spec: Spec) -> HttpResponse {
         }
         Err(AppError::NotFound(m)) => not_found(m),
         Err(AppError::Gone(m)) => gone(m),
+        Err(e) => with_cors(actix_web::ResponseError::error_response(&e)),
+    }
+}
+
+async fn calendar_atom(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    match EventFilter::parse(req.query_string(), Output::Feed) {
+        Ok(filter) => serve_atom(state, Spec::All(Box::new(filter))).await,
+        Err(e) => with_cors(actix_web::ResponseError::error_response(&AppError::from(e))),
+    }
+}
+
+async fn action_atom(state: web::Data<AppState>, slug: web::Path<String>) -> HttpResponse {
+    serve_atom(state, Spec::Action(slug.into_inner())).await
+}
+
+async fn partner_atom(state: web::Data<AppState>, slug: web::Path<String>) -> HttpResponse {
+    serve_atom(state, Spec::Partner(slug.into_inner())).await
+}
+
+async fn tag_atom(state: web::Data<AppState>, tag: web::Path<String>) -> HttpResponse {
+    serve_atom(state, Spec::Tag(tag.into_inner())).await
+}
+
+/// Renders an Atom feed (cached in front like the `.ics` beside it).
+async fn serve_atom(state: web::Data<AppState>, spec: Spec) -> HttpResponse {
+    let today = Utc::now().date_naive();
+    let st = state.clone();
+    // Events that have not ended: a reader wants what is coming and what changed.
+    let from = Bound::Instant(today.and_time(NaiveTime::MIN));
+    let rendered = state
+        .read(move |conn| crate::feeds::atom::render(conn, &spec, &st.settings, &st.links, from))
+        .await;
+    match rendered {
+        Ok(a) => HttpResponse::Ok()
+            .insert_header((
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/atom+xml; charset=utf-8"),
+            ))
+            .insert_header((
+                header::LAST_MODIFIED,
+                HttpDate::from(a.newest_change).to_string(),
+            ))
+            .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .body(a.body),
+        Err(AppError::NotFound(m)) => not_found(m),
         Err(e) => with_cors(actix_web::ResponseError::error_response(&e)),
     }
 }

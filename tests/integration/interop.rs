@@ -1,4 +1,5 @@
-//! Real calendar parsers reading our feeds: python `icalendar` and Mozilla `ical.js`.
+//! Real calendar parsers reading our feeds: python `icalendar` and Mozilla `ical.js`; and a
+//! real feed reader's parser (python `feedparser`) reading our Atom feeds.
 //! Installed on first use under `target/interop/` (pip into a venv, npm), so `cargo test` stands
 //! on its own on a fresh machine with python3 and node.
 
@@ -11,6 +12,7 @@ use serde::Deserialize;
 const ICALENDAR: &str = "icalendar==7.3.0";
 const RECURRING: &str = "recurring-ical-events==3.8.2";
 const ICALJS: &str = "ical.js@2.2.1";
+const FEEDPARSER: &str = "feedparser==6.0.12";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Parsed {
@@ -70,7 +72,7 @@ fn setup() -> Result<Tools, String> {
     let python = venv.join("bin/python");
     let has_icalendar = || {
         Command::new(&python)
-            .args(["-c", "import icalendar, recurring_ical_events"])
+            .args(["-c", "import icalendar, recurring_ical_events, feedparser"])
             .output()
             .is_ok_and(|o| o.status.success())
     };
@@ -86,6 +88,7 @@ fn setup() -> Result<Tools, String> {
             "--disable-pip-version-check",
             ICALENDAR,
             RECURRING,
+            FEEDPARSER,
         ]))?;
     }
     let node_dir = dir.join("node");
@@ -230,4 +233,16 @@ pub fn expand_both(ics: &[u8], from: &str, to: &str) -> [(String, Vec<Occurrence
             (from, to),
         ),
     ]
+}
+
+/// An Atom feed as python `feedparser` reads it, with every problem it or an RFC 4287 check
+/// (tests/interop/atom_check.py) finds.
+pub fn atom(xml: &[u8]) -> serde_json::Value {
+    let stdout = run_script(&tools().python, "atom_check.py", None, xml, &[]);
+    serde_json::from_slice(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "atom_check.py output ({e}): {}",
+            String::from_utf8_lossy(&stdout)
+        )
+    })
 }

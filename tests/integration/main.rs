@@ -6,6 +6,7 @@ mod access;
 mod action_places;
 mod admin;
 mod admin_recurrence;
+mod atom;
 mod auth;
 mod caching;
 mod catalog;

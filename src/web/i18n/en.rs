@@ -108,6 +108,7 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("subscribe_webcal", "Subscribe in your calendar app"),
     ("subscribe_google", "Add to Google Calendar"),
     ("subscribe_outlook", "Add to Outlook.com"),
+    ("subscribe_atom", "Follow in a feed reader (Atom)"),
     ("subscribe_copy", "Calendar address (copy it into any calendar app)"),
     ("repeats", "Repeats"),
     ("next_dates", "Next dates"),

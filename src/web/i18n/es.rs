@@ -108,6 +108,7 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("subscribe_webcal", "Suscribirse en tu aplicación de calendario"),
     ("subscribe_google", "Añadir a Google Calendar"),
     ("subscribe_outlook", "Añadir a Outlook.com"),
+    ("subscribe_atom", "Seguir en un lector de noticias (Atom)"),
     ("subscribe_copy", "Dirección del calendario (cópiala en cualquier aplicación)"),
     ("repeats", "Se repite"),
     ("next_dates", "Próximas fechas"),

@@ -130,6 +130,9 @@ pub struct Ctx {
     /// `<meta name="robots" content="noindex">`: admin and submission pages, the paths
     /// /robots.txt disallows.
     pub noindex: bool,
+    /// `<link rel="alternate" type="application/atom+xml">`: the Atom feed of what this page
+    /// lists (its address, its title).
+    pub atom: Option<(String, String)>,
 }
 
 /// Paths search engines are asked to leave alone (/robots.txt and `noindex`).
@@ -159,7 +162,14 @@ impl Ctx {
             description: lang.t("meta_default").to_string(),
             canonical: (!noindex).then(|| format!("{}{}", state.links.base(), req.path())),
             noindex,
+            atom: None,
         }
+    }
+
+    /// The page lists what `subscribe`'s feeds hold: readers find its Atom feed.
+    pub fn with_feeds(mut self, subscribe: &view::Subscribe, title: &str) -> Ctx {
+        self.atom = Some((subscribe.atom.clone(), title.to_string()));
+        self
     }
 
     /// The page's description from `text` (a user-written one, shortened to one line), or, if
@@ -504,11 +514,13 @@ async fn list_page(
         let sep = if filter_query.is_empty() { "" } else { "&" };
         format!("{base}?{filter_query}{sep}cursor={}", c.encode())
     });
-    let mut ctx = Ctx::new(&req, &state, title).describe_key(if archive {
-        "meta_archive"
-    } else {
-        "meta_upcoming"
-    });
+    let mut ctx = Ctx::new(&req, &state, title)
+        .describe_key(if archive {
+            "meta_archive"
+        } else {
+            "meta_upcoming"
+        })
+        .with_feeds(&subscribe, title);
     // A filtered listing or a later page is a page of its own; other query parameters are not.
     let own_query = wanted.canonical();
     // Links to this page in the other language carry the filter as cached, not as typed.
@@ -641,7 +653,8 @@ async fn action(
         ctx: Ctx::new(&req, &state, view.action.title.clone())
             .describe(&view.action.description, || {
                 lang.t("meta_action").replace("{name}", &view.action.title)
-            }),
+            })
+            .with_feeds(&subscribe, &view.action.title),
         hashtags: view.action.hashtag_list(),
         upcoming_label: (upcoming > soonest.len() as i64)
             .then(|| lang.t("all_upcoming").replace("{n}", &upcoming.to_string())),
@@ -705,9 +718,11 @@ async fn partner(
         &format!("{} — {}", state.settings.site_name, p.name),
     );
     let pg = PartnerPage {
-        ctx: Ctx::new(&req, &state, p.name.clone()).describe(&p.description, || {
-            lang.t("meta_partner").replace("{name}", &p.name)
-        }),
+        ctx: Ctx::new(&req, &state, p.name.clone())
+            .describe(&p.description, || {
+                lang.t("meta_partner").replace("{name}", &p.name)
+            })
+            .with_feeds(&subscribe, &p.name),
         days: by_day(cards, lang, false),
         partner: p,
         subscribe,

@@ -420,7 +420,7 @@ async fn place_page(
     );
     let cards = events.iter().map(|v| EventCard::new(v, lang)).collect();
     let p = PlacePage {
-        ctx,
+        ctx: ctx.with_feeds(&subscribe, &title),
         region: region_link,
         place_name: heading,
         count_label: count_label(lang, total),

@@ -239,11 +239,14 @@ pub struct Subscribe {
     pub webcal: String,
     pub google: String,
     pub outlook: String,
+    /// The same events as an Atom feed, for feed readers.
+    pub atom: String,
 }
 
 impl Subscribe {
     pub fn new(links: &Links, feed_path: &str, name: &str) -> Subscribe {
         Subscribe {
+            atom: links.page(&crate::feeds::atom::atom_path(feed_path)),
             https: links.page(feed_path),
             webcal: links.webcal(feed_path),
             google: links.google_subscribe(feed_path),

@@ -1312,6 +1312,39 @@ pub fn place_counts(conn: &mut DbConn, f: &Filter) -> QueryResult<Vec<PlaceCount
     Ok(places)
 }
 
+/// The public events matching `f` (its place, day of action, partner, tag, `access`, `q`…
+/// filters; its own window ignored) that have not ended before `floor` (a series: its last
+/// occurrence), most recently changed first: the entries of an Atom feed.
+pub fn recent_changes(
+    conn: &mut DbConn,
+    f: &Filter,
+    floor: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<EventView>> {
+    let f = Filter {
+        from: None,
+        to: None,
+        window_start: None,
+        include_unpublished: false,
+        ..f.clone()
+    };
+    let rows: Vec<Event> = filtered(&f, search::Engine::of(conn))
+        .filter(
+            events::end_utc
+                .gt(floor)
+                .or(events::rrule.is_not_null().and(
+                    events::series_end_utc
+                        .is_null()
+                        .or(events::series_end_utc.gt(floor)),
+                )),
+        )
+        .order((events::updated_at.desc(), events::id.desc()))
+        .limit(limit)
+        .select(Event::as_select())
+        .load(conn)?;
+    load_views(conn, rows)
+}
+
 /// Tombstones for a sync: events that stopped being public after `since` (deleted, or
 /// rejected after approval) and are not public again.
 pub fn unpublished_since(
