@@ -154,6 +154,16 @@ const LISTINGS: [&str; 7] = [
 /// ones dropped); for any other path the query with its parameters sorted and empty ones
 /// dropped. So `?city=Oakland&tag=x` and `?tag=X&city=oakland&q=` share one entry.
 pub fn key(path: &str, query: &str) -> String {
+    // An embed: its filter's canonical form, and its theme (the one more thing it reads).
+    if path == "/embed" || path == "/es/embed" {
+        if let Ok(canonical) = crate::domain::filter::cache_key(query) {
+            let pairs = crate::domain::filter::pairs(query);
+            return match crate::web::pages::embed::Theme::of(&pairs) {
+                Some(t) => format!("{path}?{canonical}#theme={}", t.as_str()),
+                None => format!("{path}?{canonical}#theme=?"),
+            };
+        }
+    }
     if LISTINGS.contains(&path) {
         if let Ok(canonical) = crate::domain::filter::cache_key(query) {
             return format!("{path}?{canonical}");

@@ -9,6 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { createServer as createHttpServer } from 'node:http';
 import { startServer, launchBrowser } from './server.mjs';
 
 /** axe-core's browser build, injected into pages to check them (a file, not a request). */
@@ -412,6 +413,55 @@ test('(i) "Use my location" sends the position rounded to 2 decimals, only when 
     await Promise.all([page.waitForURL(/near=94301/), form.getByRole('button', { name: 'Show events' }).click()]);
     assert.ok((await page.locator('article.event').count()) >= 1);
   });
+});
+
+test('(j) another site frames the embed (and nothing else), 280 px wide, dark, sized to its list', { timeout: TEST_TIMEOUT }, async () => {
+  // A partner's page on another origin (another port), framing an embed and a normal page.
+  const partner = createHttpServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><title>Partner</title><body style="margin:0">
+      <iframe id="embed" src="${server.origin}/embed?action=never-again-is-now&theme=dark" title="Events"
+        style="width:280px;border:0" height="300"></iframe>
+      <iframe id="page" src="${server.origin}/actions/never-again-is-now" title="Page" style="width:280px" height="300"></iframe>
+      <script src="${server.origin}/static/embed-host.js" async></script></body>`);
+  });
+  await new Promise((resolve) => partner.listen(0, '127.0.0.1', resolve));
+  const partnerOrigin = `http://127.0.0.1:${partner.address().port}`;
+  // Its own context: the partner's page is another host, which withPage() refuses.
+  const context = await browser.newContext({ locale: 'en-US' });
+  try {
+    const page = await context.newPage();
+    await page.goto(partnerOrigin + '/');
+    const frame = page.frameLocator('#embed');
+    await frame.locator('li.event').first().waitFor();
+    assert.ok((await frame.locator('li.event').count()) >= 1);
+    // Each event opens on Turnout in a new tab.
+    const targets = await frame.locator('li.event .title a').evaluateAll((as) => as.map((a) => [a.target, a.rel, a.href]));
+    for (const [target, rel, href] of targets) {
+      assert.equal(target, '_blank');
+      assert.equal(rel, 'noopener');
+      assert.ok(href.startsWith(server.origin + '/events/'), href);
+    }
+    // 280 px: nothing sticks out sideways; the dark theme asked for.
+    const inside = await page.frame({ url: /\/embed\?/ }).evaluate(() => ({
+      overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      background: getComputedStyle(document.body).backgroundColor,
+      height: document.documentElement.scrollHeight,
+    }));
+    assert.ok(inside.overflow <= 0, `scrolls sideways by ${inside.overflow}px`);
+    assert.equal(inside.background, 'rgb(21, 21, 21)');
+    // Our sizing script on the partner's page fits the frame to the list.
+    await page.waitForFunction(() => document.getElementById('embed').style.height !== '');
+    const sized = await page.evaluate(() => document.getElementById('embed').getBoundingClientRect().height);
+    assert.ok(Math.abs(sized - inside.height) <= 2, `frame ${sized}px, list ${inside.height}px`);
+    // Any other page refuses to be framed: the frame stays empty of it.
+    const other = page.frames().find((f) => f.name() === '' && f !== page.mainFrame() && !/\/embed\?/.test(f.url()));
+    const shown = other ? await other.evaluate(() => document.querySelector('h1')?.textContent ?? '').catch(() => '') : '';
+    assert.equal(shown, '', 'the action page must not render inside another site');
+  } finally {
+    await context.close();
+    await new Promise((resolve) => partner.close(resolve));
+  }
 });
 
 test('(e) across every test above, every request went to this server only', { timeout: TEST_TIMEOUT }, () => {

@@ -11,6 +11,7 @@ mod auth;
 mod caching;
 mod catalog;
 mod cli;
+mod embed;
 mod errors;
 mod events_api;
 mod feeds;

@@ -1,6 +1,7 @@
 //! Public HTML pages: the listing (and archive), days of action, partners, events, 404.
 //! Server-rendered with askama (auto-escaping); work without JavaScript; no third-party requests.
 
+pub mod embed;
 pub mod online;
 pub mod places;
 pub mod submit;
@@ -34,7 +35,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/lang/{code}", web::get().to(switch_language))
         .route("/robots.txt", web::get().to(robots))
         .route("/static/style.css", web::get().to(style))
-        .route("/static/local-time.js", web::get().to(script));
+        .route("/static/local-time.js", web::get().to(script))
+        .route("/static/embed.css", web::get().to(embed_style))
+        .route("/static/embed.js", web::get().to(embed_script))
+        .route("/static/embed-host.js", web::get().to(embed_host_script));
 }
 
 pub fn get_or_head() -> actix_web::Route {
@@ -57,6 +61,7 @@ fn public_pages(cfg: &mut web::ServiceConfig) {
             get_or_head().to(online::online_action),
         )
         .route("/tags/{tag}", get_or_head().to(tag))
+        .configure(embed::configure)
         .configure(submit::configure);
 }
 
@@ -246,7 +251,7 @@ pub fn page(status: StatusCode, t: &impl Template) -> Result<HttpResponse, AppEr
         .insert_header((
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
-             connect-src 'self'; \
+             connect-src 'self'; frame-src 'self'; \
              form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
         ))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -599,6 +604,9 @@ struct ActionPage {
     /// The same places on the country map, and those abroad on the world's.
     map: Option<crate::geo::map::Map>,
     world_map: Option<crate::geo::map::Map>,
+    /// "Put this on your site": the `<iframe>` to copy, and its preview's address.
+    embed_snippet: String,
+    embed_src: String,
     subscribe: Subscribe,
     online: Vec<online::OnlineCard>,
 }
@@ -662,6 +670,20 @@ async fn action(
         places: places::place_links(&view.action.slug, &counts, lang),
         map: crate::geo::map::country(&marked),
         world_map: crate::geo::map::world(&marked),
+        embed_snippet: embed::snippet(
+            &state,
+            lang,
+            &format!(
+                "action={}",
+                crate::feeds::json::percent_encode(&view.action.slug)
+            ),
+            &view.action.title,
+        ),
+        embed_src: format!(
+            "{}/embed?action={}",
+            lang.prefix(),
+            crate::feeds::json::percent_encode(&view.action.slug)
+        ),
         subscribe,
         action: view,
         online: online::cards(&online_list, lang),
@@ -675,6 +697,8 @@ struct PartnerPage {
     ctx: Ctx,
     partner: Partner,
     days: Vec<Day>,
+    embed_snippet: String,
+    embed_src: String,
     subscribe: Subscribe,
     online: Vec<online::OnlineCard>,
 }
@@ -724,6 +748,17 @@ async fn partner(
             })
             .with_feeds(&subscribe, &p.name),
         days: by_day(cards, lang, false),
+        embed_snippet: embed::snippet(
+            &state,
+            lang,
+            &format!("partner={}", crate::feeds::json::percent_encode(&p.slug)),
+            &p.name,
+        ),
+        embed_src: format!(
+            "{}/embed?partner={}",
+            lang.prefix(),
+            crate::feeds::json::percent_encode(&p.slug)
+        ),
         partner: p,
         subscribe,
         online: online::cards(&online_list, lang),
@@ -972,6 +1007,9 @@ async fn switch_language(code: web::Path<String>, next: web::Query<Next>) -> Htt
 
 const STYLE: &str = include_str!("../../../static/style.css");
 const SCRIPT: &str = include_str!("../../../static/local-time.js");
+const EMBED_STYLE: &str = include_str!("../../../static/embed.css");
+const EMBED_SCRIPT: &str = include_str!("../../../static/embed.js");
+const EMBED_HOST_SCRIPT: &str = include_str!("../../../static/embed-host.js");
 
 /// Asks crawlers to keep out of the admin and the submission form (those pages also say
 /// `noindex`, for links from elsewhere); everything else may be crawled.
@@ -989,17 +1027,36 @@ async fn robots() -> HttpResponse {
 }
 
 async fn style() -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/css; charset=utf-8"))
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(STYLE)
+    static_file("text/css; charset=utf-8", STYLE)
 }
 
 async fn script() -> HttpResponse {
+    static_file("text/javascript; charset=utf-8", SCRIPT)
+}
+
+async fn embed_style() -> HttpResponse {
+    static_file("text/css; charset=utf-8", EMBED_STYLE)
+}
+
+async fn embed_script() -> HttpResponse {
+    static_file("text/javascript; charset=utf-8", EMBED_SCRIPT)
+}
+
+/// The sizing script partners' pages load: any site may (it is what it is for).
+async fn embed_host_script() -> HttpResponse {
+    let mut r = static_file("text/javascript; charset=utf-8", EMBED_HOST_SCRIPT);
+    r.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        header::HeaderValue::from_static("*"),
+    );
+    r
+}
+
+fn static_file(content_type: &'static str, body: &'static str) -> HttpResponse {
     HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/javascript; charset=utf-8"))
+        .insert_header((header::CONTENT_TYPE, content_type))
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(SCRIPT)
+        .body(body)
 }
 
 #[cfg(test)]

@@ -1,0 +1,198 @@
+//! `/embed` (and `/es/embed`): a compact list of upcoming events made to sit in a partner's page
+//! in an `<iframe>`, filtered by the one grammar (action, partner, city, tag, near…). The only
+//! page any site may frame (`frame-ancestors *`); it needs no script, fits 280 px, follows the
+//! reader's light or dark preference or `theme=light|dark`, and opens each event on Turnout in a
+//! new tab. An optional script of ours (`/static/embed-host.js` on the partner's page, with
+//! `/static/embed.js` in the frame) sizes the frame to its list.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::view::{self, EventCard};
+use super::Ctx;
+use crate::db::queries;
+use crate::db::queries::events as q;
+use crate::domain::filter::{self, EventFilter, Output};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::i18n::Lang;
+
+/// Events an embed lists (the soonest; a link leads to the rest).
+pub const EMBED_EVENTS: i64 = 20;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/embed", super::get_or_head().to(embed));
+}
+
+/// `theme`: the reader's preference, or the one the partner's page asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Theme {
+    Auto,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    /// The `theme` of a query (the last one given; absent or empty: auto). `None`: not one of
+    /// light, dark, auto.
+    pub fn of(pairs: &[(String, String)]) -> Option<Theme> {
+        match pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "theme")
+            .map(|(_, v)| v.trim())
+        {
+            None | Some("") | Some("auto") => Some(Theme::Auto),
+            Some("light") => Some(Theme::Light),
+            Some("dark") => Some(Theme::Dark),
+            Some(_) => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Auto => "auto",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "embed.html")]
+struct EmbedPage {
+    ctx: Ctx,
+    theme: &'static str,
+    cards: Vec<EventCard>,
+    /// The full listing of the same filter on Turnout.
+    more: String,
+    errors: Vec<(String, String)>,
+}
+
+async fn embed(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of_path(&req);
+    let pairs = filter::pairs(req.query_string());
+    let theme = Theme::of(&pairs);
+    let wanted = EventFilter::from_pairs(&pairs, Output::Page).map_err(|e| e.into_vec());
+    let now = queries::now();
+    let listed = match wanted.clone() {
+        Ok(w) => {
+            let read = state
+                .read(move |c| {
+                    let f = q::resolve_filter(c, &w)?.upcoming_by_default(now);
+                    let near = f.near.clone();
+                    let (views, _) = q::list(c, &f, None, EMBED_EVENTS)?;
+                    Ok((views, near))
+                })
+                .await;
+            match read {
+                Ok(v) => Ok(v),
+                Err(AppError::Validation(e)) => Err(e),
+                Err(other) => return Err(other),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    let (cards, mut errors) = match listed {
+        Ok((views, near)) => {
+            let unit = wanted
+                .as_ref()
+                .ok()
+                .and_then(|w| w.near.as_ref())
+                .map(|n| n.radius.unit);
+            let cards = views
+                .iter()
+                .map(|v| EventCard {
+                    distance: near
+                        .as_ref()
+                        .and_then(|n| n.of(v))
+                        .zip(unit)
+                        .map(|(km, unit)| view::distance_label(lang, km, unit)),
+                    ..EventCard::new(v, lang)
+                })
+                .collect();
+            (cards, Vec::new())
+        }
+        Err(fields) => (
+            Vec::new(),
+            fields
+                .iter()
+                .map(|f| (f.field.clone(), lang.field_message(f)))
+                .collect(),
+        ),
+    };
+    let theme = match theme {
+        Some(t) => t,
+        None => {
+            errors.push(("theme".into(), lang.t("embed_bad_theme").to_string()));
+            Theme::Auto
+        }
+    };
+    let query = wanted.map(|w| w.canonical()).unwrap_or_default();
+    let more = state.links.page(&if query.is_empty() {
+        format!("{}/", lang.prefix())
+    } else {
+        format!("{}/?{query}", lang.prefix())
+    });
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let title = lang.t("embed_title");
+    let mut ctx = Ctx::new(&req, &state, title);
+    // Not a page of its own for search engines: the listing is.
+    ctx.canonical = Some(more.clone());
+    let body = EmbedPage {
+        ctx,
+        theme: theme.as_str(),
+        cards,
+        more,
+        errors,
+    }
+    .render()
+    .map_err(|e| AppError::Unexpected(anyhow::anyhow!("rendering the embed: {e}")))?;
+    Ok(HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
+             form-action 'none'; base-uri 'none'; frame-ancestors *",
+        ))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        // The partner's page learns nothing of where a reader goes next.
+        .insert_header((header::REFERRER_POLICY, "same-origin"))
+        .body(body))
+}
+
+/// The `<iframe>` a partner puts on its page for `query` (a listing filter's canonical form),
+/// with the optional sizing script.
+pub fn snippet(state: &AppState, lang: Lang, query: &str, title: &str) -> String {
+    let src = state
+        .links
+        .page(&format!("{}/embed?{query}", lang.prefix()));
+    let script = state.links.page("/static/embed-host.js");
+    format!(
+        "<iframe src=\"{}\" title=\"{}\" style=\"width:100%;max-width:40rem;border:0\" height=\"600\" loading=\"lazy\"></iframe>\n<script src=\"{script}\" async></script>",
+        crate::feeds::atom::xml_text(&src),
+        crate::feeds::atom::xml_text(title)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(q: &str) -> Vec<(String, String)> {
+        filter::pairs(q)
+    }
+
+    #[test]
+    fn themes() {
+        assert_eq!(Theme::of(&pairs("")), Some(Theme::Auto));
+        assert_eq!(Theme::of(&pairs("theme=dark")), Some(Theme::Dark));
+        assert_eq!(Theme::of(&pairs("theme=light&city=x")), Some(Theme::Light));
+        assert_eq!(Theme::of(&pairs("theme=neon")), None);
+    }
+}
