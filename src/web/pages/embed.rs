@@ -101,18 +101,10 @@ async fn embed(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespo
                 .ok()
                 .and_then(|w| w.near.as_ref())
                 .map(|n| n.radius.unit);
-            let cards = views
-                .iter()
-                .map(|v| EventCard {
-                    distance: near
-                        .as_ref()
-                        .and_then(|n| n.of(v))
-                        .zip(unit)
-                        .map(|(km, unit)| view::distance_label(lang, km, unit)),
-                    ..EventCard::new(v, lang)
-                })
-                .collect();
-            (cards, Vec::new())
+            (
+                view::cards_near(&views, near.as_ref(), unit, lang),
+                Vec::new(),
+            )
         }
         Err(fields) => (
             Vec::new(),

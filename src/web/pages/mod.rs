@@ -486,17 +486,7 @@ async fn list_page(
         crate::geo::map::around(n.at.point, found.km, &marked)
     });
     let unit = wanted.near.as_ref().map(|n| n.radius.unit);
-    let cards = views
-        .iter()
-        .map(|v| EventCard {
-            distance: near
-                .as_ref()
-                .and_then(|n| n.of(v))
-                .zip(unit)
-                .map(|(km, unit)| view::distance_label(lang, km, unit)),
-            ..EventCard::new(v, lang)
-        })
-        .collect();
+    let cards = view::cards_near(&views, near.as_ref(), unit, lang);
     let title = lang.t(if archive {
         "title_archive"
     } else {

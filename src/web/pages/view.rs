@@ -63,6 +63,26 @@ pub struct EventCard {
     pub access_notes: Option<String>,
 }
 
+/// Cards of a listing, each with how far it is when the listing is filtered by `near` (the
+/// venues within its radius, and the unit its radius was asked in).
+pub fn cards_near(
+    views: &[EventView],
+    near: Option<&crate::db::queries::events::NearVenues>,
+    unit: Option<crate::geo::Unit>,
+    lang: Lang,
+) -> Vec<EventCard> {
+    views
+        .iter()
+        .map(|v| EventCard {
+            distance: near
+                .and_then(|n| n.of(v))
+                .zip(unit)
+                .map(|(km, unit)| distance_label(lang, km, unit)),
+            ..EventCard::new(v, lang)
+        })
+        .collect()
+}
+
 /// How far a venue is, in the unit the reader asked the radius in.
 pub fn distance_label(lang: Lang, km: f64, unit: crate::geo::Unit) -> String {
     let (value, unit) = match unit {

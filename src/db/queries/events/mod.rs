@@ -10,7 +10,7 @@ mod writes;
 pub use listing::{
     count_events, export_all, list, list_keys, pending, place_counts, place_spelling,
     recent_changes, recent_revisions, resolve_filter, revisions, series_in_place, series_keys,
-    unpublished_since, Cursor, Filter, Place, PlaceCount, SeriesInFeed,
+    unpublished_since, Cursor, Filter, NearVenues, Place, PlaceCount, SeriesInFeed,
 };
 pub use views::{
     event_by_id, event_by_uid, load_views, public_event, public_view, view_by_id, views_by_ids,
