@@ -4,7 +4,8 @@
   'use strict';
   if (window.parent === window) return;
   function send() {
-    var h = Math.ceil(document.documentElement.scrollHeight);
+    // The list's own height (the document's is never less than the frame's).
+    var h = Math.ceil(document.body.getBoundingClientRect().height);
     window.parent.postMessage({ turnout: 'embed-height', height: h, href: location.href }, '*');
   }
   window.addEventListener('load', send);

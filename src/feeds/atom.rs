@@ -4,7 +4,6 @@
 //! people who follow news in a feed reader rather than a calendar.
 
 use std::fmt::Write;
-use std::time::SystemTime;
 
 use chrono::NaiveDateTime;
 
@@ -21,10 +20,9 @@ use crate::web::pages::view::EventCard;
 /// Most entries of one feed (readers keep what they have seen; older changes scroll away).
 pub const MAX_ENTRIES: i64 = 100;
 
-/// A rendered Atom document and the newest change among its entries.
+/// A rendered Atom document.
 pub struct Atom {
     pub body: String,
-    pub newest_change: SystemTime,
 }
 
 /// The Atom path of a list feed's `.ics` path (`/actions/x.ics?…` → `/actions/x.atom?…`).
@@ -68,19 +66,6 @@ pub fn entry_id(host: &str, created: NaiveDateTime, uid: &str) -> String {
     format!("tag:{host},{}:event/{specific}", created.format("%Y-%m-%d"))
 }
 
-fn system_time(t: NaiveDateTime) -> SystemTime {
-    let secs = t.and_utc().timestamp();
-    let micros = t.and_utc().timestamp_subsec_micros();
-    u64::try_from(secs)
-        .ok()
-        .map(|s| {
-            SystemTime::UNIX_EPOCH
-                + std::time::Duration::from_secs(s)
-                + std::time::Duration::from_micros(u64::from(micros))
-        })
-        .unwrap_or(SystemTime::UNIX_EPOCH)
-}
-
 /// Queries and renders one Atom feed (a list: `Spec::Event` has none).
 pub fn render(
     conn: &mut DbConn,
@@ -97,13 +82,13 @@ pub fn render(
         Bound::Date(d) => d.and_time(chrono::NaiveTime::MIN),
     };
     let entries = q::recent_changes(conn, &filter, floor, MAX_ENTRIES)?;
-    // An empty feed is as old as the epoch of this format: its bytes stay the same until an
-    // event comes.
+    // The newest change, or the start of the day when events that ended left it (it never
+    // goes back, and it stays the same all day while nothing changes).
     let newest = entries
         .iter()
         .map(|v| v.event.updated_at)
         .max()
-        .unwrap_or_default();
+        .map_or(floor, |t| t.max(floor));
     let self_path = atom_path(&header.feed_path);
     let mut out = String::with_capacity(1024 + entries.len() * 1500);
     out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
@@ -138,19 +123,22 @@ pub fn render(
     );
     out.push_str("  <generator>Turnout</generator>\n");
     for v in &entries {
-        entry(&mut out, v, links);
+        entry(&mut out, v, links, floor);
     }
     out.push_str("</feed>\n");
-    Ok(Atom {
-        body: out,
-        newest_change: system_time(newest),
-    })
+    Ok(Atom { body: out })
 }
 
-/// One event as an entry: its page, when and where in its own zone, who is behind it.
-fn entry(out: &mut String, v: &EventView, links: &Links) {
+/// One event as an entry: its page, when and where in its own zone (a series: its next date
+/// after `now`), who is behind it.
+fn entry(out: &mut String, v: &EventView, links: &Links, now: NaiveDateTime) {
     let e = &v.event;
-    let card = EventCard::new(v, Lang::En);
+    let next = if v.is_series() {
+        v.upcoming(now, 1)
+    } else {
+        Vec::new()
+    };
+    let card = EventCard::new(next.first().unwrap_or(v), Lang::En);
     let cancelled = e.status == "cancelled";
     let title = if cancelled {
         format!("Cancelled: {}", e.title)
@@ -159,7 +147,7 @@ fn entry(out: &mut String, v: &EventView, links: &Links) {
     };
     let mut when = format!("{}, {}", card.date_label, card.time_label);
     if v.is_series() {
-        when = format!("From {when}, repeating");
+        when = format!("Next {when}, repeating");
     }
     let mut summary = when;
     let place = card.place();

@@ -135,7 +135,7 @@ enum Part {
 }
 
 fn part_of(lon: f64, lat: f64) -> Option<Part> {
-    if lat >= 50.0 && (lon <= -129.0 || lon >= 170.0) {
+    if (50.0..=72.0).contains(&lat) && (lon <= -129.0 || lon >= 170.0) {
         Some(Part::Alaska)
     } else if (18.0..23.5).contains(&lat) && (-161.5..-154.0).contains(&lon) {
         Some(Part::Hawaii)
@@ -446,6 +446,9 @@ pub struct Map {
 #[derive(Debug, Clone)]
 pub struct Place {
     pub point: Point,
+    /// In the United States or its territories (a place elsewhere goes on the world map, even
+    /// when it falls inside one of the country map's boxes, as Toronto or Tijuana do).
+    pub in_us: bool,
     pub events: i64,
     pub href: String,
     pub label: String,
@@ -480,7 +483,8 @@ fn markers(places: &[Place], at: impl Fn(Point) -> Option<(f64, f64)>) -> Vec<Ma
 
 /// The country map with a marker per place on it (`None` when no place is).
 pub fn country(places: &[Place]) -> Option<Map> {
-    let markers = markers(places, on_country);
+    let home: Vec<Place> = places.iter().filter(|p| p.in_us).cloned().collect();
+    let markers = markers(&home, on_country);
     if markers.is_empty() {
         return None;
     }
@@ -501,7 +505,7 @@ pub fn country(places: &[Place]) -> Option<Map> {
 pub fn world(places: &[Place]) -> Option<Map> {
     let abroad: Vec<Place> = places
         .iter()
-        .filter(|p| on_country(p.point).is_none())
+        .filter(|p| !p.in_us || on_country(p.point).is_none())
         .cloned()
         .collect();
     if abroad.is_empty() {
@@ -524,26 +528,34 @@ pub fn world(places: &[Place]) -> Option<Map> {
 pub fn around(centre: Point, km: f64, places: &[Place]) -> Map {
     const EARTH_KM: f64 = 6371.0088;
     let height = WIDTH * 0.625;
-    // The radius spans 40% of the height.
-    let scale = (height * 0.4) / (km / EARTH_KM).max(1e-6);
-    let conic = Conic::new(
-        -centre.lon,
-        (0.0, centre.lat),
-        (centre.lat - 5.0, centre.lat + 5.0),
-        scale,
-        (WIDTH / 2.0, height / 2.0),
-    );
-    let view = (0.0, 0.0, WIDTH, height);
-    let project = |lon: f64, lat: f64| {
-        // Only the hemisphere around the centre (a conic folds the far side over).
-        ((lon - centre.lon).abs() < 90.0 || (wrap(lon - centre.lon)).abs() < 90.0)
-            .then(|| conic.project(lon, lat))
+    // Lambert's azimuthal equal-area projection centred on the point: true to distance from
+    // it (the radius is a circle), defined everywhere but the antipode, whatever the latitude.
+    let (s0, c0) = centre.lat.to_radians().sin_cos();
+    let raw = |lon: f64, lat: f64| -> Option<(f64, f64)> {
+        let (s, c) = lat.to_radians().sin_cos();
+        let (sd, cd) = wrap(lon - centre.lon).to_radians().sin_cos();
+        let cos_dist = s0 * s + c0 * c * cd;
+        // Only the hemisphere around the point: the far side would fold over the view.
+        if cos_dist <= 0.0 {
+            return None;
+        }
+        let k = (2.0 / (1.0 + cos_dist)).sqrt();
+        Some((k * c * sd, k * (c0 * s - s0 * c * cd)))
     };
+    // The radius (on the sphere, as the projection measures it) spans 40% of the height.
+    let rho = 2.0 * (km / EARTH_KM / 2.0).sin();
+    let scale = (height * 0.4) / rho.max(1e-9);
+    let project = |lon: f64, lat: f64| {
+        raw(lon, lat).map(|(x, y)| (WIDTH / 2.0 + scale * x, height / 2.0 - scale * y))
+    };
+    let view = (0.0, 0.0, WIDTH, height);
     let o = outlines();
-    let own_land = path(&o.nation, project, true, Some(view));
+    // The world's coarse land under the country's: a neighbour across a border is not sea.
+    let mut own_land = path(&o.world, project, true, Some(view));
+    own_land.push_str(&path(&o.nation, project, true, Some(view)));
     let own_borders = path(&o.borders, project, false, Some(view));
     let inside = |p: Point| {
-        let (x, y) = conic.project(p.lon, p.lat);
+        let (x, y) = project(p.lon, p.lat)?;
         ((0.0..=WIDTH).contains(&x) && (0.0..=height).contains(&y)).then_some((x, y))
     };
     Map {
@@ -639,6 +651,7 @@ mod tests {
     fn markers_grow_with_their_places() {
         let place = |lat, lon, events| Place {
             point: Point { lat, lon },
+            in_us: lon < -60.0,
             events,
             href: format!("/?city={events}"),
             label: format!("{events} events"),
@@ -666,6 +679,7 @@ mod tests {
         };
         let places = [
             Place {
+                in_us: true,
                 point: Point {
                     lat: 37.3382,
                     lon: -121.8863,
@@ -675,6 +689,7 @@ mod tests {
                 label: "San Jose".into(),
             },
             Place {
+                in_us: true,
                 point: Point {
                     lat: 42.36,
                     lon: -71.06,
@@ -698,6 +713,53 @@ mod tests {
         assert!(m.x > cx && m.y > cy);
         let d = ((m.x - cx).powi(2) + (m.y - cy).powi(2)).sqrt();
         assert!((d / r - 25.0 / 40.0).abs() < 0.06, "{d} of {r}");
+    }
+
+    #[test]
+    fn a_map_around_any_point_has_its_land() {
+        // The equator (where a conic's cone flattens), near the date line, near a pole.
+        for (lat, lon) in [(0.0, -78.5), (-17.7, 179.9), (78.2, 15.6), (-33.9, 18.4)] {
+            let map = around(Point { lat, lon }, 600.0, &[]);
+            assert!(map.own_land.len() > 20, "{lat},{lon}: {}", map.own_land);
+            assert!(!map.own_land.contains("NaN"));
+        }
+        // Across a border, the neighbour is land too (Detroit: Windsor, Canada).
+        let detroit = around(
+            Point {
+                lat: 42.33,
+                lon: -83.05,
+            },
+            40.0,
+            &[],
+        );
+        assert!(detroit.own_land.matches('M').count() >= 2);
+    }
+
+    #[test]
+    fn places_abroad_go_on_the_world_map_even_inside_a_box() {
+        let toronto = Place {
+            point: Point {
+                lat: 43.65,
+                lon: -79.38,
+            },
+            in_us: false,
+            events: 2,
+            href: "/t".into(),
+            label: "Toronto".into(),
+        };
+        assert!(
+            on_country(toronto.point).is_some(),
+            "inside the lower 48's box"
+        );
+        assert!(country(std::slice::from_ref(&toronto)).is_none());
+        assert_eq!(world(&[toronto]).expect("abroad").markers.len(), 1);
+        assert_eq!(
+            on_country(Point {
+                lat: 89.0,
+                lon: -150.0
+            }),
+            None
+        );
     }
 
     #[test]

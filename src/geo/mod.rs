@@ -8,6 +8,26 @@
 
 pub mod map;
 
+/// Whether a venue's country, as stored, is the United States or one of its territories (no
+/// country: taken as at home, as the gazetteer is).
+pub fn in_us(country: Option<&str>) -> bool {
+    country.is_none_or(|c| {
+        matches!(
+            c.trim().to_ascii_lowercase().as_str(),
+            "" | "us"
+                | "usa"
+                | "u.s."
+                | "u.s.a."
+                | "united states"
+                | "united states of america"
+                | "pr"
+                | "puerto rico"
+                | "vi"
+                | "u.s. virgin islands"
+        )
+    })
+}
+
 use std::io::Read;
 use std::sync::OnceLock;
 
@@ -560,6 +580,22 @@ impl Gazetteer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn countries_at_home() {
+        for c in [
+            None,
+            Some("US"),
+            Some("usa"),
+            Some("United States"),
+            Some("Puerto Rico"),
+        ] {
+            assert!(in_us(c), "{c:?}");
+        }
+        for c in ["GB", "Canada", "MX"] {
+            assert!(!in_us(Some(c)), "{c}");
+        }
+    }
 
     fn at(input: &str) -> Located {
         locate(input).expect(input)

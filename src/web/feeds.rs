@@ -145,14 +145,12 @@ async fn serve_atom(state: web::Data<AppState>, spec: Spec) -> HttpResponse {
         .read(move |conn| crate::feeds::atom::render(conn, &spec, &st.settings, &st.links, from))
         .await;
     match rendered {
+        // No Last-Modified of ours: an entry can leave (ended, deleted) without anything newer
+        // in the feed, so the cache in front dates each new body itself.
         Ok(a) => HttpResponse::Ok()
             .insert_header((
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/atom+xml; charset=utf-8"),
-            ))
-            .insert_header((
-                header::LAST_MODIFIED,
-                HttpDate::from(a.newest_change).to_string(),
             ))
             .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
             .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

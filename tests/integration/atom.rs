@@ -90,6 +90,9 @@ async fn feeds_read_in_a_feed_reader_newest_changes_first() {
         ))
         .await;
 
+    // `to` and `from` mean what they mean in the calendar.
+    let until = read(&app, "/calendar.atom?to=2030-09-13").await;
+    assert_eq!(titles(&until), ["Boston rally"]);
     let feed = read(&app, "/calendar.atom").await;
     assert_eq!(feed["title"], "All events");
     assert_eq!(

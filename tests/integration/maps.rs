@@ -246,6 +246,17 @@ async fn a_listing_near_a_point_maps_what_is_around_it() {
     let narrowed = text(&app.get(href).await);
     assert!(narrowed.contains("San Jose march"));
     assert!(!narrowed.contains("Palo Alto picket"));
+    // The map marks what the listing lists: with `q`, only the events it finds.
+    let searched = text(
+        &app.get("/?near=94301&radius=50mi&from=2030-01-01&q=march")
+            .await,
+    );
+    let marks: Vec<String> = maps(&searched)[0]
+        .1
+        .iter()
+        .map(|(_, t)| t.clone())
+        .collect();
+    assert_eq!(marks, ["San Jose, CA: 1 event"]);
 }
 
 #[actix_web::test]

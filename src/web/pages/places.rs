@@ -72,9 +72,11 @@ pub fn map_places(
                 (Some(c), Some(r)) => format!("{c}, {r}"),
                 (Some(c), None) => c.clone(),
                 (None, Some(r)) => r.clone(),
-                (None, None) => lang.t("places_unnamed").to_string(),
+                // Venues of no named place, scattered: no one point stands for them.
+                (None, None) => return None,
             };
             Some(crate::geo::map::Place {
+                in_us: crate::geo::in_us(p.country.as_deref()),
                 point,
                 events,
                 href: path(p.region.as_deref(), p.city.as_deref()),
@@ -447,6 +449,7 @@ mod tests {
             events,
             online,
             centre: None,
+            country: None,
         }
     }
 

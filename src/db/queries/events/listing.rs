@@ -1210,6 +1210,8 @@ pub struct PlaceCount {
     /// Where its venues are on average (their own coordinates, or their postal code's or
     /// city's centre; `None` when none is placed), for a map's marker.
     pub centre: Option<crate::geo::Point>,
+    /// Its venues' country as stored (the first in sort order).
+    pub country: Option<String>,
 }
 
 diesel::define_sql_function! {
@@ -1242,6 +1244,7 @@ pub fn place_counts(conn: &mut DbConn, f: &Filter) -> QueryResult<Vec<PlaceCount
                 place.field(venues::lon).nullable(),
                 place.field(venues::approx_lon).nullable(),
             )),
+            min(place.field(venues::country).nullable()),
         ))
         .into_boxed();
     type Row = (
@@ -1251,21 +1254,31 @@ pub fn place_counts(conn: &mut DbConn, f: &Filter) -> QueryResult<Vec<PlaceCount
         i64,
         Option<f64>,
         Option<f64>,
+        Option<String>,
     );
-    let rows: Vec<Row> = public_filters!(query, f)
-        .filter(events::rrule.is_null())
-        .load(conn)?;
+    let mut query = public_filters!(query, f).filter(events::rrule.is_null());
+    // `q` too, as the listing applies it (the map's counts are the listing's events).
+    if let Some(text) = &f.q {
+        query = match search::query(text, search::Engine::of(conn)) {
+            Some(m) => query.filter(search::event_matches(m)),
+            None => query.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("FALSE")),
+        };
+    }
+    let rows: Vec<Row> = query.load(conn)?;
     let mut places: Vec<PlaceCount> = rows
         .into_iter()
-        .map(|(region, city, events, with_venue, lat, lon)| PlaceCount {
-            region,
-            city,
-            events,
-            online: events - with_venue,
-            centre: lat
-                .zip(lon)
-                .map(|(lat, lon)| crate::geo::Point { lat, lon }),
-        })
+        .map(
+            |(region, city, events, with_venue, lat, lon, country)| PlaceCount {
+                region,
+                city,
+                events,
+                online: events - with_venue,
+                centre: lat
+                    .zip(lon)
+                    .map(|(lat, lon)| crate::geo::Point { lat, lon }),
+                country,
+            },
+        )
         .collect();
     let key = |s: &Option<String>| (s.is_none(), s.as_deref().map(str::to_lowercase));
     // A series counts once in each place where it has an occurrence in the window: its own
@@ -1299,6 +1312,7 @@ pub fn place_counts(conn: &mut DbConn, f: &Filter) -> QueryResult<Vec<PlaceCount
                         events: 1,
                         online,
                         centre: occ.venue.as_ref().and_then(|v| v.point()).map(|(p, _)| p),
+                        country: occ.venue.as_ref().and_then(|v| v.country.clone()),
                     }),
                 }
             }
@@ -1312,9 +1326,9 @@ pub fn place_counts(conn: &mut DbConn, f: &Filter) -> QueryResult<Vec<PlaceCount
     Ok(places)
 }
 
-/// The public events matching `f` (its place, day of action, partner, tag, `access`, `q`…
-/// filters; its own window ignored) that have not ended before `floor` (a series: its last
-/// occurrence), most recently changed first: the entries of an Atom feed.
+/// The public events matching `f` (all its filters, `from` and `to` too) that have not ended
+/// before `floor` (a series: its last occurrence), most recently changed first: the entries of
+/// an Atom feed.
 pub fn recent_changes(
     conn: &mut DbConn,
     f: &Filter,
@@ -1322,8 +1336,6 @@ pub fn recent_changes(
     limit: i64,
 ) -> QueryResult<Vec<EventView>> {
     let f = Filter {
-        from: None,
-        to: None,
         window_start: None,
         include_unpublished: false,
         ..f.clone()
