@@ -444,6 +444,23 @@ async fn a_near_nobody_knows_is_an_error_naming_it() {
     let es = String::from_utf8_lossy(&app.get("/es/?near=Palo+Alot%2C+CA").await.body).into_owned();
     assert!(es.contains("¿quisiste decir Palo Alto, CA?"), "{es}");
     assert!(es.contains("value=\"Palo Alot, CA\""), "{es}");
+    // The switch to English keeps what was typed, so the same message comes in English.
+    let switch = es
+        .split("href=\"/lang/en?next=")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the language switch");
+    assert!(
+        switch.contains("Palo%20Alot") || switch.contains("Palo%2BAlot"),
+        "{switch}"
+    );
+    let en = app.get(&format!("/lang/en?next={switch}")).await;
+    let location = en.header("location").expect("a redirect");
+    let en = String::from_utf8_lossy(&app.get(&location).await.body).into_owned();
+    assert!(
+        en.contains("did you mean Palo Alto, CA?"),
+        "{location}: {en}"
+    );
     // Nearest first needs a point, and is the API's alone.
     let api = app.get("/api/v1/events?sort=distance").await;
     assert_eq!(api.problem(422), ["sort"]);

@@ -518,8 +518,14 @@ async fn list_page(
         .with_feeds(&subscribe, title);
     // A filtered listing or a later page is a page of its own; other query parameters are not.
     let own_query = wanted.canonical();
-    // Links to this page in the other language carry the filter as cached, not as typed.
-    ctx.here = with_query(req.path(), &own_query);
+    // Links to this page in the other language carry the filter as cached, not as typed; a
+    // refused filter (a 422, never cached) as typed, so that the other language shows the same
+    // message beside the same input.
+    ctx.here = if errors.is_empty() {
+        with_query(req.path(), &own_query)
+    } else {
+        with_query(req.path(), req.query_string())
+    };
     if let (Some(url), false) = (&mut ctx.canonical, own_query.is_empty()) {
         url.push('?');
         url.push_str(&own_query);
