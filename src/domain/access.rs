@@ -211,48 +211,19 @@ impl Shown {
 
     /// What is offered, as short phrases in `lang` (`en` or `es`), in a fixed order.
     pub fn phrases(&self, lang: &str) -> Vec<Phrase> {
-        let es = lang == "es";
+        let phrase = |kind: &'static str| Phrase {
+            kind,
+            text: said(kind, lang).to_string(),
+        };
         let mut out = Vec::new();
         match self.wheelchair {
-            Some(Wheelchair::Full) => out.push(Phrase {
-                kind: "wheelchair",
-                text: if es {
-                    "Accesible en silla de ruedas"
-                } else {
-                    "Wheelchair accessible"
-                }
-                .into(),
-            }),
-            Some(Wheelchair::Partial) => out.push(Phrase {
-                kind: "wheelchair-partial",
-                text: if es {
-                    "Acceso parcial en silla de ruedas"
-                } else {
-                    "Partly wheelchair accessible"
-                }
-                .into(),
-            }),
-            Some(Wheelchair::None) => out.push(Phrase {
-                kind: "wheelchair-none",
-                text: if es {
-                    "Sin acceso en silla de ruedas"
-                } else {
-                    "Not wheelchair accessible"
-                }
-                .into(),
-            }),
+            Some(Wheelchair::Full) => out.push(phrase("wheelchair")),
+            Some(Wheelchair::Partial) => out.push(phrase("wheelchair-partial")),
+            Some(Wheelchair::None) => out.push(phrase("wheelchair-none")),
             None => {}
         }
         if self.asl {
-            out.push(Phrase {
-                kind: "asl",
-                text: if es {
-                    "Lengua de señas (ASL)"
-                } else {
-                    "ASL interpretation"
-                }
-                .into(),
-            });
+            out.push(phrase("asl"));
         }
         if !self.interpretation.is_empty() {
             let names: Vec<String> = self
@@ -262,24 +233,14 @@ impl Shown {
                 .collect();
             out.push(Phrase {
                 kind: "interpretation",
-                text: if es {
-                    format!("Interpretación: {}", names.join(", "))
-                } else {
-                    format!("{} interpretation", names.join(", "))
-                },
+                text: said("interpretation", lang).replace("{languages}", &names.join(", ")),
             });
         }
         if self.captions {
-            out.push(Phrase {
-                kind: "captions",
-                text: if es { "Subtítulos" } else { "Captions" }.into(),
-            });
+            out.push(phrase("captions"));
         }
         if self.childcare {
-            out.push(Phrase {
-                kind: "childcare",
-                text: if es { "Cuidado de niños" } else { "Childcare" }.into(),
-            });
+            out.push(phrase("childcare"));
         }
         out
     }
@@ -300,6 +261,40 @@ impl Shown {
         }
         Some(line)
     }
+}
+
+/// What each thing offered is called: kind (the icon's), English, Spanish.
+const SAID: &[(&str, &str, &str)] = &[
+    (
+        "wheelchair",
+        "Wheelchair accessible",
+        "Accesible en silla de ruedas",
+    ),
+    (
+        "wheelchair-partial",
+        "Partly wheelchair accessible",
+        "Acceso parcial en silla de ruedas",
+    ),
+    (
+        "wheelchair-none",
+        "Not wheelchair accessible",
+        "Sin acceso en silla de ruedas",
+    ),
+    ("asl", "ASL interpretation", "Lengua de señas (ASL)"),
+    (
+        "interpretation",
+        "{languages} interpretation",
+        "Interpretación: {languages}",
+    ),
+    ("captions", "Captions", "Subtítulos"),
+    ("childcare", "Childcare", "Cuidado de niños"),
+];
+
+/// The name of a thing offered (a kind of [`SAID`]) in `lang` (`en` or `es`).
+pub fn said(kind: &str, lang: &str) -> &'static str {
+    SAID.iter()
+        .find(|(k, _, _)| *k == kind)
+        .map_or("", |(_, en, es)| if lang == "es" { es } else { en })
 }
 
 /// One thing offered, for the pages: `kind` picks the icon, `text` is in the page's language.

@@ -12,7 +12,7 @@ use super::render::{list_header, Spec};
 use crate::config::Settings;
 use crate::db::queries::events::{self as q, EventView};
 use crate::db::DbConn;
-use crate::domain::time::{self, Bound};
+use crate::domain::time;
 use crate::error::AppError;
 use crate::web::i18n::Lang;
 use crate::web::pages::view::EventCard;
@@ -66,21 +66,18 @@ pub fn entry_id(host: &str, created: NaiveDateTime, uid: &str) -> String {
     format!("tag:{host},{}:event/{specific}", created.format("%Y-%m-%d"))
 }
 
-/// Queries and renders one Atom feed (a list: `Spec::Event` has none).
+/// Queries and renders one Atom feed (a list: `Spec::Event` has none) of the events that have
+/// not ended before `floor` (UTC).
 pub fn render(
     conn: &mut DbConn,
     spec: &Spec,
     settings: &Settings,
     links: &Links,
-    from: Bound,
+    floor: NaiveDateTime,
 ) -> Result<Atom, AppError> {
     let site = &settings.site_name;
     let mut filter = q::Filter::default();
     let header = list_header(conn, spec, site, &mut filter)?;
-    let floor = match from {
-        Bound::Instant(t) => t,
-        Bound::Date(d) => d.and_time(chrono::NaiveTime::MIN),
-    };
     let entries = q::recent_changes(conn, &filter, floor, MAX_ENTRIES)?;
     // The newest change, or the start of the day when events that ended left it (it never
     // goes back, and it stays the same all day while nothing changes).

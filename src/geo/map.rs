@@ -209,7 +209,13 @@ fn world_scale() -> f64 {
 
 /// Where a point is on the world map.
 pub fn on_world(p: Point) -> (f64, f64) {
-    let (x, y) = equal_earth(wrap(p.lon), p.lat);
+    world_xy(wrap(p.lon), p.lat)
+}
+
+/// The world map's coordinates of a longitude in [-180, 180] (the outlines' own, not wrapped:
+/// a ring touching the date line stays on its side).
+fn world_xy(lon: f64, lat: f64) -> (f64, f64) {
+    let (x, y) = equal_earth(lon, lat);
     let k = world_scale();
     (WIDTH / 2.0 + k * x, world_height() / 2.0 - k * y)
 }
@@ -345,10 +351,6 @@ fn clip_line(pts: &[(f64, f64)], b: (f64, f64, f64, f64)) -> Vec<Vec<(f64, f64)>
     runs
 }
 
-fn project_country(lon: f64, lat: f64, part: Part) -> Option<(f64, f64)> {
-    Some(albers_usa(part).project(lon, lat))
-}
-
 /// A ring's or line's part: that of its first point (a ring is drawn on one part whole).
 fn line_part(line: &[(f64, f64)]) -> Option<Part> {
     line.first().and_then(|(x, y)| part_of(*x, *y))
@@ -360,9 +362,10 @@ fn country_paths(lines: &[Vec<(f64, f64)>], closed: bool) -> String {
         let Some(part) = line_part(line) else {
             continue;
         };
+        let conic = albers_usa(part);
         d.push_str(&path(
             std::slice::from_ref(line),
-            |x, y| project_country(x, y, part),
+            |x, y| Some(conic.project(x, y)),
             closed,
             None,
         ));
@@ -403,14 +406,9 @@ fn country_base() -> &'static (String, String, String) {
 fn world_base() -> &'static String {
     static CELL: OnceLock<String> = OnceLock::new();
     CELL.get_or_init(|| {
-        let k = world_scale();
-        let h = world_height();
         path(
             &outlines().world,
-            |lon, lat| {
-                let (x, y) = equal_earth(lon, lat);
-                Some((WIDTH / 2.0 + k * x, h / 2.0 - k * y))
-            },
+            |lon, lat| Some(world_xy(lon, lat)),
             true,
             None,
         )

@@ -140,9 +140,9 @@ async fn serve_atom(state: web::Data<AppState>, spec: Spec) -> HttpResponse {
     let today = Utc::now().date_naive();
     let st = state.clone();
     // Events that have not ended: a reader wants what is coming and what changed.
-    let from = Bound::Instant(today.and_time(NaiveTime::MIN));
+    let floor = today.and_time(NaiveTime::MIN);
     let rendered = state
-        .read(move |conn| crate::feeds::atom::render(conn, &spec, &st.settings, &st.links, from))
+        .read(move |conn| crate::feeds::atom::render(conn, &spec, &st.settings, &st.links, floor))
         .await;
     match rendered {
         // No Last-Modified of ours: an entry can leave (ended, deleted) without anything newer

@@ -466,11 +466,9 @@ pub fn access_values(a: &Accessibility) -> Vec<(String, String)> {
 
 /// The form field a validation error belongs to (`partners[1].slug` → `partner_1`).
 pub fn form_field(api_field: &str) -> String {
-    if let Some(rest) = api_field.strip_prefix("accessibility.") {
-        let name = rest.split('[').next().unwrap_or(rest);
-        return format!("access_{name}");
-    }
-    if let Some(rest) = api_field.strip_prefix("venue.accessibility.") {
+    // An event's accessibility and a venue's have the same fields on the forms.
+    let own = api_field.strip_prefix("venue.").unwrap_or(api_field);
+    if let Some(rest) = own.strip_prefix("accessibility.") {
         let name = rest.split('[').next().unwrap_or(rest);
         return format!("access_{name}");
     }

@@ -5,7 +5,7 @@
 //! new tab. An optional script of ours (`/static/embed-host.js` on the partner's page, with
 //! `/static/embed.js` in the frame) sizes the frame to its list.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
@@ -136,40 +136,45 @@ async fn embed(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespo
     let mut ctx = Ctx::new(&req, &state, title);
     // Not a page of its own for search engines: the listing is.
     ctx.canonical = Some(more.clone());
-    let body = EmbedPage {
+    let page = EmbedPage {
         ctx,
         theme: theme.as_str(),
         cards,
         more,
         errors,
-    }
-    .render()
-    .map_err(|e| AppError::Unexpected(anyhow::anyhow!("rendering the embed: {e}")))?;
-    Ok(HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
-             form-action 'none'; base-uri 'none'; frame-ancestors *",
-        ))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        // The partner's page learns nothing of where a reader goes next.
-        .insert_header((header::REFERRER_POLICY, "same-origin"))
-        .body(body))
+    };
+    // Any site may frame it; it submits nothing.
+    super::html(
+        status,
+        &page,
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
+         form-action 'none'; base-uri 'none'; frame-ancestors *",
+    )
 }
 
-/// The `<iframe>` a partner puts on its page for `query` (a listing filter's canonical form),
-/// with the optional sizing script.
-pub fn snippet(state: &AppState, lang: Lang, query: &str, title: &str) -> String {
-    let src = state
-        .links
-        .page(&format!("{}/embed?{query}", lang.prefix()));
-    let script = state.links.page("/static/embed-host.js");
-    format!(
-        "<iframe src=\"{}\" title=\"{}\" style=\"width:100%;max-width:40rem;border:0\" height=\"600\" loading=\"lazy\"></iframe>\n<script src=\"{script}\" async></script>",
-        crate::feeds::atom::xml_text(&src),
-        crate::feeds::atom::xml_text(title)
-    )
+/// "Put this on your site" on an action's or partner's page: the `<iframe>` a partner copies
+/// (with the optional sizing script) and our own page's preview of it.
+pub struct EmbedBox {
+    pub snippet: String,
+    pub src: String,
+}
+
+impl EmbedBox {
+    /// For the listing filtered by `key=slug` (`action`, `partner`), titled `title`.
+    pub fn new(state: &AppState, lang: Lang, key: &str, slug: &str, title: &str) -> EmbedBox {
+        let src = format!(
+            "{}/embed?{key}={}",
+            lang.prefix(),
+            crate::feeds::json::percent_encode(slug)
+        );
+        let script = state.links.page("/static/embed-host.js");
+        let snippet = format!(
+            "<iframe src=\"{}\" title=\"{}\" style=\"width:100%;max-width:40rem;border:0\" height=\"600\" loading=\"lazy\"></iframe>\n<script src=\"{script}\" async></script>",
+            crate::feeds::atom::xml_text(&state.links.page(&src)),
+            crate::feeds::atom::xml_text(title)
+        );
+        EmbedBox { snippet, src }
+    }
 }
 
 #[cfg(test)]

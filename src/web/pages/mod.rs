@@ -243,20 +243,35 @@ impl Ctx {
 /// `connect-src` falling back to `default-src 'none'` it reports robots.txt as not downloadable);
 /// our own script makes no requests, and no other script may run.
 pub fn page(status: StatusCode, t: &impl Template) -> Result<HttpResponse, AppError> {
+    let mut res = html(
+        status,
+        t,
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; frame-src 'self'; \
+         form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    )?;
+    res.headers_mut().insert(
+        header::X_FRAME_OPTIONS,
+        header::HeaderValue::from_static("DENY"),
+    );
+    Ok(res)
+}
+
+/// A rendered page with `csp` and the headers every page gets (no sniffing, no referrer to
+/// other sites); [`page`] adds that it may not be framed, the embed that any site may.
+pub fn html(
+    status: StatusCode,
+    t: &impl Template,
+    csp: &'static str,
+) -> Result<HttpResponse, AppError> {
     let body = t
         .render()
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("rendering a page: {e}")))?;
     Ok(HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
-             connect-src 'self'; frame-src 'self'; \
-             form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-        ))
+        .insert_header((header::CONTENT_SECURITY_POLICY, csp))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::REFERRER_POLICY, "same-origin"))
-        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
         .body(body))
 }
 
@@ -321,6 +336,7 @@ impl FilterForm {
             .map(|n| n.trim().to_ascii_lowercase())
             .filter(|n| !n.is_empty())
             .collect();
+        list.sort();
         list.dedup();
         list
     }
@@ -600,9 +616,8 @@ struct ActionPage {
     /// The same places on the country map, and those abroad on the world's.
     map: Option<crate::geo::map::Map>,
     world_map: Option<crate::geo::map::Map>,
-    /// "Put this on your site": the `<iframe>` to copy, and its preview's address.
-    embed_snippet: String,
-    embed_src: String,
+    /// "Put this on your site".
+    embed: embed::EmbedBox,
     subscribe: Subscribe,
     online: Vec<online::OnlineCard>,
 }
@@ -666,19 +681,12 @@ async fn action(
         places: places::place_links(&view.action.slug, &counts, lang),
         map: crate::geo::map::country(&marked),
         world_map: crate::geo::map::world(&marked),
-        embed_snippet: embed::snippet(
+        embed: embed::EmbedBox::new(
             &state,
             lang,
-            &format!(
-                "action={}",
-                crate::feeds::json::percent_encode(&view.action.slug)
-            ),
+            "action",
+            &view.action.slug,
             &view.action.title,
-        ),
-        embed_src: format!(
-            "{}/embed?action={}",
-            lang.prefix(),
-            crate::feeds::json::percent_encode(&view.action.slug)
         ),
         subscribe,
         action: view,
@@ -693,8 +701,7 @@ struct PartnerPage {
     ctx: Ctx,
     partner: Partner,
     days: Vec<Day>,
-    embed_snippet: String,
-    embed_src: String,
+    embed: embed::EmbedBox,
     subscribe: Subscribe,
     online: Vec<online::OnlineCard>,
 }
@@ -744,17 +751,7 @@ async fn partner(
             })
             .with_feeds(&subscribe, &p.name),
         days: by_day(cards, lang, false),
-        embed_snippet: embed::snippet(
-            &state,
-            lang,
-            &format!("partner={}", crate::feeds::json::percent_encode(&p.slug)),
-            &p.name,
-        ),
-        embed_src: format!(
-            "{}/embed?partner={}",
-            lang.prefix(),
-            crate::feeds::json::percent_encode(&p.slug)
-        ),
+        embed: embed::EmbedBox::new(&state, lang, "partner", &p.slug, &p.name),
         partner: p,
         subscribe,
         online: online::cards(&online_list, lang),

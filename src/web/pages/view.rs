@@ -1,6 +1,6 @@
 //! View models for pages: events, days, places, links, as the templates show them.
 
-use crate::domain::access::{Phrase, Shown, Wheelchair};
+use crate::domain::access::{said, Phrase, Shown, Wheelchair};
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde_json::json;
@@ -429,18 +429,18 @@ fn amenity_features(a: &Shown) -> Vec<serde_json::Value> {
     let feature = |name: &str, value: bool| json!({"@type": "LocationFeatureSpecification", "name": name, "value": value});
     let mut out = Vec::new();
     match a.wheelchair {
-        Some(Wheelchair::Full) => out.push(feature("Wheelchair accessible", true)),
-        Some(Wheelchair::Partial) => out.push(feature("Partly wheelchair accessible", true)),
-        Some(Wheelchair::None) => out.push(feature("Wheelchair accessible", false)),
+        Some(Wheelchair::Full) => out.push(feature(said("wheelchair", "en"), true)),
+        Some(Wheelchair::Partial) => out.push(feature(said("wheelchair-partial", "en"), true)),
+        Some(Wheelchair::None) => out.push(feature(said("wheelchair", "en"), false)),
         None => {}
     }
-    for (offered, name) in [
-        (a.asl, "ASL interpretation"),
-        (a.captions, "Captions"),
-        (a.childcare, "Childcare"),
+    for (offered, kind) in [
+        (a.asl, "asl"),
+        (a.captions, "captions"),
+        (a.childcare, "childcare"),
     ] {
         if offered {
-            out.push(feature(name, true));
+            out.push(feature(said(kind, "en"), true));
         }
     }
     out

@@ -397,15 +397,24 @@ macro_rules! public_filters {
 }
 
 /// Public events matching `f` (not yet ordered or limited).
+/// `$query` (as [`public_filters`] takes it) narrowed to the events `q` finds, when `$f` has one
+/// (a `q` with no words finds none).
+macro_rules! matching_q {
+    ($query:expr, $f:expr, $engine:expr) => {{
+        let f: &Filter = $f;
+        let mut q = $query;
+        if let Some(text) = &f.q {
+            q = match search::query(text, $engine) {
+                Some(m) => q.filter(search::event_matches(m)),
+                None => q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("FALSE")),
+            };
+        }
+        q
+    }};
+}
+
 fn filtered(f: &Filter, engine: search::Engine) -> events::BoxedQuery<'static, crate::db::Db> {
-    let mut q = public_filters!(events::table.into_boxed(), f);
-    if let Some(text) = &f.q {
-        q = match search::query(text, engine) {
-            Some(m) => q.filter(search::event_matches(m)),
-            None => q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("FALSE")),
-        };
-    }
-    q
+    matching_q!(public_filters!(events::table.into_boxed(), f), f, engine)
 }
 
 /// One page of public events matching `f`, ordered by start (or by last change when syncing,
@@ -1256,15 +1265,11 @@ pub fn place_counts(conn: &mut DbConn, f: &Filter) -> QueryResult<Vec<PlaceCount
         Option<f64>,
         Option<String>,
     );
-    let mut query = public_filters!(query, f).filter(events::rrule.is_null());
     // `q` too, as the listing applies it (the map's counts are the listing's events).
-    if let Some(text) = &f.q {
-        query = match search::query(text, search::Engine::of(conn)) {
-            Some(m) => query.filter(search::event_matches(m)),
-            None => query.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("FALSE")),
-        };
-    }
-    let rows: Vec<Row> = query.load(conn)?;
+    let engine = search::Engine::of(conn);
+    let rows: Vec<Row> = matching_q!(public_filters!(query, f), f, engine)
+        .filter(events::rrule.is_null())
+        .load(conn)?;
     let mut places: Vec<PlaceCount> = rows
         .into_iter()
         .map(

@@ -146,16 +146,14 @@ pub fn rekey_venue(
         let own = Accessibility::from_column(own.as_deref());
         let before = Accessibility::over(own.as_ref(), was);
         let after = Accessibility::over(own.as_ref(), now_access);
+        let now_keys = after.keys();
         if before != after {
             diesel::update(events::table.find(id))
-                .set((
-                    events::access_keys.eq(after.keys()),
-                    events::updated_at.eq(at),
-                ))
+                .set((events::access_keys.eq(now_keys), events::updated_at.eq(at)))
                 .execute(conn)?;
-        } else if after.keys() != keys {
+        } else if now_keys != keys {
             diesel::update(events::table.find(id))
-                .set(events::access_keys.eq(after.keys()))
+                .set(events::access_keys.eq(now_keys))
                 .execute(conn)?;
         }
     }
