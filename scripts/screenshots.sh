@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Screenshots of the public pages with the demo data, for docs/screenshots/:
-# {listing,action,event}-{phone,desktop}.png, full page, phone 390x844 and desktop 1280x900.
+# {listing,action,near,event}-{phone,desktop}.png, full page, phone 390x844 and desktop 1280x900.
 # Builds the server, installs the test's npm packages (playwright-core) and drives Debian's
 # headless Chromium (/usr/bin/chromium; with fonts-noto-color-emoji, installed with apt-get when
 # missing and running as root).

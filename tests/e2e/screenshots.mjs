@@ -41,6 +41,7 @@ try {
   const pages = {
     listing: '/',
     action: '/actions/never-again-is-now',
+    near: '/?near=94301&radius=30mi',
     event: eventPath,
   };
 
